@@ -1,0 +1,39 @@
+// npm run stack:up | stack:down | stack:status [-- --json]
+import { formatStates, stackDown, stackStatus, stackUp } from './stack/index';
+import { readStackSettings, seconds, stackLog } from './stack/settings';
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const json = rest.includes('--json');
+  const settings = readStackSettings();
+  const started = Date.now();
+  switch (command) {
+    case 'up': {
+      const states = await stackUp(settings);
+      stackLog(`stack is up (${seconds(Date.now() - started)})`);
+      process.stdout.write(`${json ? JSON.stringify(states, null, 2) : formatStates(states)}\n`);
+      return 0;
+    }
+    case 'down': {
+      const stopped = await stackDown(settings);
+      stackLog(stopped.length > 0 ? `stopped ${stopped.join(', ')}` : 'nothing of ours was running');
+      return 0;
+    }
+    case 'status': {
+      const states = await stackStatus(settings);
+      process.stdout.write(`${json ? JSON.stringify(states, null, 2) : formatStates(states)}\n`);
+      return states.every((s) => s.ready) ? 0 : 3;
+    }
+    default:
+      process.stderr.write('usage: tsx scripts/stack.ts up|down|status [--json]\n');
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    stackLog(`error: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

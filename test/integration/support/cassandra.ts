@@ -1,0 +1,38 @@
+// A throwaway keyspace per test file on the real local Cassandra: created before the file's tests,
+// dropped after them, so files can run in parallel and leave nothing behind.
+import { randomBytes } from 'node:crypto';
+import { Client } from 'cassandra-driver';
+
+export interface TestKeyspace {
+  readonly client: Client;
+  readonly name: string;
+}
+
+export function newClient(keyspace?: string): Client {
+  const contactPoints = (process.env.CASSANDRA_CONTACT_POINTS ?? '127.0.0.1:9042').split(',');
+  return new Client({
+    contactPoints,
+    localDataCenter: process.env.CASSANDRA_LOCAL_DC ?? 'datacenter1',
+    ...(keyspace ? { keyspace } : {}),
+  });
+}
+
+/** Registers beforeAll/afterAll hooks; read the returned object inside tests. */
+export function useTestKeyspace(): TestKeyspace {
+  const name = `it_${randomBytes(6).toString('hex')}`;
+  const client = newClient();
+  beforeAll(async () => {
+    await client.connect();
+    await client.execute(
+      `CREATE KEYSPACE ${name} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+    );
+  });
+  afterAll(async () => {
+    try {
+      await client.execute(`DROP KEYSPACE IF EXISTS ${name}`);
+    } finally {
+      await client.shutdown();
+    }
+  });
+  return { client, name };
+}

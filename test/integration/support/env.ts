@@ -1,0 +1,7 @@
+// Points the integration tests at the local stack unless the environment names other services.
+process.env.CASSANDRA_CONTACT_POINTS ??= '127.0.0.1:9042';
+process.env.CASSANDRA_LOCAL_DC ??= 'datacenter1';
+process.env.AWS_ENDPOINT_URL ??= 'http://127.0.0.1:4566';
+process.env.AWS_REGION ??= 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID ??= 'test';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test';

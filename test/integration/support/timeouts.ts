@@ -1,0 +1,2 @@
+// Integration tests talk to real services; their own waits are bounded inside each test.
+jest.setTimeout(120_000);

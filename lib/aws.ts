@@ -1,0 +1,19 @@
+// AWS clients built from the config (LocalStack endpoint and path-style S3 when configured),
+// created once per process and reused across Lambda invocations.
+import { S3Client } from '@aws-sdk/client-s3';
+import type { AwsConfig } from './config';
+
+export function createS3(cfg: AwsConfig): S3Client {
+  return new S3Client({
+    region: cfg.region,
+    forcePathStyle: cfg.s3ForcePathStyle,
+    ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
+  });
+}
+
+let shared: S3Client | undefined;
+
+export function sharedS3(cfg: AwsConfig): S3Client {
+  shared ??= createS3(cfg);
+  return shared;
+}

@@ -1,0 +1,86 @@
+// The Cassandra client, built from the validated config: self-hosted (plain or user/password, with
+// optional TLS) or Amazon Keyspaces (TLS + SigV4). One connected client per process: Lambda
+// containers reuse it across invocations, and it is never shut down inside a handler.
+import { readFileSync } from 'node:fs';
+import { auth, Client, type ClientOptions, types } from 'cassandra-driver';
+import type { CassandraConfig, Consistency } from '../config';
+
+export function consistencyCode(c: Consistency): number {
+  return types.consistencies[
+    {
+      ONE: 'one',
+      LOCAL_ONE: 'localOne',
+      QUORUM: 'quorum',
+      LOCAL_QUORUM: 'localQuorum',
+      EACH_QUORUM: 'eachQuorum',
+      ALL: 'all',
+    }[c] as keyof typeof types.consistencies
+  ];
+}
+
+function authProvider(cfg: CassandraConfig): auth.AuthProvider | undefined {
+  switch (cfg.auth.kind) {
+    case 'password':
+      return new auth.PlainTextAuthProvider(cfg.auth.username, cfg.auth.password);
+    case 'sigv4': {
+      // Loaded only for Keyspaces: it brings the AWS SDK v2 credential chain with it.
+      const { SigV4AuthProvider } =
+        require('aws-sigv4-auth-cassandra-plugin') as typeof import('aws-sigv4-auth-cassandra-plugin');
+      return new SigV4AuthProvider({ region: cfg.auth.region });
+    }
+    case 'none':
+      return undefined;
+  }
+}
+
+export function clientOptions(cfg: CassandraConfig): ClientOptions {
+  const options: ClientOptions = {
+    contactPoints: cfg.contactPoints,
+    localDataCenter: cfg.localDataCenter,
+    queryOptions: { consistency: consistencyCode(cfg.readConsistency), prepare: true },
+    socketOptions: { readTimeout: cfg.requestTimeoutMs, connectTimeout: 5000 },
+  };
+  const provider = authProvider(cfg);
+  if (provider) options.authProvider = provider;
+  if (cfg.tls.enabled) {
+    const host = cfg.contactPoints[0]?.replace(/:\d+$/, '');
+    options.sslOptions = {
+      rejectUnauthorized: true,
+      ...(host ? { servername: host, host } : {}),
+      ...(cfg.tls.caFile ? { ca: [readFileSync(cfg.tls.caFile)] } : {}),
+    };
+  }
+  return options;
+}
+
+export function createClient(cfg: CassandraConfig): Client {
+  return new Client(clientOptions(cfg));
+}
+
+let shared: Promise<Client> | undefined;
+
+/**
+ * The process-wide connected client. A failed connect is forgotten so the next call (the next
+ * invocation) tries again instead of failing forever.
+ */
+export function sharedClient(cfg: CassandraConfig): Promise<Client> {
+  if (!shared) {
+    const client = createClient(cfg);
+    shared = client.connect().then(
+      () => client,
+      async (err: unknown) => {
+        shared = undefined;
+        await client.shutdown().catch(() => undefined);
+        throw err;
+      },
+    );
+  }
+  return shared;
+}
+
+/** For CLIs and tests that end: closes the shared client if one was made. */
+export async function closeSharedClient(): Promise<void> {
+  const current = shared;
+  shared = undefined;
+  if (current) await (await current.catch(() => undefined))?.shutdown();
+}

@@ -1,0 +1,70 @@
+// CQL derived from the data model: keyspace and table DDL, the insert of a source object into a
+// table, and keyed selects. A select can only be built on the full partition key (plus clustering
+// columns in order), so a non-keyed read cannot be expressed.
+import type { Replication } from '../config';
+import type { TableDef } from './model';
+
+const quoteIdent = (name: string) =>
+  /^[a-z][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+
+export function replicationCql(replication: Replication): string {
+  if (replication.class === 'SimpleStrategy') {
+    return `{'class': 'SimpleStrategy', 'replication_factor': ${replication.replicationFactor}}`;
+  }
+  const dcs = Object.entries(replication.datacenters).map(([dc, rf]) => `'${dc.replace(/'/g, "''")}': ${rf}`);
+  return `{'class': 'NetworkTopologyStrategy', ${dcs.join(', ')}}`;
+}
+
+export function createKeyspaceCql(keyspace: string, replication: Replication): string {
+  return `CREATE KEYSPACE IF NOT EXISTS ${quoteIdent(keyspace)} WITH replication = ${replicationCql(replication)}`;
+}
+
+export function createTableCql(keyspace: string, table: TableDef<never>): string {
+  const columns = table.columns.map((c) => `  ${quoteIdent(c.name)} ${c.type}${c.static ? ' STATIC' : ''}`);
+  const pk = `(${table.partitionKey.map(quoteIdent).join(', ')})`;
+  const key = [pk, ...table.clustering.map((c) => quoteIdent(c.column))].join(', ');
+  const order =
+    table.clustering.length > 0
+      ? ` WITH CLUSTERING ORDER BY (${table.clustering.map((c) => `${quoteIdent(c.column)} ${c.order}`).join(', ')})`
+      : '';
+  return `CREATE TABLE IF NOT EXISTS ${quoteIdent(keyspace)}.${quoteIdent(table.name)} (\n${columns.join(',\n')},\n  PRIMARY KEY (${key})\n)${order}`;
+}
+
+export interface InsertStatement<Source> {
+  cql: string;
+  /** Bound values in statement order; undefined stays unset (no tombstone), never null. */
+  values(source: Source): unknown[];
+}
+
+export function insertStatement<Source>(keyspace: string, table: TableDef<Source>): InsertStatement<Source> {
+  const names = table.columns.map((c) => quoteIdent(c.name));
+  const fields = table.columns.map((c) => c.from);
+  return {
+    cql: `INSERT INTO ${quoteIdent(keyspace)}.${quoteIdent(table.name)} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`,
+    values: (source) => fields.map((f) => source[f]),
+  };
+}
+
+/**
+ * SELECT columns FROM table WHERE <key columns> = ?. keyColumns must be the whole partition key,
+ * optionally followed by leading clustering columns: anything else throws at build time.
+ */
+export function keyedSelectCql<Source>(
+  keyspace: string,
+  table: TableDef<Source>,
+  keyColumns: readonly string[],
+  columns: readonly string[],
+): string {
+  const primary = [...table.partitionKey, ...table.clustering.map((c) => c.column)];
+  const isPrefix = keyColumns.every((k, i) => primary[i] === k);
+  if (keyColumns.length < table.partitionKey.length || !isPrefix) {
+    throw new Error(
+      `${table.name}: a read must restrict the partition key (${table.partitionKey.join(', ')}) ` +
+        `and then clustering columns in order; got ${keyColumns.join(', ')}`,
+    );
+  }
+  const known = new Set(table.columns.map((c) => c.name));
+  for (const c of columns) if (!known.has(c)) throw new Error(`${table.name}: no column ${c}`);
+  const where = keyColumns.map((k) => `${quoteIdent(k)} = ?`).join(' AND ');
+  return `SELECT ${columns.map(quoteIdent).join(', ')} FROM ${quoteIdent(keyspace)}.${quoteIdent(table.name)} WHERE ${where}`;
+}

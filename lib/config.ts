@@ -1,0 +1,214 @@
+// Configuration from the environment, read and validated once. Every setting has a documented
+// default; a bad value fails at start with an error naming the variable. Domain code receives a
+// Config and never reads process.env itself.
+
+export type Consistency = 'ONE' | 'LOCAL_ONE' | 'QUORUM' | 'LOCAL_QUORUM' | 'EACH_QUORUM' | 'ALL';
+
+export type CassandraAuth =
+  | { kind: 'none' }
+  | { kind: 'password'; username: string; password: string }
+  | { kind: 'sigv4'; region: string };
+
+export type Replication =
+  | { class: 'SimpleStrategy'; replicationFactor: number }
+  | { class: 'NetworkTopologyStrategy'; datacenters: Record<string, number> };
+
+export interface CassandraConfig {
+  contactPoints: string[];
+  localDataCenter: string;
+  keyspace: string;
+  replication: Replication;
+  writeConsistency: Consistency;
+  readConsistency: Consistency;
+  auth: CassandraAuth;
+  /** TLS is on when a CA file is given or CASSANDRA_TLS=true. */
+  tls: { enabled: boolean; caFile: string | undefined };
+  requestTimeoutMs: number;
+}
+
+export interface IngestConfig {
+  /** Plays in flight at once; each is one write per query table. */
+  concurrency: number;
+  /** Retries of one write on timeout, overload or unavailable before the ingest fails. */
+  maxRetries: number;
+  /** Key prefix of the rejects objects, in the source bucket. */
+  rejectsPrefix: string;
+}
+
+export interface AwsConfig {
+  region: string;
+  /** LocalStack or another S3/SQS-compatible endpoint; unset means AWS. */
+  endpoint: string | undefined;
+  s3ForcePathStyle: boolean;
+}
+
+export interface Config {
+  cassandra: CassandraConfig;
+  ingest: IngestConfig;
+  aws: AwsConfig;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const CONSISTENCIES: readonly Consistency[] = [
+  'ONE',
+  'LOCAL_ONE',
+  'QUORUM',
+  'LOCAL_QUORUM',
+  'EACH_QUORUM',
+  'ALL',
+];
+
+function str(env: Env, name: string, fallback: string): string;
+function str(env: Env, name: string, fallback?: undefined): string | undefined;
+function str(env: Env, name: string, fallback?: string): string | undefined {
+  const value = env[name]?.trim();
+  return value !== undefined && value.length > 0 ? value : fallback;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  const match = allowed.find((a) => a.toLowerCase() === raw.toLowerCase());
+  if (!match) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return match;
+}
+
+const IDENTIFIER = /^[a-zA-Z][a-zA-Z0-9_]{0,47}$/;
+
+/** "SimpleStrategy:1" or "NetworkTopologyStrategy:dc1=3,dc2=3". */
+export function parseReplication(raw: string, variable = 'CASSANDRA_REPLICATION'): Replication {
+  const [strategy, spec = ''] = raw.split(':', 2).map((s) => s.trim());
+  if (strategy === 'SimpleStrategy') {
+    const rf = Number(spec);
+    if (!Number.isInteger(rf) || rf < 1)
+      throw new ConfigError(variable, `SimpleStrategy needs a factor, e.g. SimpleStrategy:1`);
+    return { class: 'SimpleStrategy', replicationFactor: rf };
+  }
+  if (strategy === 'NetworkTopologyStrategy') {
+    const datacenters: Record<string, number> = {};
+    for (const part of spec.split(',').filter((p) => p.trim().length > 0)) {
+      const [dc, factor] = part.split('=').map((s) => s.trim());
+      const rf = Number(factor);
+      if (!dc || !/^[\w.-]+$/.test(dc) || !Number.isInteger(rf) || rf < 1) {
+        throw new ConfigError(variable, `bad datacenter entry "${part}", expected name=factor`);
+      }
+      datacenters[dc] = rf;
+    }
+    if (Object.keys(datacenters).length === 0) {
+      throw new ConfigError(
+        variable,
+        'NetworkTopologyStrategy needs datacenters, e.g. NetworkTopologyStrategy:dc1=3',
+      );
+    }
+    return { class: 'NetworkTopologyStrategy', datacenters };
+  }
+  throw new ConfigError(
+    variable,
+    `must be SimpleStrategy:<n> or NetworkTopologyStrategy:<dc>=<n>,..., got "${raw}"`,
+  );
+}
+
+function readAuth(env: Env, region: string): CassandraAuth {
+  const kind = oneOf(env, 'CASSANDRA_AUTH', ['none', 'password', 'sigv4'] as const, 'none');
+  if (kind === 'password') {
+    const username = str(env, 'CASSANDRA_USERNAME');
+    const password = str(env, 'CASSANDRA_PASSWORD');
+    if (!username) throw new ConfigError('CASSANDRA_USERNAME', 'is required when CASSANDRA_AUTH=password');
+    if (!password) throw new ConfigError('CASSANDRA_PASSWORD', 'is required when CASSANDRA_AUTH=password');
+    return { kind, username, password };
+  }
+  if (kind === 'sigv4') return { kind, region };
+  return { kind: 'none' };
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const region = str(env, 'AWS_REGION', str(env, 'AWS_DEFAULT_REGION', 'us-east-1'));
+  const keyspace = str(env, 'CASSANDRA_KEYSPACE', 'tracklog');
+  if (!IDENTIFIER.test(keyspace)) {
+    throw new ConfigError(
+      'CASSANDRA_KEYSPACE',
+      `must be a letter followed by letters, digits or _, got "${keyspace}"`,
+    );
+  }
+  const contactPoints = str(env, 'CASSANDRA_CONTACT_POINTS', '127.0.0.1:9042')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
+  for (const point of contactPoints) {
+    if (!/^[\w.-]+(:\d{1,5})?$/.test(point) && !/^\[[0-9a-fA-F:]+\](:\d{1,5})?$/.test(point)) {
+      throw new ConfigError('CASSANDRA_CONTACT_POINTS', `"${point}" is not host or host:port`);
+    }
+  }
+  const caFile = str(env, 'CASSANDRA_TLS_CA_FILE');
+  const endpoint = str(env, 'AWS_ENDPOINT_URL');
+  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
+    throw new ConfigError('AWS_ENDPOINT_URL', `must be an http(s) URL, got "${endpoint}"`);
+  }
+  let rejectsPrefix = str(env, 'INGEST_REJECTS_PREFIX', 'rejected/');
+  if (!rejectsPrefix.endsWith('/')) rejectsPrefix += '/';
+  return {
+    cassandra: {
+      contactPoints,
+      localDataCenter: str(env, 'CASSANDRA_LOCAL_DC', 'datacenter1'),
+      keyspace,
+      replication: parseReplication(str(env, 'CASSANDRA_REPLICATION', 'SimpleStrategy:1')),
+      writeConsistency: oneOf(env, 'CASSANDRA_WRITE_CONSISTENCY', CONSISTENCIES, 'LOCAL_QUORUM'),
+      readConsistency: oneOf(env, 'CASSANDRA_READ_CONSISTENCY', CONSISTENCIES, 'LOCAL_QUORUM'),
+      auth: readAuth(env, region),
+      tls: { enabled: caFile !== undefined || bool(env, 'CASSANDRA_TLS', false), caFile },
+      requestTimeoutMs: int(env, 'CASSANDRA_REQUEST_TIMEOUT_MS', 12_000, 100, 600_000),
+    },
+    ingest: {
+      concurrency: int(env, 'INGEST_CONCURRENCY', DEFAULT_INGEST_CONCURRENCY, 1, 4096),
+      maxRetries: int(env, 'INGEST_MAX_RETRIES', 5, 0, 50),
+      rejectsPrefix,
+    },
+    aws: {
+      region,
+      endpoint,
+      s3ForcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', endpoint !== undefined),
+    },
+    logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+  };
+}
+
+/** Chosen by measurement (see bench/): the ingest rate stops improving beyond it on a local node. */
+export const DEFAULT_INGEST_CONCURRENCY = 64;
+
+let cached: Config | undefined;
+
+/** The process's configuration, validated on first use and reused afterwards. */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}

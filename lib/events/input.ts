@@ -1,0 +1,86 @@
+// Turns an object's bytes into parsed records: gunzips when the bytes are gzip (whatever the name
+// says, so `.gz` files and Content-Encoding: gzip both work), then picks CSV or JSON lines by the
+// name's extension, falling back to a look at the content.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { csvRecords } from './csv';
+import type { Format, ParsedRecord } from './event';
+import { InputError } from './input-error';
+import { jsonlRecords } from './jsonl';
+
+export interface OpenedInput {
+  format: Format;
+  compressed: boolean;
+  records: AsyncGenerator<ParsedRecord>;
+}
+
+/** Reads at least n bytes (or all there is) and gives them back with a stream of everything. */
+async function peek(
+  source: AsyncIterable<Buffer>,
+  n: number,
+): Promise<{ head: Buffer; all: AsyncIterable<Buffer> }> {
+  const iterator = source[Symbol.asyncIterator]();
+  const seen: Buffer[] = [];
+  let size = 0;
+  let done = false;
+  while (size < n) {
+    const next = await iterator.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
+    seen.push(chunk);
+    size += chunk.length;
+  }
+  async function* all(): AsyncGenerator<Buffer> {
+    try {
+      yield* seen;
+      if (done) return;
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+        yield Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
+      }
+    } finally {
+      // A consumer that stops early must still release the source (an S3 socket, a file handle).
+      if (!done) await iterator.return?.();
+    }
+  }
+  return { head: Buffer.concat(seen), all: all() };
+}
+
+function gunzip(bytes: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+  const inflate = createGunzip();
+  pipeline(Readable.from(bytes), inflate).catch(() => undefined); // errors surface on `inflate`
+  return (async function* () {
+    try {
+      for await (const chunk of inflate) yield chunk as Buffer;
+    } catch (err: unknown) {
+      throw new InputError(`gzip data is corrupt or truncated: ${(err as Error).message}`, { cause: err });
+    }
+  })();
+}
+
+export function formatFromName(name: string): Format | undefined {
+  const base = name.toLowerCase().replace(/\.gz$/, '');
+  if (base.endsWith('.csv')) return 'csv';
+  if (base.endsWith('.json') || base.endsWith('.jsonl') || base.endsWith('.ndjson')) return 'jsonl';
+  return undefined;
+}
+
+export function sniffFormat(head: Buffer): Format {
+  const text = head
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
+  return text.startsWith('{') ? 'jsonl' : 'csv';
+}
+
+export async function openRecords(bytes: AsyncIterable<Buffer>, name: string): Promise<OpenedInput> {
+  const raw = await peek(bytes, 2);
+  const compressed = raw.head.length >= 2 && raw.head[0] === 0x1f && raw.head[1] === 0x8b;
+  const text = compressed ? await peek(gunzip(raw.all), 512) : await peek(raw.all, 512);
+  const format = formatFromName(name) ?? sniffFormat(text.head);
+  const records = format === 'csv' ? csvRecords(text.all) : jsonlRecords(text.all);
+  return { format, compressed, records };
+}

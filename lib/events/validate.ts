@@ -1,0 +1,88 @@
+// Classifies one raw event: a valid song play, a non-play event (skipped, not an error), or a play
+// that cannot be stored (rejected, with a reason a person can act on). Pure: no I/O.
+import type { Play, RawEvent } from './event';
+
+export type Classified = { kind: 'play'; play: Play } | { kind: 'skip' } | { kind: 'reject'; reason: string };
+
+export const PLAY_PAGE = 'NextSong';
+/** Longer text is not a real artist, title or name; it would bloat partitions and responses. */
+export const MAX_TEXT_LENGTH = 1000;
+const INT_MIN = -2147483648;
+const INT_MAX = 2147483647;
+// Plain decimals and the E notation spreadsheets write (1.54111E+12).
+const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+class Invalid extends Error {}
+
+function present(value: unknown): boolean {
+  return value !== undefined && value !== null && !(typeof value === 'string' && value.trim() === '');
+}
+
+function describe(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > 40 ? `"${text.slice(0, 40)}…"` : typeof value === 'string' ? `"${text}"` : text;
+}
+
+function toNumber(name: string, value: unknown): number {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && NUMERIC.test(value.trim())) return Number(value.trim());
+  throw new Invalid(`${name} is not a number: ${describe(value)}`);
+}
+
+function int(fields: RawEvent, name: string): number {
+  const value = fields[name];
+  if (!present(value)) throw new Invalid(`${name} is missing`);
+  const n = toNumber(name, value);
+  if (!Number.isInteger(n)) throw new Invalid(`${name} is not an integer: ${describe(value)}`);
+  if (n < INT_MIN || n > INT_MAX)
+    throw new Invalid(`${name} is outside the 32-bit int range: ${describe(value)}`);
+  return n;
+}
+
+function text(fields: RawEvent, name: string, required: true): string;
+function text(fields: RawEvent, name: string, required: false): string | undefined;
+function text(fields: RawEvent, name: string, required: boolean): string | undefined {
+  const value = fields[name];
+  if (!present(value)) {
+    if (required) throw new Invalid(`${name} is empty`);
+    return undefined;
+  }
+  if (typeof value !== 'string') throw new Invalid(`${name} is not text: ${describe(value)}`);
+  if (value.length > MAX_TEXT_LENGTH) {
+    throw new Invalid(`${name} is longer than ${MAX_TEXT_LENGTH} characters (${value.length})`);
+  }
+  return value;
+}
+
+function length(fields: RawEvent): number | undefined {
+  const value = fields.length;
+  if (!present(value)) return undefined;
+  const n = toNumber('length', value);
+  if (n < 0) throw new Invalid(`length is negative: ${describe(value)}`);
+  return n;
+}
+
+export function classify(fields: RawEvent): Classified {
+  const page = fields.page;
+  if (!present(page))
+    return { kind: 'reject', reason: 'page is missing: cannot tell a play from other events' };
+  if (page !== PLAY_PAGE) return { kind: 'skip' };
+  try {
+    return {
+      kind: 'play',
+      play: {
+        sessionId: int(fields, 'sessionId'),
+        itemInSession: int(fields, 'itemInSession'),
+        userId: int(fields, 'userId'),
+        artist: text(fields, 'artist', true),
+        song: text(fields, 'song', true),
+        length: length(fields),
+        firstName: text(fields, 'firstName', false),
+        lastName: text(fields, 'lastName', false),
+      },
+    };
+  } catch (err: unknown) {
+    if (err instanceof Invalid) return { kind: 'reject', reason: err.message };
+    throw err;
+  }
+}

@@ -1,0 +1,200 @@
+// The streaming ingest of one object: read → parse → validate → write, with a bounded number of
+// plays in flight. Every record read is accounted for as written, skipped (not a play) or rejected
+// (kept with its reason); the outcome is a report, recorded in the ledger. Input problems and
+// write failures make a `failed` report, never an exception that loses it.
+import type { LedgerEntry } from '../cassandra/model';
+import type { Format } from '../events/event';
+import { openRecords } from '../events/input';
+import { classify } from '../events/validate';
+import type { Logger } from '../log';
+import type { IngestReport, Ledger, ObjectSource, PlayWriter, Progress, RejectSink } from './types';
+import { Window } from './window';
+
+export interface IngestDeps {
+  writer: PlayWriter;
+  ledger: Ledger;
+  rejects: RejectSink;
+  /** Plays in flight at once. */
+  concurrency: number;
+  log: Logger;
+  onProgress?: (p: Progress) => void;
+  progressIntervalMs?: number;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export async function ingestObject(source: ObjectSource, deps: IngestDeps): Promise<IngestReport> {
+  const startedAt = new Date();
+  const counts = { read: 0, written: 0, skipped: 0, rejected: 0, failed: 0 };
+  const log = deps.log.child({ source: source.source });
+  let format: Format | undefined;
+  let compressed: boolean | undefined;
+  let etag: string | undefined;
+  let versionId: string | undefined;
+  let rejectsLocation: string | undefined;
+
+  const report = (status: IngestReport['status'], error?: string): IngestReport => {
+    const durationMs = Date.now() - startedAt.getTime();
+    return {
+      source: source.source,
+      etag,
+      versionId,
+      status,
+      format,
+      compressed,
+      rowsRead: counts.read,
+      rowsWritten: counts.written,
+      rowsSkipped: counts.skipped,
+      rowsRejected: counts.rejected,
+      rowsFailed: counts.failed,
+      writeRetries: deps.writer.retries,
+      rejectsLocation,
+      startedAt: startedAt.toISOString(),
+      durationMs,
+      rowsPerSec: durationMs > 0 ? Math.round((counts.read * 1000) / durationMs) : counts.read,
+      error,
+    };
+  };
+  /** The ledger row for the report's counts; `status` is the ledger's own (running while in progress). */
+  const ledgerEntry = (r: IngestReport, status: LedgerEntry['status']): LedgerEntry => ({
+    source: r.source,
+    etag: r.etag ?? '',
+    versionId: r.versionId,
+    status,
+    format: r.format,
+    rowsRead: r.rowsRead,
+    rowsWritten: r.rowsWritten,
+    rowsSkipped: r.rowsSkipped,
+    rowsRejected: r.rowsRejected,
+    rejectsLocation: r.rejectsLocation,
+    startedAt,
+    finishedAt: status === 'running' ? undefined : new Date(startedAt.getTime() + r.durationMs),
+    durationMs: status === 'running' ? undefined : r.durationMs,
+    error: r.error,
+  });
+
+  let opened: Awaited<ReturnType<ObjectSource['open']>>;
+  try {
+    opened = await source.open();
+  } catch (err: unknown) {
+    log.error('cannot open object', { err });
+    return report('failed', `cannot read the object: ${message(err)}`);
+  }
+  etag = opened.etag;
+  versionId = opened.versionId;
+
+  try {
+    const prior = await deps.ledger.find(source.source, etag);
+    if (prior?.status === 'completed') {
+      opened.body.destroy();
+      Object.assign(counts, {
+        read: prior.rowsRead,
+        written: prior.rowsWritten,
+        skipped: prior.rowsSkipped,
+        rejected: prior.rowsRejected,
+      });
+      format = prior.format === 'csv' || prior.format === 'jsonl' ? prior.format : undefined;
+      rejectsLocation = prior.rejectsLocation;
+      log.info('already ingested: this object version completed before, nothing written', { etag });
+      return report('duplicate');
+    }
+    await deps.ledger.record(ledgerEntry(report('completed'), 'running'));
+  } catch (err: unknown) {
+    opened.body.destroy();
+    log.error('ingest ledger unavailable', { err });
+    return report('failed', `ingest ledger unavailable: ${message(err)}`);
+  }
+
+  const window = new Window(deps.concurrency);
+  let failure: unknown;
+  const interval = deps.progressIntervalMs ?? 1000;
+  let nextProgress = Date.now() + interval;
+  try {
+    const input = await openRecords(opened.body, source.name);
+    format = input.format;
+    compressed = input.compressed;
+    for await (const rec of input.records) {
+      counts.read++;
+      if (rec.kind === 'malformed') {
+        counts.rejected++;
+        await deps.rejects.add({ line: rec.line, reason: rec.reason, record: rec.fields, raw: rec.raw });
+        continue;
+      }
+      const verdict = classify(rec.fields);
+      if (verdict.kind === 'skip') {
+        counts.skipped++;
+        continue;
+      }
+      if (verdict.kind === 'reject') {
+        counts.rejected++;
+        await deps.rejects.add({ line: rec.line, reason: verdict.reason, record: rec.fields, raw: rec.raw });
+        continue;
+      }
+      await window.acquire();
+      if (failure !== undefined) {
+        // A write failed while we waited: stop here; the object will be retried as a whole.
+        counts.failed++;
+        window.release();
+        break;
+      }
+      deps.writer.write(verdict.play).then(
+        () => {
+          counts.written++;
+          window.release();
+        },
+        (err: unknown) => {
+          counts.failed++;
+          failure ??= err;
+          window.release();
+        },
+      );
+      if (deps.onProgress && counts.read % 1000 === 0 && Date.now() >= nextProgress) {
+        nextProgress = Date.now() + interval;
+        deps.onProgress({
+          source: source.source,
+          rowsRead: counts.read,
+          rowsWritten: counts.written,
+          elapsedMs: Date.now() - startedAt.getTime(),
+        });
+      }
+    }
+  } catch (err: unknown) {
+    failure ??= err;
+  } finally {
+    await window.idle();
+    opened.body.destroy();
+  }
+
+  try {
+    rejectsLocation = await deps.rejects.finish();
+  } catch (err: unknown) {
+    failure ??= new Error(`could not store the rejects: ${message(err)}`);
+  }
+
+  let final: IngestReport;
+  if (failure !== undefined) {
+    final = report('failed', message(failure));
+  } else if (counts.read !== counts.written + counts.skipped + counts.rejected) {
+    final = report(
+      'failed',
+      `accounting mismatch: read ${counts.read} != written ${counts.written} + skipped ${counts.skipped} + rejected ${counts.rejected}`,
+    );
+  } else {
+    final = report('completed');
+  }
+  try {
+    await deps.ledger.record(ledgerEntry(final, final.status === 'completed' ? 'completed' : 'failed'));
+  } catch (err: unknown) {
+    // Not recorded as done means not done: the object will be ingested again (idempotently).
+    final = {
+      ...final,
+      status: 'failed',
+      error: `could not record the outcome in the ledger: ${message(err)}`,
+    };
+  }
+  if (final.status === 'completed') log.info('ingest completed', { report: final });
+  else log.error('ingest failed', { report: final, err: failure });
+  return final;
+}

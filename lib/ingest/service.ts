@@ -1,0 +1,85 @@
+// Wires the pipeline to the real services for one object: S3 objects (the Lambda, and the CLI for
+// s3:// URLs) keep their rejects in the bucket; local files (the CLI) keep them beside the report.
+import { basename, join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Client } from 'cassandra-driver';
+import { assertSchema } from '../cassandra/schema';
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import { CassandraLedger, CassandraPlayWriter } from './cassandra-store';
+import { ingestObject } from './pipeline';
+import { fileRejects, s3Rejects, s3RejectsKey } from './rejects';
+import { fileSource, s3Source } from './sources';
+import type { IngestReport, ObjectSource, Progress, RejectSink } from './types';
+
+export interface IngestRuntime {
+  cfg: Config;
+  client: Client;
+  log: Logger;
+  onProgress?: (p: Progress) => void;
+}
+
+let schemaChecked: Promise<void> | undefined;
+
+/** Checks the keyspace once per process; a failed check is not cached, so a fix is picked up. */
+export function checkSchemaOnce(client: Client, keyspace: string): Promise<void> {
+  schemaChecked ??= assertSchema(client, keyspace).catch((err: unknown) => {
+    schemaChecked = undefined;
+    throw err;
+  });
+  return schemaChecked;
+}
+
+async function run(rt: IngestRuntime, source: ObjectSource, rejects: RejectSink): Promise<IngestReport> {
+  await checkSchemaOnce(rt.client, rt.cfg.cassandra.keyspace);
+  return ingestObject(source, {
+    writer: new CassandraPlayWriter(rt.client, rt.cfg.cassandra, rt.cfg.ingest.maxRetries, rt.log),
+    ledger: new CassandraLedger(rt.client, rt.cfg.cassandra, rt.cfg.ingest.maxRetries),
+    rejects,
+    concurrency: rt.cfg.ingest.concurrency,
+    log: rt.log,
+    ...(rt.onProgress ? { onProgress: rt.onProgress } : {}),
+  });
+}
+
+function ignored(source: string, reason: string): IngestReport {
+  return {
+    source,
+    etag: undefined,
+    versionId: undefined,
+    status: 'ignored',
+    format: undefined,
+    compressed: undefined,
+    rowsRead: 0,
+    rowsWritten: 0,
+    rowsSkipped: 0,
+    rowsRejected: 0,
+    rowsFailed: 0,
+    writeRetries: 0,
+    rejectsLocation: undefined,
+    startedAt: new Date().toISOString(),
+    durationMs: 0,
+    rowsPerSec: 0,
+    error: reason,
+  };
+}
+
+export function ingestS3Object(
+  rt: IngestRuntime,
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<IngestReport> {
+  const prefix = rt.cfg.ingest.rejectsPrefix;
+  if (key.startsWith(prefix)) {
+    // The rejects objects live in the same bucket; ingesting them would loop.
+    rt.log.info('ignoring an object under the rejects prefix', { bucket, key, prefix });
+    return Promise.resolve(ignored(`s3://${bucket}/${key}`, `under the rejects prefix ${prefix}`));
+  }
+  return run(rt, s3Source(s3, bucket, key), s3Rejects(s3, bucket, s3RejectsKey(prefix, key)));
+}
+
+/** For a local file, rejects go to <outDir>/<file name>.rejected.jsonl. */
+export function ingestFile(rt: IngestRuntime, path: string, outDir: string): Promise<IngestReport> {
+  return run(rt, fileSource(path), fileRejects(join(outDir, `${basename(path)}.rejected.jsonl`)));
+}

@@ -1,0 +1,138 @@
+// npm run ingest -- <file|dir|s3://bucket/key|s3://bucket/prefix/ ...> [--out DIR]
+// The Lambda's pipeline, for backfills. One JSON report per object on stdout (also saved as
+// <out>/<name>.report.json, with rejects beside it); progress on stderr when it is a terminal.
+// Exit 0 when every object completed (rejects included), 1 when any failed, 2 on bad usage.
+import { readdirSync, statSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { createS3 } from '../lib/aws';
+import { createClient } from '../lib/cassandra/client';
+import { loadConfig } from '../lib/config';
+import { ingestFile, ingestS3Object } from '../lib/ingest/service';
+import type { IngestReport, Progress } from '../lib/ingest/types';
+import { createLogger } from '../lib/log';
+
+const USAGE = 'usage: npm run ingest -- <file|dir|s3://bucket/key|s3://bucket/prefix/ ...> [--out DIR]';
+const INPUT = /\.(csv|json|jsonl|ndjson)(\.gz)?$/i;
+
+type Target = { kind: 'file'; path: string } | { kind: 's3'; bucket: string; key: string };
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): { inputs: string[]; out: string } {
+  const inputs: string[] = [];
+  let out = 'ingest-out';
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--out') {
+      const value = argv[++i];
+      if (!value) throw new UsageError('--out needs a directory');
+      out = value;
+    } else if (arg === '--help' || arg === '-h') {
+      throw new UsageError('');
+    } else if (arg.startsWith('--')) {
+      throw new UsageError(`unknown option ${arg}`);
+    } else inputs.push(arg);
+  }
+  if (inputs.length === 0) throw new UsageError('no input given');
+  return { inputs, out };
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((e) =>
+      e.isDirectory() ? filesUnder(join(dir, e.name)) : INPUT.test(e.name) ? [join(dir, e.name)] : [],
+    );
+}
+
+async function expand(input: string, s3: () => S3Client): Promise<Target[]> {
+  const url = /^s3:\/\/([^/]+)\/?(.*)$/.exec(input);
+  if (url) {
+    const [, bucket = '', key = ''] = url;
+    if (key !== '' && !key.endsWith('/')) return [{ kind: 's3', bucket, key }];
+    const targets: Target[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3().send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: key, ContinuationToken: token }),
+      );
+      for (const o of page.Contents ?? [])
+        if (o.Key && INPUT.test(o.Key)) targets.push({ kind: 's3', bucket, key: o.Key });
+      token = page.NextContinuationToken;
+    } while (token);
+    return targets;
+  }
+  let info: ReturnType<typeof statSync>;
+  try {
+    info = statSync(input);
+  } catch {
+    throw new UsageError(`no such file or directory: ${input}`);
+  }
+  return info.isDirectory()
+    ? filesUnder(input).map((path) => ({ kind: 'file', path }))
+    : [{ kind: 'file', path: input }];
+}
+
+function progressPrinter(index: number, total: number): ((p: Progress) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  return (p) => {
+    const rate = p.elapsedMs > 0 ? Math.round((p.rowsRead * 1000) / p.elapsedMs) : 0;
+    process.stderr.write(
+      `\r[${index}/${total}] ${basename(p.source)}: ${p.rowsRead.toLocaleString()} rows read, ` +
+        `${p.rowsWritten.toLocaleString()} written, ${rate.toLocaleString()} rows/s   `,
+    );
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { inputs, out } = parseArgs(argv);
+  const cfg = loadConfig();
+  // The reports on stdout say what the info logs would; the CLI logs warnings and errors.
+  const log = createLogger(cfg.logLevel === 'debug' ? 'debug' : 'warn', { cli: 'ingest' });
+  let s3: S3Client | undefined;
+  const getS3 = () => {
+    s3 ??= createS3(cfg.aws);
+    return s3;
+  };
+  const targets = (await Promise.all(inputs.map((i) => expand(i, getS3)))).flat();
+  if (targets.length === 0) throw new UsageError('the inputs hold no .csv, .json, .jsonl or .ndjson files');
+  const client = createClient(cfg.cassandra);
+  let failed = 0;
+  try {
+    await client.connect();
+    await mkdir(out, { recursive: true });
+    for (const [i, target] of targets.entries()) {
+      const rt = { cfg, client, log, onProgress: progressPrinter(i + 1, targets.length) };
+      const report: IngestReport =
+        target.kind === 'file'
+          ? await ingestFile(rt, target.path, out)
+          : await ingestS3Object(rt, getS3(), target.bucket, target.key);
+      if (rt.onProgress) process.stderr.write('\r\x1b[K');
+      if (report.status === 'failed') failed++;
+      const name = target.kind === 'file' ? basename(target.path) : basename(target.key);
+      // Absent values print as null so every report has the same keys.
+      const keepNulls = (_: string, v: unknown) => (v === undefined ? null : v);
+      await writeFile(join(out, `${name}.report.json`), `${JSON.stringify(report, keepNulls, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(report, keepNulls)}\n`);
+    }
+  } finally {
+    await client.shutdown();
+    s3?.destroy();
+  }
+  if (failed > 0) process.stderr.write(`ingest: ${failed} of ${targets.length} object(s) failed\n`);
+  return failed > 0 ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message ? `ingest: ${err.message}\n` : ''}${USAGE}\n`);
+      process.exit(err.message ? 2 : 0);
+    }
+    process.stderr.write(`ingest: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

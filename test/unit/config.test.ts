@@ -1,0 +1,79 @@
+import { ConfigError, DEFAULT_INGEST_CONCURRENCY, loadConfig, parseReplication } from '../../lib/config';
+
+describe('loadConfig', () => {
+  it('defaults to the local node, LOCAL_QUORUM and no auth', () => {
+    const cfg = loadConfig({});
+    expect(cfg.cassandra).toMatchObject({
+      contactPoints: ['127.0.0.1:9042'],
+      localDataCenter: 'datacenter1',
+      keyspace: 'tracklog',
+      replication: { class: 'SimpleStrategy', replicationFactor: 1 },
+      writeConsistency: 'LOCAL_QUORUM',
+      readConsistency: 'LOCAL_QUORUM',
+      auth: { kind: 'none' },
+      tls: { enabled: false, caFile: undefined },
+    });
+    expect(cfg.ingest).toEqual({
+      concurrency: DEFAULT_INGEST_CONCURRENCY,
+      maxRetries: 5,
+      rejectsPrefix: 'rejected/',
+    });
+    expect(cfg.aws).toEqual({ region: 'us-east-1', endpoint: undefined, s3ForcePathStyle: false });
+  });
+
+  it('configures Amazon Keyspaces: SigV4 auth, TLS from a CA file, NetworkTopologyStrategy', () => {
+    const cfg = loadConfig({
+      CASSANDRA_CONTACT_POINTS: 'cassandra.eu-west-1.amazonaws.com:9142',
+      CASSANDRA_LOCAL_DC: 'eu-west-1',
+      CASSANDRA_AUTH: 'sigv4',
+      CASSANDRA_TLS_CA_FILE: '/opt/keyspaces-ca.pem',
+      CASSANDRA_REPLICATION: 'NetworkTopologyStrategy:eu-west-1=3',
+      AWS_REGION: 'eu-west-1',
+    });
+    expect(cfg.cassandra.auth).toEqual({ kind: 'sigv4', region: 'eu-west-1' });
+    expect(cfg.cassandra.tls).toEqual({ enabled: true, caFile: '/opt/keyspaces-ca.pem' });
+    expect(cfg.cassandra.replication).toEqual({
+      class: 'NetworkTopologyStrategy',
+      datacenters: { 'eu-west-1': 3 },
+    });
+  });
+
+  it('uses path-style S3 by default when an endpoint such as LocalStack is set', () => {
+    const cfg = loadConfig({ AWS_ENDPOINT_URL: 'http://127.0.0.1:4566', INGEST_REJECTS_PREFIX: 'bad' });
+    expect(cfg.aws).toMatchObject({ endpoint: 'http://127.0.0.1:4566', s3ForcePathStyle: true });
+    expect(cfg.ingest.rejectsPrefix).toBe('bad/');
+  });
+
+  it.each([
+    ['CASSANDRA_KEYSPACE', 'drop table;'],
+    ['CASSANDRA_CONTACT_POINTS', 'host with space'],
+    ['CASSANDRA_WRITE_CONSISTENCY', 'MOST'],
+    ['CASSANDRA_AUTH', 'kerberos'],
+    ['CASSANDRA_TLS', 'maybe'],
+    ['CASSANDRA_REPLICATION', 'EverywhereStrategy:3'],
+    ['INGEST_CONCURRENCY', '0'],
+    ['INGEST_CONCURRENCY', 'lots'],
+    ['INGEST_MAX_RETRIES', '-1'],
+    ['AWS_ENDPOINT_URL', 'localhost:4566'],
+    ['LOG_LEVEL', 'verbose'],
+  ])('rejects %s=%s with an error naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));
+  });
+
+  it('requires a username and password for password auth, naming the missing one', () => {
+    expect(() => loadConfig({ CASSANDRA_AUTH: 'password' })).toThrow(/^CASSANDRA_USERNAME: /);
+    expect(() => loadConfig({ CASSANDRA_AUTH: 'password', CASSANDRA_USERNAME: 'u' })).toThrow(
+      /^CASSANDRA_PASSWORD: /,
+    );
+  });
+});
+
+describe('parseReplication', () => {
+  it('reads several datacenters', () => {
+    expect(parseReplication('NetworkTopologyStrategy:dc1=3,dc2=2')).toEqual({
+      class: 'NetworkTopologyStrategy',
+      datacenters: { dc1: 3, dc2: 2 },
+    });
+  });
+});

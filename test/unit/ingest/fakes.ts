@@ -1,0 +1,74 @@
+// In-memory stand-ins for the pipeline's ports, for the unit tier only (the integration tier uses
+// the real Cassandra and LocalStack).
+import { Readable } from 'node:stream';
+import type { LedgerEntry } from '../../../lib/cassandra/model';
+import type { Play } from '../../../lib/events/event';
+import type { Ledger, ObjectSource, PlayWriter, Reject, RejectSink } from '../../../lib/ingest/types';
+import { createLogger } from '../../../lib/log';
+
+export const quietLog = createLogger('error', {}, () => undefined);
+
+export class FakeWriter implements PlayWriter {
+  readonly plays: Play[] = [];
+  retries = 0;
+  inFlight = 0;
+  peak = 0;
+  /** When set, write() waits for this before finishing. */
+  gate: Promise<void> | undefined;
+  /** When set, the write of the n-th play (1-based) fails. */
+  failAt: number | undefined;
+  private calls = 0;
+
+  async write(play: Play): Promise<void> {
+    const call = ++this.calls;
+    this.inFlight++;
+    this.peak = Math.max(this.peak, this.inFlight);
+    try {
+      await (this.gate ?? Promise.resolve());
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.failAt !== undefined && call >= this.failAt)
+        throw new Error('write timed out after 5 retries');
+      this.plays.push(play);
+    } finally {
+      this.inFlight--;
+    }
+  }
+}
+
+export class FakeLedger implements Ledger {
+  readonly entries = new Map<string, LedgerEntry>();
+  readonly history: LedgerEntry['status'][] = [];
+  unavailable = false;
+
+  async find(source: string, etag: string): Promise<LedgerEntry | undefined> {
+    if (this.unavailable) throw new Error('NoHostAvailableError');
+    return this.entries.get(`${source}|${etag}`);
+  }
+
+  async record(entry: LedgerEntry): Promise<void> {
+    this.entries.set(`${entry.source}|${entry.etag}`, { ...entry });
+    this.history.push(entry.status);
+  }
+}
+
+export class FakeRejects implements RejectSink {
+  readonly rejects: Reject[] = [];
+  failOnFinish = false;
+
+  async add(reject: Reject): Promise<void> {
+    this.rejects.push(reject);
+  }
+
+  async finish(): Promise<string | undefined> {
+    if (this.failOnFinish) throw new Error('AccessDenied');
+    return this.rejects.length > 0 ? 'memory://rejects.jsonl' : undefined;
+  }
+}
+
+export function bufferSource(name: string, bytes: Buffer | string, etag = 'etag-1'): ObjectSource {
+  return {
+    source: `s3://bucket/${name}`,
+    name,
+    open: async () => ({ body: Readable.from([Buffer.from(bytes)]), etag, versionId: undefined }),
+  };
+}

@@ -2,6 +2,7 @@
 // dropped after them, so files can run in parallel and leave nothing behind.
 import { randomBytes } from 'node:crypto';
 import { Client } from 'cassandra-driver';
+import { applySchema } from '../../../lib/cassandra/schema';
 
 export interface TestKeyspace {
   readonly client: Client;
@@ -35,4 +36,18 @@ export function useTestKeyspace(): TestKeyspace {
     }
   });
   return { client, name };
+}
+
+/** A test keyspace with the project's schema applied: what `npm run schema` would create. */
+export function useSchemaKeyspace(): TestKeyspace {
+  const ks = useTestKeyspace();
+  beforeAll(async () => {
+    await applySchema(ks.client, ks.name, { class: 'SimpleStrategy', replicationFactor: 1 });
+  });
+  return ks;
+}
+
+export async function count(client: Client, keyspace: string, table: string): Promise<number> {
+  const rs = await client.execute(`SELECT count(*) FROM ${keyspace}.${table}`);
+  return Number(rs.first()?.get('count'));
 }

@@ -1,4 +1,3 @@
-import type { S3Event, SQSEvent } from 'aws-lambda';
 import {
   decodeS3Key,
   handleIngestEvent,
@@ -7,49 +6,10 @@ import {
   objectsInSqsBody,
 } from '../../../lib/ingest/notifications';
 import type { IngestReport } from '../../../lib/ingest/types';
+import { s3Event as s3EventIn, sqsEvent } from '../../support/lambda-events';
 import { quietLog } from './fakes';
 
-function s3Event(...keys: string[]): S3Event {
-  return {
-    Records: keys.map((key) => ({
-      eventVersion: '2.1',
-      eventSource: 'aws:s3',
-      awsRegion: 'us-east-1',
-      eventTime: '2026-11-25T00:00:00.000Z',
-      eventName: 'ObjectCreated:Put',
-      userIdentity: { principalId: 'x' },
-      requestParameters: { sourceIPAddress: '127.0.0.1' },
-      responseElements: { 'x-amz-request-id': 'r', 'x-amz-id-2': 'i' },
-      s3: {
-        s3SchemaVersion: '1.0',
-        configurationId: 'c',
-        bucket: { name: 'raw-events', ownerIdentity: { principalId: 'o' }, arn: 'arn:aws:s3:::raw-events' },
-        object: { key, size: 10, eTag: 'e', sequencer: '1' },
-      },
-    })),
-  };
-}
-
-function sqsEvent(...bodies: string[]): SQSEvent {
-  return {
-    Records: bodies.map((body, i) => ({
-      messageId: `m${i + 1}`,
-      receiptHandle: 'h',
-      body,
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: '0',
-        SenderId: 's',
-        ApproximateFirstReceiveTimestamp: '0',
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q',
-      awsRegion: 'us-east-1',
-    })),
-  };
-}
+const s3Event = (...keys: string[]) => s3EventIn('raw-events', ...keys);
 
 function reporter(failing: string[] = []) {
   const seen: ObjectRef[] = [];
@@ -94,7 +54,7 @@ describe('objectsInSqsBody', () => {
 describe('handleIngestEvent', () => {
   it('ingests every record of a direct S3 event with decoded keys', async () => {
     const { seen, ingest } = reporter();
-    const result = await handleIngestEvent(s3Event('day+1.csv', 'b%C3%A9.json'), ingest, quietLog);
+    const result = await handleIngestEvent(s3Event('day 1.csv', 'bé.json'), ingest, quietLog);
     expect(seen).toEqual([
       { bucket: 'raw-events', key: 'day 1.csv' },
       { bucket: 'raw-events', key: 'bé.json' },

@@ -1,0 +1,117 @@
+// `npm run ingest` as a user runs it: a child process over local files and s3:// URLs, reports on
+// stdout, rejects beside the report, the exit code telling whether every object completed.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { s3Client, uniqueName } from './support/aws';
+import { count, useSchemaKeyspace } from './support/cassandra';
+
+const repo = resolve(__dirname, '..', '..');
+const quirks = join(repo, 'test', 'fixtures', 'quirks.csv');
+
+function runIngest(args: string[], keyspace: string) {
+  const res = spawnSync(
+    join(repo, 'node_modules', '.bin', 'tsx'),
+    [join(repo, 'scripts', 'ingest.ts'), ...args],
+    {
+      env: { ...process.env, CASSANDRA_KEYSPACE: keyspace },
+      encoding: 'utf8',
+    },
+  );
+  const reports = res.stdout
+    .split('\n')
+    .filter((l) => l.trim().length > 0)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { status: res.status, reports, stderr: res.stderr };
+}
+
+describe('npm run ingest', () => {
+  const ks = useSchemaKeyspace();
+  const dir = mkdtempSync(join(tmpdir(), 'ingest-cli-'));
+  const out = join(dir, 'out');
+
+  it('ingests a directory, prints one JSON report per object and keeps rejects beside the report', () => {
+    const input = join(dir, 'in');
+    mkdirSync(join(input, 'nested'), { recursive: true });
+    copyFileSync(quirks, join(input, '2018-11-01-events.csv'));
+    writeFileSync(join(input, 'nested', 'notes.txt'), 'not an event log');
+
+    const { status, reports } = runIngest([input, '--out', out], ks.name);
+
+    expect(status).toBe(0);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({
+      source: join(input, '2018-11-01-events.csv'),
+      status: 'completed',
+      rowsRead: 14,
+      rowsWritten: 6,
+      rowsSkipped: 2,
+      rowsRejected: 6,
+      rejectsLocation: join(out, '2018-11-01-events.csv.rejected.jsonl'),
+    });
+    for (const field of ['durationMs', 'rowsPerSec']) expect(typeof reports[0]?.[field]).toBe('number');
+    const rejects = readFileSync(join(out, '2018-11-01-events.csv.rejected.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n');
+    expect(rejects).toHaveLength(6);
+    expect(JSON.parse(readFileSync(join(out, '2018-11-01-events.csv.report.json'), 'utf8'))).toMatchObject({
+      status: 'completed',
+    });
+  });
+
+  it('honours CASSANDRA_KEYSPACE', async () => {
+    expect(await count(ks.client, ks.name, 'plays_by_session')).toBe(6);
+  });
+
+  it('reports a second run over the same files as duplicates and still exits 0', () => {
+    const { status, reports } = runIngest([join(dir, 'in', '2018-11-01-events.csv'), '--out', out], ks.name);
+    expect(status).toBe(0);
+    expect(reports.map((r) => r.status)).toEqual(['duplicate']);
+  });
+
+  it('exits non-zero when any object failed, after ingesting the others', () => {
+    const garbage = join(dir, 'garbage.csv');
+    writeFileSync(garbage, Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 37) % 256)));
+    const fresh = join(dir, 'fresh.csv');
+    copyFileSync(quirks, fresh);
+
+    const { status, reports, stderr } = runIngest([garbage, fresh, '--out', out], ks.name);
+
+    expect(status).toBe(1);
+    expect(reports.map((r) => r.status)).toEqual(['failed', 'completed']);
+    expect(reports[0]?.error).toMatch(/not an event log header/);
+    expect(stderr).toContain('1 of 2 object(s) failed');
+  });
+
+  it('reads s3:// URLs, keeping their rejects in the bucket', async () => {
+    const s3 = s3Client();
+    const bucket = uniqueName('it-cli');
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'day/one.csv', Body: readFileSync(quirks) }));
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'day/two.csv', Body: readFileSync(quirks) }));
+      const { status, reports } = runIngest([`s3://${bucket}/day/`, '--out', out], ks.name);
+      expect(status).toBe(0);
+      expect(reports.map((r) => [r.source, r.status, r.rejectsLocation])).toEqual([
+        [`s3://${bucket}/day/one.csv`, 'completed', `s3://${bucket}/rejected/day/one.csv.jsonl`],
+        [`s3://${bucket}/day/two.csv`, 'completed', `s3://${bucket}/rejected/day/two.csv.jsonl`],
+      ]);
+    } finally {
+      s3.destroy();
+    }
+  });
+
+  it.each([
+    [['--out'], /--out needs a directory/],
+    [['--fast', 'x.csv'], /unknown option --fast/],
+    [[], /no input given/],
+    [['/no/such/file.csv'], /no such file or directory: \/no\/such\/file.csv/],
+  ])('exits 2 with a usage message for %j', (args, message) => {
+    const { status, stderr } = runIngest(args, ks.name);
+    expect(status).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr).toContain('usage: npm run ingest');
+  });
+});

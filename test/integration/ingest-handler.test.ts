@@ -1,0 +1,264 @@
+// The ingest Lambda handler against the real local Cassandra and LocalStack: objects uploaded to a
+// bucket, the handler invoked with S3 (and SQS-wrapped) notifications, tables, rejects object and
+// ledger read back.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  PutBucketNotificationConfigurationCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { closeSharedClient } from '../../lib/cassandra/client';
+import type { IngestReport } from '../../lib/ingest/types';
+import { s3Event, sqsEvent } from '../support/lambda-events';
+import { s3Client, sqsClient, uniqueName } from './support/aws';
+import { count, useSchemaKeyspace } from './support/cassandra';
+
+type Handler = (event: S3Event | SQSEvent) => Promise<SQSBatchResponse | { reports: IngestReport[] }>;
+
+const quirks = readFileSync(join(__dirname, '..', 'fixtures', 'quirks.csv'));
+
+describe('the ingest handler', () => {
+  const ks = useSchemaKeyspace();
+  const s3 = s3Client();
+  const sqs = sqsClient();
+  const bucket = uniqueName('it-ingest');
+  let handler: Handler;
+
+  beforeAll(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    // The handler reads its configuration once, at load: point it at this file's keyspace first.
+    process.env.CASSANDRA_KEYSPACE = ks.name;
+    ({ handler } = require('../../functions/ingest') as typeof import('../../functions/ingest'));
+  });
+  afterAll(async () => {
+    s3.destroy();
+    sqs.destroy();
+    await closeSharedClient();
+  });
+
+  const put = (key: string, body: Buffer | string) =>
+    s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  const reportsOf = (result: Awaited<ReturnType<Handler>>) => ('reports' in result ? result.reports : []);
+  const select = async (cql: string, params: unknown[]) =>
+    (await ks.client.execute(cql.replace(/\bks\./g, `${ks.name}.`), params, { prepare: true })).rows;
+
+  it('ingests an uploaded CSV into the three query tables, accounting for every row', async () => {
+    const key = 'raw/2018-11-01 events+quirks.csv';
+    await put(key, quirks);
+
+    const [report] = reportsOf(await handler(s3Event(bucket, key)));
+
+    expect(report).toMatchObject({
+      source: `s3://${bucket}/${key}`,
+      status: 'completed',
+      rowsRead: 14,
+      rowsWritten: 6,
+      rowsSkipped: 2,
+      rowsRejected: 6,
+      rejectsLocation: `s3://${bucket}/rejected/${key}.jsonl`,
+    });
+    expect(report?.etag).toMatch(/^[0-9a-f]{32}$/);
+    expect(await count(ks.client, ks.name, 'plays_by_session')).toBe(6);
+    expect(await count(ks.client, ks.name, 'songs_by_user_session')).toBe(6);
+    // User 8 played "You Gotta Be" twice: one listener row.
+    expect(await count(ks.client, ks.name, 'listeners_by_song')).toBe(5);
+  });
+
+  it('answers the three access patterns with keyed reads', async () => {
+    expect(
+      await select(
+        'SELECT artist, song, length FROM ks.plays_by_session WHERE session_id = ? AND item_in_session = ?',
+        [139, 2],
+      ),
+    ).toEqual([
+      expect.objectContaining({
+        artist: 'The Quoters',
+        song: 'He Said "Hi", Then Left / Why? (Live) & More',
+        length: 180.5,
+      }),
+    ]);
+    const session = await select(
+      'SELECT item_in_session, artist, song, first_name, last_name FROM ks.songs_by_user_session WHERE user_id = ? AND session_id = ?',
+      [8, 139],
+    );
+    expect(session.map((r) => [r.item_in_session, r.artist])).toEqual([
+      [1, "Des'ree"],
+      [2, 'The Quoters'],
+      [4, 'Multi Line'],
+      [10, "Des'ree"],
+    ]);
+    expect(session.every((r) => r.first_name === 'Kaylee' && r.last_name === 'Summers')).toBe(true);
+    expect(
+      await select('SELECT user_id, first_name, last_name FROM ks.listeners_by_song WHERE song = ?', [
+        'Jóga',
+      ]),
+    ).toEqual([expect.objectContaining({ user_id: 15, first_name: 'Zoë', last_name: 'Łukasiewicz' })]);
+  });
+
+  it('leaves a missing length unset rather than writing a null', async () => {
+    const header = quirks.toString('utf8').split('\r\n')[0];
+    await put(
+      'raw/no-length.csv',
+      `${header}\r\nNo Length,Logged In,A,F,0,B,,free,,PUT,NextSong,,900,Silence,200,1,77\r\n`,
+    );
+    await handler(s3Event(bucket, 'raw/no-length.csv'));
+    const rows = await select(
+      'SELECT length, writetime(song) AS w FROM ks.plays_by_session WHERE session_id = ?',
+      [900],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.length).toBeNull();
+  });
+
+  it('keeps the rejects as rejected/<key>.jsonl with line numbers, reasons and the original records', async () => {
+    const key = 'raw/2018-11-01 events+quirks.csv';
+    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `rejected/${key}.jsonl` }));
+    const lines = ((await res.Body?.transformToString('utf8')) ?? '')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.line, l.reason])).toEqual([
+      [9, 'userId is missing'],
+      [10, 'sessionId is not a number: "abc"'],
+      [11, 'length is negative: "-5"'],
+      [12, 'userId is outside the 32-bit int range: "3000000000"'],
+      [13, 'expected 17 fields as in the header, found 7'],
+      [14, 'artist is empty'],
+    ]);
+    expect(lines[1].record).toMatchObject({ artist: 'Bad Session', sessionId: 'abc', song: 'Song A' });
+    expect(lines[4].raw).toBe('Short Row,Logged In,Kaylee,F,8,Summers,100.0');
+  });
+
+  it('records the outcome in the ledger, keyed by object and etag', async () => {
+    const source = `s3://${bucket}/raw/2018-11-01 events+quirks.csv`;
+    const rows = await select(
+      'SELECT etag, status, rows_read, rows_written, rows_skipped, rows_rejected, error FROM ks.ingest_ledger WHERE source = ?',
+      [source],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: 'completed', error: null });
+    expect(
+      [rows[0]?.rows_read, rows[0]?.rows_written, rows[0]?.rows_skipped, rows[0]?.rows_rejected].map(Number),
+    ).toEqual([14, 6, 2, 6]);
+  });
+
+  it('reports a re-delivered object as a duplicate and adds nothing', async () => {
+    const key = 'raw/2018-11-01 events+quirks.csv';
+    const before = await count(ks.client, ks.name, 'plays_by_session');
+    const [again] = reportsOf(await handler(s3Event(bucket, key)));
+    expect(again).toMatchObject({ status: 'duplicate', rowsRead: 14, rowsWritten: 6 });
+    expect(await count(ks.client, ks.name, 'plays_by_session')).toBe(before);
+  });
+
+  it('ingests a changed object again (same rows, new etag) and the tables stay the same', async () => {
+    const key = 'raw/2018-11-01 events+quirks.csv';
+    await put(key, Buffer.concat([quirks, Buffer.from('\r\n')]));
+    const [changed] = reportsOf(await handler(s3Event(bucket, key)));
+    expect(changed).toMatchObject({ status: 'completed', rowsWritten: 6 });
+    const ledger = await select('SELECT etag FROM ks.ingest_ledger WHERE source = ?', [
+      `s3://${bucket}/${key}`,
+    ]);
+    expect(ledger).toHaveLength(2);
+  });
+
+  it('ingests gzip-compressed JSON lines delivered through SQS, skipping the S3 test event', async () => {
+    const lines = [
+      {
+        page: 'NextSong',
+        artist: 'Sigur Rós',
+        song: 'Hoppípolla',
+        length: 268.3,
+        sessionId: 501,
+        itemInSession: 0,
+        userId: '61',
+        firstName: 'Ása',
+        lastName: 'Björnsdóttir',
+        ts: 1541121934796,
+      },
+      {
+        page: 'Logout',
+        artist: null,
+        song: null,
+        length: null,
+        sessionId: 501,
+        itemInSession: 1,
+        userId: '61',
+        firstName: 'Ása',
+        lastName: 'Björnsdóttir',
+        ts: 1541121934797,
+      },
+    ];
+    const key = 'raw/eventsim 2018-11-02.json.gz';
+    await put(key, gzipSync(`${lines.map((l) => JSON.stringify(l)).join('\n')}\n`));
+
+    const result = await handler(
+      sqsEvent(JSON.stringify({ Event: 's3:TestEvent' }), JSON.stringify(s3Event(bucket, key))),
+    );
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(
+      await select('SELECT first_name FROM ks.listeners_by_song WHERE song = ?', ['Hoppípolla']),
+    ).toEqual([expect.objectContaining({ first_name: 'Ása' })]);
+    const ledger = await select(
+      'SELECT status, rows_read, rows_skipped FROM ks.ingest_ledger WHERE source = ?',
+      [`s3://${bucket}/${key}`],
+    );
+    expect(ledger[0]).toMatchObject({ status: 'completed' });
+    expect(Number(ledger[0]?.rows_skipped)).toBe(1);
+  });
+
+  it('handles the notification LocalStack itself sends for an upload (URL-encoded key, via SQS)', async () => {
+    const queue = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('it-ingest-q') }));
+    const queueUrl = queue.QueueUrl ?? '';
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    const notified = uniqueName('it-notified');
+    await s3.send(new CreateBucketCommand({ Bucket: notified }));
+    await s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: notified,
+        NotificationConfiguration: {
+          QueueConfigurations: [{ QueueArn: Attributes?.QueueArn, Events: ['s3:ObjectCreated:*'] }],
+        },
+      }),
+    );
+    const key = 'drop/Ça plane + 100% (live).csv';
+    await s3.send(new PutObjectCommand({ Bucket: notified, Key: key, Body: quirks }));
+
+    const bodies: string[] = [];
+    for (let i = 0; i < 20 && !bodies.some((b) => b.includes('ObjectCreated')); i++) {
+      const res = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }),
+      );
+      bodies.push(...(res.Messages ?? []).map((m) => m.Body ?? ''));
+    }
+    const event = sqsEvent(...bodies);
+
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+    const ledger = await select('SELECT status FROM ks.ingest_ledger WHERE source = ?', [
+      `s3://${notified}/${key}`,
+    ]);
+    expect(ledger).toEqual([expect.objectContaining({ status: 'completed' })]);
+  });
+
+  it('ignores objects under the rejects prefix instead of ingesting its own output', async () => {
+    const [report] = reportsOf(await handler(s3Event(bucket, 'rejected/raw/x.csv.jsonl')));
+    expect(report).toMatchObject({ status: 'ignored', rowsRead: 0 });
+  });
+
+  it('throws, so the event is retried, when the object cannot be read as an event log', async () => {
+    await put('raw/not-events.csv', 'name,age\nbob,3\n');
+    await expect(handler(s3Event(bucket, 'raw/not-events.csv'))).rejects.toThrow(/not an event log header/);
+    const ledger = await select('SELECT status, error FROM ks.ingest_ledger WHERE source = ?', [
+      `s3://${bucket}/raw/not-events.csv`,
+    ]);
+    expect(ledger[0]).toMatchObject({ status: 'failed' });
+    expect(ledger[0]?.error).toMatch(/not an event log header/);
+  });
+});

@@ -35,6 +35,13 @@ export interface IngestConfig {
   rejectsPrefix: string;
 }
 
+export interface ApiConfig {
+  /** Origins allowed by CORS; ['*'] allows any. */
+  corsOrigins: string[];
+  /** Signs pagination cursors so a tampered one is refused; set it per deployment. */
+  cursorSecret: string;
+}
+
 export interface AwsConfig {
   region: string;
   /** LocalStack or another S3/SQS-compatible endpoint; unset means AWS. */
@@ -45,6 +52,7 @@ export interface AwsConfig {
 export interface Config {
   cassandra: CassandraConfig;
   ingest: IngestConfig;
+  api: ApiConfig;
   aws: AwsConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -103,6 +111,9 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return match;
 }
 
+/** Chosen by measurement (see bench/): the ingest rate stops improving beyond it on a local node. */
+export const DEFAULT_INGEST_CONCURRENCY = 64;
+
 const IDENTIFIER = /^[a-zA-Z][a-zA-Z0-9_]{0,47}$/;
 
 /** "SimpleStrategy:1" or "NetworkTopologyStrategy:dc1=3,dc2=3". */
@@ -151,6 +162,15 @@ function readAuth(env: Env, region: string): CassandraAuth {
   return { kind: 'none' };
 }
 
+/** Local development works without one; a deployment sets its own (serverless.yml reads it from SSM). */
+export const DEV_CURSOR_SECRET = 'tracklog-local-development-cursor-secret';
+
+function readCursorSecret(env: Env): string {
+  const secret = str(env, 'CURSOR_SECRET', DEV_CURSOR_SECRET);
+  if (secret.length < 16) throw new ConfigError('CURSOR_SECRET', 'must be at least 16 characters');
+  return secret;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const region = str(env, 'AWS_REGION', str(env, 'AWS_DEFAULT_REGION', 'us-east-1'));
   const keyspace = str(env, 'CASSANDRA_KEYSPACE', 'tracklog');
@@ -193,6 +213,13 @@ export function loadConfig(env: Env = process.env): Config {
       maxRetries: int(env, 'INGEST_MAX_RETRIES', 5, 0, 50),
       rejectsPrefix,
     },
+    api: {
+      corsOrigins: str(env, 'CORS_ORIGINS', '*')
+        .split(',')
+        .map((o) => o.trim())
+        .filter((o) => o.length > 0),
+      cursorSecret: readCursorSecret(env),
+    },
     aws: {
       region,
       endpoint,
@@ -201,9 +228,6 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
   };
 }
-
-/** Chosen by measurement (see bench/): the ingest rate stops improving beyond it on a local node. */
-export const DEFAULT_INGEST_CONCURRENCY = 64;
 
 let cached: Config | undefined;
 

@@ -1,0 +1,127 @@
+// The three reads, each a single-partition prepared SELECT derived from the data model, behind a
+// small interface so the HTTP layer can be tested with a fake.
+import { type Client, errors, type QueryOptions, type types } from 'cassandra-driver';
+import { consistencyCode } from '../cassandra/client';
+import { keyedSelectCql } from '../cassandra/cql';
+import { listenersBySong, playsBySession, songsByUserSession } from '../cassandra/model';
+import type { CassandraConfig } from '../config';
+import { badRequest } from '../http';
+
+export interface PageOptions {
+  limit: number;
+  pageState: string | undefined;
+}
+
+export interface Page<Row> {
+  rows: Row[];
+  /** Set when Cassandra says there may be more rows. */
+  pageState: string | undefined;
+}
+
+export interface SessionItemRow {
+  artist: string;
+  song: string;
+  length: number | null;
+}
+
+export interface UserSessionPage extends Page<{ itemInSession: number; artist: string; song: string }> {
+  firstName: string | null;
+  lastName: string | null;
+}
+
+export interface ListenerRow {
+  userId: number;
+  firstName: string | null;
+  lastName: string | null;
+}
+
+export interface QueryStore {
+  sessionItem(sessionId: number, itemInSession: number): Promise<SessionItemRow | undefined>;
+  userSessionSongs(userId: number, sessionId: number, page: PageOptions): Promise<UserSessionPage>;
+  listeners(song: string, page: PageOptions): Promise<Page<ListenerRow>>;
+}
+
+const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+
+export class CassandraQueryStore implements QueryStore {
+  private readonly q1: string;
+  private readonly q2: string;
+  private readonly q2Names: string;
+  private readonly q3: string;
+  private readonly options: QueryOptions;
+
+  constructor(
+    private readonly client: Client,
+    cfg: CassandraConfig,
+  ) {
+    const ks = cfg.keyspace;
+    this.q1 = keyedSelectCql(
+      ks,
+      playsBySession,
+      ['session_id', 'item_in_session'],
+      ['artist', 'song', 'length'],
+    );
+    this.q2 = keyedSelectCql(
+      ks,
+      songsByUserSession,
+      ['user_id', 'session_id'],
+      ['item_in_session', 'artist', 'song', 'first_name', 'last_name'],
+    );
+    this.q2Names = `${keyedSelectCql(ks, songsByUserSession, ['user_id', 'session_id'], ['first_name', 'last_name'])} LIMIT 1`;
+    this.q3 = keyedSelectCql(ks, listenersBySong, ['song'], ['user_id', 'first_name', 'last_name']);
+    this.options = { prepare: true, isIdempotent: true, consistency: consistencyCode(cfg.readConsistency) };
+  }
+
+  private async page(cql: string, params: unknown[], page: PageOptions): Promise<types.ResultSet> {
+    try {
+      return await this.client.execute(cql, params, {
+        ...this.options,
+        fetchSize: page.limit,
+        ...(page.pageState ? { pageState: page.pageState } : {}),
+      });
+    } catch (err: unknown) {
+      // A signed cursor whose paging state Cassandra no longer accepts (e.g. after a schema change).
+      if (page.pageState && err instanceof errors.ResponseError && /paging state/i.test(err.message)) {
+        throw badRequest('cursor', 'cursor is no longer valid; start again without it');
+      }
+      throw err;
+    }
+  }
+
+  async sessionItem(sessionId: number, itemInSession: number): Promise<SessionItemRow | undefined> {
+    const row = (await this.client.execute(this.q1, [sessionId, itemInSession], this.options)).first();
+    if (!row) return undefined;
+    return { artist: row.get('artist'), song: row.get('song'), length: row.get('length') ?? null };
+  }
+
+  async userSessionSongs(userId: number, sessionId: number, page: PageOptions): Promise<UserSessionPage> {
+    const rs = await this.page(this.q2, [userId, sessionId], page);
+    let first = rs.rows[0];
+    if (!first && page.pageState) {
+      // A trailing empty page still answers with the user's name (a static column of the partition).
+      first = (await this.client.execute(this.q2Names, [userId, sessionId], this.options)).first();
+    }
+    return {
+      rows: rs.rows.map((r) => ({
+        itemInSession: r.get('item_in_session'),
+        artist: r.get('artist'),
+        song: r.get('song'),
+      })),
+      pageState: rs.pageState ?? undefined,
+      firstName: str(first?.get('first_name')),
+      lastName: str(first?.get('last_name')),
+    };
+  }
+
+  async listeners(song: string, page: PageOptions): Promise<Page<ListenerRow>> {
+    const rs = await this.page(this.q3, [song], page);
+    return {
+      rows: rs.rows.map((r) => ({
+        userId: r.get('user_id'),
+        firstName: str(r.get('first_name')),
+        lastName: str(r.get('last_name')),
+      })),
+      pageState: rs.pageState ?? undefined,
+    };
+  }
+}

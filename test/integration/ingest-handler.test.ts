@@ -65,7 +65,7 @@ describe('the ingest handler', () => {
     expect(report?.etag).toMatch(/^[0-9a-f]{32}$/);
     expect(await count(ks.client, ks.name, 'plays_by_session')).toBe(6);
     expect(await count(ks.client, ks.name, 'songs_by_user_session')).toBe(6);
-    // User 8 played "You Gotta Be" twice: one listener row.
+    // User 9008 played "Keep It Rolling" twice: one listener row.
     expect(await count(ks.client, ks.name, 'listeners_by_song')).toBe(5);
   });
 
@@ -73,7 +73,7 @@ describe('the ingest handler', () => {
     expect(
       await select(
         'SELECT artist, song, length FROM ks.plays_by_session WHERE session_id = ? AND item_in_session = ?',
-        [139, 2],
+        [90139, 2],
       ),
     ).toEqual([
       expect.objectContaining({
@@ -84,20 +84,20 @@ describe('the ingest handler', () => {
     ]);
     const session = await select(
       'SELECT item_in_session, artist, song, first_name, last_name FROM ks.songs_by_user_session WHERE user_id = ? AND session_id = ?',
-      [8, 139],
+      [9008, 90139],
     );
     expect(session.map((r) => [r.item_in_session, r.artist])).toEqual([
-      [1, "Des'ree"],
+      [1, "O'Malley's Band"],
       [2, 'The Quoters'],
       [4, 'Multi Line'],
-      [10, "Des'ree"],
+      [10, "O'Malley's Band"],
     ]);
-    expect(session.every((r) => r.first_name === 'Kaylee' && r.last_name === 'Summers')).toBe(true);
+    expect(session.every((r) => r.first_name === 'Mira' && r.last_name === 'Quell')).toBe(true);
     expect(
       await select('SELECT user_id, first_name, last_name FROM ks.listeners_by_song WHERE song = ?', [
         'Jóga',
       ]),
-    ).toEqual([expect.objectContaining({ user_id: 15, first_name: 'Zoë', last_name: 'Łukasiewicz' })]);
+    ).toEqual([expect.objectContaining({ user_id: 9015, first_name: 'Zoë', last_name: 'Łukasiewicz' })]);
   });
 
   it('leaves a missing length unset rather than writing a null', async () => {
@@ -131,7 +131,7 @@ describe('the ingest handler', () => {
       [14, 'artist is empty'],
     ]);
     expect(lines[1].record).toMatchObject({ artist: 'Bad Session', sessionId: 'abc', song: 'Song A' });
-    expect(lines[4].raw).toBe('Short Row,Logged In,Kaylee,F,8,Summers,100.0');
+    expect(lines[4].raw).toBe('Short Row,Logged In,Mira,F,8,Quell,100.0');
   });
 
   it('records the outcome in the ledger, keyed by object and etag', async () => {

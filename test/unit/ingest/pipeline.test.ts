@@ -51,11 +51,11 @@ describe('ingestObject', () => {
       [14, 'artist is empty'],
     ]);
     expect(d.rejects.rejects[0]?.raw).toBe(
-      'Ghost,Logged Out,,,1,,200.0,free,,PUT,NextSong,,420,Haunted,200,1.54111E+12,',
+      'Ghost,Logged Out,,,1,,200.0,free,,PUT,NextSong,,90420,Haunted,200,1.54111E+12,',
     );
     expect(d.rejects.rejects[0]?.record).toMatchObject({ artist: 'Ghost', song: 'Haunted', userId: '' });
     expect(d.writer.plays.map((p) => `${p.sessionId}/${p.itemInSession}`).sort()).toEqual(
-      ['139/1', '139/2', '140/0', '139/4', '139/10', '38/1'].sort(),
+      ['90139/1', '90139/2', '90140/0', '90139/4', '90139/10', '90038/1'].sort(),
     );
     expect(d.ledger.history).toEqual(['running', 'completed']);
     expect(d.ledger.entries.get('s3://bucket/2018-11-01-events.csv|etag-1')).toMatchObject({

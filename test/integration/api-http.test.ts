@@ -1,0 +1,270 @@
+// The query API over HTTP: serverless offline (started here) in front of the real Cassandra, with
+// data put there by the real ingest pipeline. Responses are checked against openapi.yaml.
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { loadConfig } from '../../lib/config';
+import { ingestFile } from '../../lib/ingest/service';
+import { createLogger } from '../../lib/log';
+import { type Offline, startOffline } from '../../scripts/local/offline';
+import { openApiErrors } from '../support/openapi';
+import { useSchemaKeyspace } from './support/cassandra';
+import { describeWithRealData, hasRealData, realDataDir } from './support/real-data';
+
+const HEADER =
+  'artist,auth,firstName,gender,itemInSession,lastName,length,level,location,method,page,registration,sessionId,song,status,ts,userId';
+const HOT_SONG = 'Hot / Song? #1 & 100% + "more" – Ça';
+const BIG = 2600;
+
+function csvField(v: string): string {
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+/** A hot song with BIG distinct listeners, and one marathon session of BIG songs. */
+function bigPartitions(): string {
+  const lines = [HEADER];
+  for (let u = 1; u <= BIG; u++) {
+    lines.push(
+      [
+        'Band',
+        'Logged In',
+        `First${u}`,
+        'F',
+        '0',
+        `Last${u}`,
+        '200.5',
+        'free',
+        '',
+        'PUT',
+        'NextSong',
+        '',
+        String(100000 + u),
+        HOT_SONG,
+        '200',
+        '1',
+        String(u),
+      ]
+        .map(csvField)
+        .join(','),
+    );
+  }
+  for (let i = 0; i < BIG; i++) {
+    lines.push(
+      [
+        'Marathon',
+        'Logged In',
+        'Mara',
+        'F',
+        String(i),
+        'Thon',
+        '60',
+        'paid',
+        '',
+        'PUT',
+        'NextSong',
+        '',
+        '777',
+        `Track ${i}`,
+        '200',
+        '1',
+        '424242',
+      ]
+        .map(csvField)
+        .join(','),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('the query API over HTTP (serverless offline)', () => {
+  const ks = useSchemaKeyspace();
+  let api: Offline;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'api-http-'));
+    writeFileSync(join(dir, 'big.csv'), bigPartitions());
+    const rt = {
+      cfg: loadConfig({ ...process.env, CASSANDRA_KEYSPACE: ks.name }),
+      client: ks.client,
+      log: createLogger('error', {}, () => undefined),
+    };
+    const files = [join(dir, 'big.csv'), join(__dirname, '..', 'fixtures', 'quirks.csv')];
+    if (hasRealData) files.push(...readdirSync(realDataDir).map((f) => join(realDataDir, f)));
+    for (const file of files) expect((await ingestFile(rt, file, dir)).status).toBe('completed');
+    api = await startOffline({ env: { CASSANDRA_KEYSPACE: ks.name }, name: `api-http-${ks.name}` });
+  }, 240_000);
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  async function get(path: string) {
+    const res = await fetch(`${api.baseUrl}${path}`);
+    return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  it('answers Q1 with the play, matching the documented schema', async () => {
+    const res = await get('/sessions/90139/items/2');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(res.body).toEqual({
+      sessionId: 90139,
+      itemInSession: 2,
+      artist: 'The Quoters',
+      song: 'He Said "Hi", Then Left / Why? (Live) & More',
+      length: 180.5,
+    });
+    expect(openApiErrors('getSessionItem', 200, res.body)).toEqual([]);
+  });
+
+  it('answers Q2 in itemInSession order with the user name', async () => {
+    const res = await get('/users/9008/sessions/90139/songs');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      userId: 9008,
+      sessionId: 90139,
+      firstName: 'Mira',
+      lastName: 'Quell',
+      nextCursor: null,
+    });
+    expect((res.body.songs as { itemInSession: number }[]).map((s) => s.itemInSession)).toEqual([
+      1, 2, 4, 10,
+    ]);
+    expect(openApiErrors('getUserSessionSongs', 200, res.body)).toEqual([]);
+  });
+
+  it('answers Q3 for a title full of reserved characters', async () => {
+    const res = await get(
+      `/listeners?song=${encodeURIComponent('He Said "Hi", Then Left / Why? (Live) & More')}`,
+    );
+    expect(res.body).toEqual({
+      song: 'He Said "Hi", Then Left / Why? (Live) & More',
+      listeners: [{ userId: 9008, firstName: 'Mira', lastName: 'Quell' }],
+      nextCursor: null,
+    });
+    expect(openApiErrors('getListeners', 200, res.body)).toEqual([]);
+  });
+
+  it.each([
+    ['Q2 (a session of 2,600 songs)', '/users/424242/sessions/777/songs', 'songs', 'itemInSession', 1000],
+    [
+      'Q3 (a song with 2,600 listeners)',
+      `/listeners?song=${encodeURIComponent(HOT_SONG)}`,
+      'listeners',
+      'userId',
+      1000,
+    ],
+    [
+      'Q3 with an odd page size',
+      `/listeners?song=${encodeURIComponent(HOT_SONG)}`,
+      'listeners',
+      'userId',
+      333,
+    ],
+  ])('pages through %s returning every row exactly once', async (_case, path, list, id, limit) => {
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const sep = path.includes('?') ? '&' : '?';
+      const res = await get(
+        `${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
+      expect(res.status).toBe(200);
+      const rows = res.body[list] as Record<string, number>[];
+      expect(rows.length).toBeLessThanOrEqual(limit);
+      seen.push(...rows.map((r) => r[id] as number));
+      cursor = res.body.nextCursor as string | null;
+      pages++;
+    } while (cursor && pages < 100);
+    expect(seen).toHaveLength(BIG);
+    expect(new Set(seen).size).toBe(BIG);
+    expect(pages).toBeGreaterThanOrEqual(Math.ceil(BIG / limit));
+  });
+
+  it('refuses a tampered cursor with a 400', async () => {
+    const first = await get(`/listeners?song=${encodeURIComponent(HOT_SONG)}&limit=10`);
+    const cursor = first.body.nextCursor as string;
+    const tampered = `${cursor.slice(0, 10)}${cursor[10] === 'x' ? 'y' : 'x'}${cursor.slice(11)}`;
+    const res = await get(
+      `/listeners?song=${encodeURIComponent(HOT_SONG)}&cursor=${encodeURIComponent(tampered)}`,
+    );
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: { code: 'bad_request', parameter: 'cursor' } });
+    expect(openApiErrors('getListeners', 400, res.body)).toEqual([]);
+  });
+
+  it.each([
+    ['/sessions/abc/items/1', 'getSessionItem', 'sessionId'],
+    ['/users/1/sessions/2147483648/songs', 'getUserSessionSongs', 'sessionId'],
+    ['/users/9008/sessions/90139/songs?limit=1001', 'getUserSessionSongs', 'limit'],
+    ['/listeners?song=', 'getListeners', 'song'],
+  ])('answers 400 for %s naming the parameter', async (path, operation, parameter) => {
+    const res = await get(path);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: { parameter } });
+    expect(openApiErrors(operation, 400, res.body)).toEqual([]);
+  });
+
+  it('answers 404 as documented for a missing play, a missing session and an unknown route', async () => {
+    const play = await get('/sessions/90139/items/999');
+    const session = await get('/users/9008/sessions/1/songs');
+    const route = await get('/no/such/route');
+    expect([play.status, session.status, route.status]).toEqual([404, 404, 404]);
+    expect(openApiErrors('getSessionItem', 404, play.body)).toEqual([]);
+    expect(openApiErrors('getUserSessionSongs', 404, session.body)).toEqual([]);
+    expect(route.body).toEqual({ error: { code: 'not_found', message: 'no route for GET /no/such/route' } });
+  });
+
+  it('allows cross-origin calls (CORS_ORIGINS defaults to *)', async () => {
+    expect((await get('/sessions/90139/items/2')).headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  describeWithRealData('on the real data', () => {
+    type Row = Record<string, string>;
+    const rows = hasRealData
+      ? readdirSync(realDataDir).flatMap(
+          (f) => parse(readFileSync(join(realDataDir, f)), { columns: true, bom: true }) as Row[],
+        )
+      : [];
+    const plays = rows.filter((r) => r.page === 'NextSong');
+
+    it('answers the three example queries with the rows the data implies', async () => {
+      const q1 = plays.find((r) => r.sessionId === '338' && r.itemInSession === '4');
+      expect((await get('/sessions/338/items/4')).body).toEqual({
+        sessionId: 338,
+        itemInSession: 4,
+        artist: q1?.artist,
+        song: q1?.song,
+        length: Number(q1?.length),
+      });
+      const q2 = plays
+        .filter((r) => r.userId === '10' && r.sessionId === '182')
+        .sort((a, b) => Number(a.itemInSession) - Number(b.itemInSession));
+      const session = (await get('/users/10/sessions/182/songs')).body;
+      expect(session.songs).toEqual(
+        q2.map((r) => ({ itemInSession: Number(r.itemInSession), artist: r.artist, song: r.song })),
+      );
+      expect([session.firstName, session.lastName]).toEqual([q2[0]?.firstName, q2[0]?.lastName]);
+      const title = 'All Hands Against His Own';
+      const q3 = new Map(plays.filter((r) => r.song === title).map((r) => [Number(r.userId), r]));
+      const listeners = (await get(`/listeners?song=${encodeURIComponent(title)}`)).body.listeners;
+      expect(listeners).toEqual(
+        [...q3.entries()]
+          .sort((a, b) => a[0] - b[0])
+          .map(([userId, r]) => ({ userId, firstName: r.firstName, lastName: r.lastName })),
+      );
+    });
+
+    it('round-trips every real title that holds a reserved URL character', async () => {
+      const titles = [...new Set(plays.map((r) => r.song as string))].filter((t) => /[/?#%+&'"]/.test(t));
+      expect(titles.length).toBeGreaterThan(50);
+      for (const title of titles) {
+        // Form encoding (space as +), the way URLSearchParams and most clients write it.
+        const res = await get(`/listeners?${new URLSearchParams({ song: title })}`);
+        expect([res.status, res.body.song]).toEqual([200, title]);
+        expect((res.body.listeners as unknown[]).length).toBeGreaterThan(0);
+      }
+    });
+  });
+});

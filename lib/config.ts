@@ -33,6 +33,8 @@ export interface IngestConfig {
   maxRetries: number;
   /** Key prefix of the rejects objects, in the source bucket. */
   rejectsPrefix: string;
+  /** Key prefix of the report objects (one JSON report per ingested object), in the source bucket. */
+  reportsPrefix: string;
 }
 
 export interface ApiConfig {
@@ -114,6 +116,13 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
 /** Chosen by measurement (see bench/): the ingest rate stops improving beyond it on a local node. */
 export const DEFAULT_INGEST_CONCURRENCY = 64;
 
+/** A key prefix, always ending in '/'. */
+function prefix(env: Env, name: string, fallback: string): string {
+  const value = str(env, name, fallback);
+  if (value.startsWith('/')) throw new ConfigError(name, `must not start with /, got "${value}"`);
+  return value.endsWith('/') ? value : `${value}/`;
+}
+
 const IDENTIFIER = /^[a-zA-Z][a-zA-Z0-9_]{0,47}$/;
 
 /** "SimpleStrategy:1" or "NetworkTopologyStrategy:dc1=3,dc2=3". */
@@ -194,8 +203,14 @@ export function loadConfig(env: Env = process.env): Config {
   if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
     throw new ConfigError('AWS_ENDPOINT_URL', `must be an http(s) URL, got "${endpoint}"`);
   }
-  let rejectsPrefix = str(env, 'INGEST_REJECTS_PREFIX', 'rejected/');
-  if (!rejectsPrefix.endsWith('/')) rejectsPrefix += '/';
+  const rejectsPrefix = prefix(env, 'INGEST_REJECTS_PREFIX', 'rejected/');
+  const reportsPrefix = prefix(env, 'INGEST_REPORTS_PREFIX', 'reports/');
+  if (rejectsPrefix.startsWith(reportsPrefix) || reportsPrefix.startsWith(rejectsPrefix)) {
+    throw new ConfigError(
+      'INGEST_REPORTS_PREFIX',
+      `must not overlap INGEST_REJECTS_PREFIX (${rejectsPrefix})`,
+    );
+  }
   return {
     cassandra: {
       contactPoints,
@@ -212,6 +227,7 @@ export function loadConfig(env: Env = process.env): Config {
       concurrency: int(env, 'INGEST_CONCURRENCY', DEFAULT_INGEST_CONCURRENCY, 1, 4096),
       maxRetries: int(env, 'INGEST_MAX_RETRIES', 5, 0, 50),
       rejectsPrefix,
+      reportsPrefix,
     },
     api: {
       corsOrigins: str(env, 'CORS_ORIGINS', '*')

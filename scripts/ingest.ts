@@ -9,6 +9,7 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { createS3 } from '../lib/aws';
 import { createClient } from '../lib/cassandra/client';
 import { loadConfig } from '../lib/config';
+import { reportJson } from '../lib/ingest/report';
 import { ingestFile, ingestS3Object } from '../lib/ingest/service';
 import type { IngestReport, Progress } from '../lib/ingest/types';
 import { createLogger } from '../lib/log';
@@ -112,10 +113,8 @@ async function main(argv: string[]): Promise<number> {
       if (rt.onProgress) process.stderr.write('\r\x1b[K');
       if (report.status === 'failed') failed++;
       const name = target.kind === 'file' ? basename(target.path) : basename(target.key);
-      // Absent values print as null so every report has the same keys.
-      const keepNulls = (_: string, v: unknown) => (v === undefined ? null : v);
-      await writeFile(join(out, `${name}.report.json`), `${JSON.stringify(report, keepNulls, 2)}\n`);
-      process.stdout.write(`${JSON.stringify(report, keepNulls)}\n`);
+      await writeFile(join(out, `${name}.report.json`), `${reportJson(report, 2)}\n`);
+      process.stdout.write(`${reportJson(report)}\n`);
     }
   } finally {
     await client.shutdown();

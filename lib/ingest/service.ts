@@ -1,7 +1,7 @@
 // Wires the pipeline to the real services for one object: S3 objects (the Lambda, and the CLI for
 // s3:// URLs) keep their rejects in the bucket; local files (the CLI) keep them beside the report.
 import { basename, join } from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Client } from 'cassandra-driver';
 import { assertSchema } from '../cassandra/schema';
 import type { Config } from '../config';
@@ -9,6 +9,7 @@ import type { Logger } from '../log';
 import { CassandraLedger, CassandraPlayWriter } from './cassandra-store';
 import { ingestObject } from './pipeline';
 import { fileRejects, s3Rejects, s3RejectsKey } from './rejects';
+import { reportJson } from './report';
 import { fileSource, s3Source } from './sources';
 import type { IngestReport, ObjectSource, Progress, RejectSink } from './types';
 
@@ -64,19 +65,43 @@ function ignored(source: string, reason: string): IngestReport {
   };
 }
 
-export function ingestS3Object(
+/** reports/<original key>.json in the source bucket: the outcome of the latest delivery. */
+export function s3ReportKey(prefix: string, key: string): string {
+  return `${prefix}${key}.json`;
+}
+
+export async function ingestS3Object(
   rt: IngestRuntime,
   s3: S3Client,
   bucket: string,
   key: string,
 ): Promise<IngestReport> {
-  const prefix = rt.cfg.ingest.rejectsPrefix;
-  if (key.startsWith(prefix)) {
-    // The rejects objects live in the same bucket; ingesting them would loop.
-    rt.log.info('ignoring an object under the rejects prefix', { bucket, key, prefix });
-    return Promise.resolve(ignored(`s3://${bucket}/${key}`, `under the rejects prefix ${prefix}`));
+  const { rejectsPrefix, reportsPrefix } = rt.cfg.ingest;
+  const own = [rejectsPrefix, reportsPrefix].find((p) => key.startsWith(p));
+  if (own) {
+    // The ingest writes its rejects and reports into the same bucket; ingesting them would loop.
+    rt.log.info('ignoring an object under the ingest output prefixes', { bucket, key, prefix: own });
+    return ignored(`s3://${bucket}/${key}`, `under the ingest output prefix ${own}`);
   }
-  return run(rt, s3Source(s3, bucket, key), s3Rejects(s3, bucket, s3RejectsKey(prefix, key)));
+  const report = await run(
+    rt,
+    s3Source(s3, bucket, key),
+    s3Rejects(s3, bucket, s3RejectsKey(rejectsPrefix, key)),
+  );
+  try {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: s3ReportKey(reportsPrefix, key),
+        Body: `${reportJson(report, 2)}\n`,
+        ContentType: 'application/json',
+      }),
+    );
+  } catch (err: unknown) {
+    // The ledger holds the outcome; a missing report object is logged, not a reason to redo the work.
+    rt.log.warn('could not store the report object', { bucket, key, err });
+  }
+  return report;
 }
 
 /** For a local file, rejects go to <outDir>/<file name>.rejected.jsonl. */

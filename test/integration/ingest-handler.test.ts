@@ -134,6 +134,18 @@ describe('the ingest handler', () => {
     expect(lines[4].raw).toBe('Short Row,Logged In,Mira,F,8,Quell,100.0');
   });
 
+  it('stores the report as reports/<key>.json beside the source', async () => {
+    const key = 'raw/2018-11-01 events+quirks.csv';
+    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `reports/${key}.json` }));
+    const report = JSON.parse((await res.Body?.transformToString('utf8')) ?? '{}');
+    expect(report).toMatchObject({
+      source: `s3://${bucket}/${key}`,
+      status: 'completed',
+      rowsRead: 14,
+      error: null,
+    });
+  });
+
   it('records the outcome in the ledger, keyed by object and etag', async () => {
     const source = `s3://${bucket}/raw/2018-11-01 events+quirks.csv`;
     const rows = await select(
@@ -247,9 +259,14 @@ describe('the ingest handler', () => {
     expect(ledger).toEqual([expect.objectContaining({ status: 'completed' })]);
   });
 
-  it('ignores objects under the rejects prefix instead of ingesting its own output', async () => {
-    const [report] = reportsOf(await handler(s3Event(bucket, 'rejected/raw/x.csv.jsonl')));
-    expect(report).toMatchObject({ status: 'ignored', rowsRead: 0 });
+  it('ignores objects under the rejects and reports prefixes instead of ingesting its own output', async () => {
+    const reports = reportsOf(
+      await handler(s3Event(bucket, 'rejected/raw/x.csv.jsonl', 'reports/raw/x.csv.json')),
+    );
+    expect(reports.map((r) => [r.status, r.rowsRead])).toEqual([
+      ['ignored', 0],
+      ['ignored', 0],
+    ]);
   });
 
   it('throws, so the event is retried, when the object cannot be read as an event log', async () => {

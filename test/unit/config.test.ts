@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       concurrency: DEFAULT_INGEST_CONCURRENCY,
       maxRetries: 5,
       rejectsPrefix: 'rejected/',
+      reportsPrefix: 'reports/',
     });
     expect(cfg.aws).toEqual({ region: 'us-east-1', endpoint: undefined, s3ForcePathStyle: false });
   });
@@ -56,6 +57,9 @@ describe('loadConfig', () => {
     ['INGEST_MAX_RETRIES', '-1'],
     ['AWS_ENDPOINT_URL', 'localhost:4566'],
     ['LOG_LEVEL', 'verbose'],
+    ['INGEST_REJECTS_PREFIX', '/abs'],
+    ['INGEST_REPORTS_PREFIX', 'rejected/reports'],
+    ['CURSOR_SECRET', 'short'],
   ])('rejects %s=%s with an error naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));

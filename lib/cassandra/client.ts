@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { auth, Client, type ClientOptions, types } from 'cassandra-driver';
 import type { CassandraConfig, Consistency } from '../config';
+import { SigV4AuthProvider } from './sigv4';
 
 export function consistencyCode(c: Consistency): number {
   return types.consistencies[
@@ -22,12 +23,8 @@ function authProvider(cfg: CassandraConfig): auth.AuthProvider | undefined {
   switch (cfg.auth.kind) {
     case 'password':
       return new auth.PlainTextAuthProvider(cfg.auth.username, cfg.auth.password);
-    case 'sigv4': {
-      // Loaded only for Keyspaces: it brings the AWS SDK v2 credential chain with it.
-      const { SigV4AuthProvider } =
-        require('aws-sigv4-auth-cassandra-plugin') as typeof import('aws-sigv4-auth-cassandra-plugin');
-      return new SigV4AuthProvider({ region: cfg.auth.region });
-    }
+    case 'sigv4':
+      return new SigV4AuthProvider(cfg.auth.region);
     case 'none':
       return undefined;
   }

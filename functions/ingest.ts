@@ -4,18 +4,15 @@
 import type { S3Event, SQSEvent } from 'aws-lambda';
 import { sharedS3 } from '../lib/aws';
 import { sharedClient } from '../lib/cassandra/client';
-import { config } from '../lib/config';
 import { handleIngestEvent } from '../lib/ingest/notifications';
 import { ingestS3Object } from '../lib/ingest/service';
 import { createLogger } from '../lib/log';
-
-const cfg = config();
-const log = createLogger(cfg.logLevel, { fn: 'ingest' });
-const s3 = sharedS3(cfg.aws);
+import { runtimeConfig } from '../lib/secrets';
 
 export async function handler(event: S3Event | SQSEvent, context?: { awsRequestId?: string }) {
-  const requestLog = log.child({ requestId: context?.awsRequestId });
-  const client = await sharedClient(cfg.cassandra);
-  const runtime = { cfg, client, log: requestLog };
-  return handleIngestEvent(event, (ref) => ingestS3Object(runtime, s3, ref.bucket, ref.key), requestLog);
+  const cfg = await runtimeConfig();
+  const log = createLogger(cfg.logLevel, { fn: 'ingest', requestId: context?.awsRequestId });
+  const s3 = sharedS3(cfg.aws);
+  const runtime = { cfg, client: await sharedClient(cfg.cassandra), log };
+  return handleIngestEvent(event, (ref) => ingestS3Object(runtime, s3, ref.bucket, ref.key), log);
 }

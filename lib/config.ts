@@ -56,6 +56,8 @@ export interface Config {
   ingest: IngestConfig;
   api: ApiConfig;
   aws: AwsConfig;
+  /** SSM parameters (SecureString) holding secrets, fetched once at start by resolveSecrets. */
+  secretParameters: { cassandraPassword: string | undefined; cursorSecret: string | undefined };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -116,6 +118,13 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
 /** Chosen by measurement (see bench/): the ingest rate stops improving beyond it on a local node. */
 export const DEFAULT_INGEST_CONCURRENCY = 64;
 
+function ssmName(env: Env, name: string): string | undefined {
+  const value = str(env, name);
+  if (value !== undefined && !/^[\w./-]+$/.test(value))
+    throw new ConfigError(name, `is not an SSM parameter name: "${value}"`);
+  return value;
+}
+
 /** A key prefix, always ending in '/'. */
 function prefix(env: Env, name: string, fallback: string): string {
   const value = str(env, name, fallback);
@@ -162,16 +171,23 @@ function readAuth(env: Env, region: string): CassandraAuth {
   const kind = oneOf(env, 'CASSANDRA_AUTH', ['none', 'password', 'sigv4'] as const, 'none');
   if (kind === 'password') {
     const username = str(env, 'CASSANDRA_USERNAME');
-    const password = str(env, 'CASSANDRA_PASSWORD');
+    // The password is given directly, or fetched from SSM at start (resolveSecrets).
+    const password =
+      str(env, 'CASSANDRA_PASSWORD') ?? (str(env, 'CASSANDRA_PASSWORD_SSM_PARAMETER') ? '' : undefined);
     if (!username) throw new ConfigError('CASSANDRA_USERNAME', 'is required when CASSANDRA_AUTH=password');
-    if (!password) throw new ConfigError('CASSANDRA_PASSWORD', 'is required when CASSANDRA_AUTH=password');
+    if (password === undefined) {
+      throw new ConfigError(
+        'CASSANDRA_PASSWORD',
+        'is required when CASSANDRA_AUTH=password (or name an SSM parameter in CASSANDRA_PASSWORD_SSM_PARAMETER)',
+      );
+    }
     return { kind, username, password };
   }
   if (kind === 'sigv4') return { kind, region };
   return { kind: 'none' };
 }
 
-/** Local development works without one; a deployment sets its own (serverless.yml reads it from SSM). */
+/** Local development works without one; a deployment names an SSM parameter (CURSOR_SECRET_SSM_PARAMETER). */
 export const DEV_CURSOR_SECRET = 'tracklog-local-development-cursor-secret';
 
 function readCursorSecret(env: Env): string {
@@ -242,6 +258,10 @@ export function loadConfig(env: Env = process.env): Config {
       s3ForcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', endpoint !== undefined),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    secretParameters: {
+      cassandraPassword: ssmName(env, 'CASSANDRA_PASSWORD_SSM_PARAMETER'),
+      cursorSecret: ssmName(env, 'CURSOR_SECRET_SSM_PARAMETER'),
+    },
   };
 }
 

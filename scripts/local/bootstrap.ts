@@ -1,0 +1,68 @@
+// Creates, idempotently, the local event flow in LocalStack: the raw-events bucket, the ingest queue
+// with its dead-letter queue, and the bucket's ObjectCreated notifications to the queue (the same
+// suffixes and names as the deployed stack, from lib/infra/cloudformation.ts).
+import {
+  CreateBucketCommand,
+  PutBucketNotificationConfigurationCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { INGEST_SUFFIXES, MAX_RECEIVE_COUNT, type StackNames } from '../../lib/infra/cloudformation';
+
+export interface LocalFlow {
+  bucket: string;
+  queueUrl: string;
+  queueArn: string;
+  deadLetterQueueUrl: string;
+}
+
+/** Locally an ingest takes seconds; a failed message comes back after this many. */
+const LOCAL_VISIBILITY_TIMEOUT_SECONDS = 300;
+
+async function queueArn(sqs: SQSClient, url: string): Promise<string> {
+  const res = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+  const arn = res.Attributes?.QueueArn;
+  if (!arn) throw new Error(`queue ${url} has no ARN`);
+  return arn;
+}
+
+export async function bootstrapLocalFlow(
+  s3: S3Client,
+  sqs: SQSClient,
+  names: StackNames,
+): Promise<LocalFlow> {
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: names.bucket }));
+  } catch (err: unknown) {
+    if ((err as { name?: string }).name !== 'BucketAlreadyOwnedByYou') throw err;
+  }
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: names.deadLetterQueue }));
+  const deadLetterQueueUrl = dlq.QueueUrl ?? '';
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: names.queue,
+      Attributes: {
+        VisibilityTimeout: String(LOCAL_VISIBILITY_TIMEOUT_SECONDS),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: await queueArn(sqs, deadLetterQueueUrl),
+          maxReceiveCount: MAX_RECEIVE_COUNT,
+        }),
+      },
+    }),
+  );
+  const queueUrl = queue.QueueUrl ?? '';
+  const arn = await queueArn(sqs, queueUrl);
+  await s3.send(
+    new PutBucketNotificationConfigurationCommand({
+      Bucket: names.bucket,
+      NotificationConfiguration: {
+        QueueConfigurations: INGEST_SUFFIXES.map((suffix) => ({
+          QueueArn: arn,
+          Events: ['s3:ObjectCreated:*'],
+          Filter: { Key: { FilterRules: [{ Name: 'suffix', Value: suffix }] } },
+        })),
+      },
+    }),
+  );
+  return { bucket: names.bucket, queueUrl, queueArn: arn, deadLetterQueueUrl };
+}

@@ -1,0 +1,105 @@
+// The whole local event flow: LocalStack bucket → ObjectCreated → SQS → forwarder → the ingest
+// function under serverless offline, plus the HTTP API. Used by the demo and the end-to-end tests.
+
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { type StackNames, stackNames } from '../../lib/infra/cloudformation';
+import { s3ReportKey } from '../../lib/ingest/service';
+import type { IngestReport } from '../../lib/ingest/types';
+import type { Logger } from '../../lib/log';
+import { bootstrapLocalFlow, type LocalFlow } from './bootstrap';
+import { type Forwarder, startForwarder } from './forwarder';
+import { type Offline, type OfflineOptions, startOffline } from './offline';
+
+/** serverless.yml's default stage is `local`; offline serves the functions under these names. */
+export const LOCAL_INGEST_FUNCTION = 'tracklog-local-ingest';
+export const LOCAL_NAMES: StackNames = stackNames('tracklog', 'local');
+
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+export interface RunningFlow {
+  flow: LocalFlow;
+  offline: Offline;
+  forwarder: Forwarder;
+  s3: S3Client;
+  sqs: SQSClient;
+  stop(): Promise<void>;
+}
+
+export interface FlowOptions {
+  awsEndpoint: string;
+  region: string;
+  keyspace: string;
+  names?: StackNames;
+  log: Logger;
+  offline?: Omit<OfflineOptions, 'env'>;
+  concurrency?: number;
+}
+
+export async function startLocalFlow(opts: FlowOptions): Promise<RunningFlow> {
+  const s3 = new S3Client({
+    endpoint: opts.awsEndpoint,
+    region: opts.region,
+    forcePathStyle: true,
+    credentials,
+  });
+  const sqs = new SQSClient({ endpoint: opts.awsEndpoint, region: opts.region, credentials });
+  const flow = await bootstrapLocalFlow(s3, sqs, opts.names ?? LOCAL_NAMES);
+  const offline = await startOffline({
+    ...opts.offline,
+    env: { CASSANDRA_KEYSPACE: opts.keyspace, AWS_ENDPOINT_URL: opts.awsEndpoint, AWS_REGION: opts.region },
+  });
+  const lambda = new LambdaClient({ endpoint: offline.lambdaUrl, region: opts.region, credentials });
+  const forwarder = startForwarder({
+    sqs,
+    lambda,
+    queueUrl: flow.queueUrl,
+    queueArn: flow.queueArn,
+    functionName: LOCAL_INGEST_FUNCTION,
+    concurrency: opts.concurrency ?? 4,
+    log: opts.log,
+  });
+  return {
+    flow,
+    offline,
+    forwarder,
+    s3,
+    sqs,
+    async stop() {
+      await forwarder.stop();
+      await offline.stop();
+      lambda.destroy();
+      s3.destroy();
+      sqs.destroy();
+    },
+  };
+}
+
+/** The report the ingest stored for key, once `accept` likes it; throws after timeoutMs. */
+export async function waitForReport(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  accept: (report: IngestReport) => boolean,
+  timeoutMs = 120_000,
+  reportsPrefix = 'reports/',
+): Promise<IngestReport> {
+  const deadline = Date.now() + timeoutMs;
+  let last: IngestReport | undefined;
+  while (Date.now() < deadline) {
+    try {
+      const res = await s3.send(
+        new GetObjectCommand({ Bucket: bucket, Key: s3ReportKey(reportsPrefix, key) }),
+      );
+      last = JSON.parse((await res.Body?.transformToString('utf8')) ?? '{}') as IngestReport;
+      if (accept(last)) return last;
+    } catch (err: unknown) {
+      if ((err as { name?: string }).name !== 'NoSuchKey') throw err;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(
+    `no accepted ingest report for s3://${bucket}/${key} within ${timeoutMs} ms (last: ${last ? last.status : 'none'})`,
+  );
+}

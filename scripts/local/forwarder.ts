@@ -1,0 +1,138 @@
+// The local stand-in for Lambda's SQS event source mapping: polls the LocalStack ingest queue and
+// invokes the ingest function under serverless offline (its Lambda invoke endpoint) with an SQS
+// event, one message per invocation as deployed. Messages the function reports as failed stay in the
+// queue and come back (after MAX_RECEIVE_COUNT receives they go to the dead-letter queue).
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Logger } from '../../lib/log';
+
+export interface ForwarderOptions {
+  sqs: SQSClient;
+  lambda: LambdaClient;
+  queueUrl: string;
+  queueArn: string;
+  functionName: string;
+  /** Invocations at once (maximumConcurrency of the deployed event source). */
+  concurrency?: number;
+  /** A failed message is retried after this long. */
+  retryDelaySeconds?: number;
+  log: Logger;
+}
+
+export interface ForwarderStats {
+  invocations: number;
+  succeeded: number;
+  failed: number;
+}
+
+export interface Forwarder {
+  stats: ForwarderStats;
+  stop(): Promise<void>;
+}
+
+function sqsEvent(messages: Message[], queueArn: string): SQSEvent {
+  return {
+    Records: messages.map((m) => ({
+      messageId: m.MessageId ?? '',
+      receiptHandle: m.ReceiptHandle ?? '',
+      body: m.Body ?? '',
+      attributes: {
+        ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
+        SentTimestamp: m.Attributes?.SentTimestamp ?? '0',
+        SenderId: m.Attributes?.SenderId ?? '',
+        ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? '0',
+      },
+      messageAttributes: {},
+      md5OfBody: m.MD5OfBody ?? '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: queueArn,
+      awsRegion: queueArn.split(':')[3] ?? 'us-east-1',
+    })),
+  };
+}
+
+/** Message ids the function wants retried: all of them when the invocation itself failed. */
+async function invoke(opts: ForwarderOptions, event: SQSEvent): Promise<Set<string>> {
+  const all = new Set(event.Records.map((r) => r.messageId));
+  try {
+    const res = await opts.lambda.send(
+      new InvokeCommand({ FunctionName: opts.functionName, Payload: Buffer.from(JSON.stringify(event)) }),
+    );
+    const text = res.Payload ? Buffer.from(res.Payload).toString('utf8') : '';
+    if (res.FunctionError) {
+      opts.log.error('ingest invocation failed', {
+        functionError: res.FunctionError,
+        payload: text.slice(0, 2000),
+      });
+      return all;
+    }
+    const body = JSON.parse(text || '{}') as Partial<SQSBatchResponse>;
+    return new Set((body.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+  } catch (err: unknown) {
+    opts.log.error('could not invoke the ingest function', { err });
+    return all;
+  }
+}
+
+export function startForwarder(opts: ForwarderOptions): Forwarder {
+  const stats: ForwarderStats = { invocations: 0, succeeded: 0, failed: 0 };
+  let running = true;
+  const worker = async () => {
+    while (running) {
+      let messages: Message[] = [];
+      try {
+        const res = await opts.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: opts.queueUrl,
+            MaxNumberOfMessages: 1,
+            WaitTimeSeconds: 1,
+            MessageSystemAttributeNames: ['All'],
+          }),
+        );
+        messages = res.Messages ?? [];
+      } catch (err: unknown) {
+        if (!running) return;
+        opts.log.warn('could not poll the ingest queue', { err });
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      if (messages.length === 0) continue;
+      stats.invocations++;
+      const retry = await invoke(opts, sqsEvent(messages, opts.queueArn));
+      for (const m of messages) {
+        if (!m.ReceiptHandle) continue;
+        if (retry.has(m.MessageId ?? '')) {
+          stats.failed++;
+          await opts.sqs
+            .send(
+              new ChangeMessageVisibilityCommand({
+                QueueUrl: opts.queueUrl,
+                ReceiptHandle: m.ReceiptHandle,
+                VisibilityTimeout: opts.retryDelaySeconds ?? 5,
+              }),
+            )
+            .catch(() => undefined);
+        } else {
+          stats.succeeded++;
+          await opts.sqs.send(
+            new DeleteMessageCommand({ QueueUrl: opts.queueUrl, ReceiptHandle: m.ReceiptHandle }),
+          );
+        }
+      }
+    }
+  };
+  const workers = Array.from({ length: opts.concurrency ?? 4 }, () => worker());
+  return {
+    stats,
+    async stop() {
+      running = false;
+      await Promise.allSettled(workers);
+    },
+  };
+}

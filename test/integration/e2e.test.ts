@@ -1,0 +1,113 @@
+// End to end, as a user runs it locally: a file dropped into the LocalStack bucket reaches the ingest
+// function under serverless offline (bucket → ObjectCreated → SQS → forwarder → Lambda invoke
+// endpoint) and becomes queryable through the HTTP API.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { stackNames } from '../../lib/infra/cloudformation';
+import { createLogger } from '../../lib/log';
+import { type RunningFlow, startLocalFlow, waitForReport } from '../../scripts/local/flow';
+import { count, useSchemaKeyspace } from './support/cassandra';
+
+const quirks = readFileSync(join(__dirname, '..', 'fixtures', 'quirks.csv'));
+const HEADER =
+  'artist,auth,firstName,gender,itemInSession,lastName,length,level,location,method,page,registration,sessionId,song,status,ts,userId';
+
+/** A small day of plays: `plays` songs in session `session` of user `user`. */
+function dayFile(session: number, user: number, plays: number): string {
+  const rows = Array.from(
+    { length: plays },
+    (_, i) =>
+      `Band ${i % 7},Logged In,Ann,F,${i},Lee,${100 + i},free,"City, ST",PUT,NextSong,,${session},Song ${i},200,${i},${user}`,
+  );
+  return `${HEADER}\r\n${rows.join('\r\n')}\r\n`;
+}
+
+describe('the local event flow, end to end', () => {
+  const ks = useSchemaKeyspace();
+  const names = stackNames('tracklog', `e2e-${randomBytes(4).toString('hex')}`);
+  let local: RunningFlow;
+
+  beforeAll(async () => {
+    local = await startLocalFlow({
+      awsEndpoint: process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566',
+      region: process.env.AWS_REGION ?? 'us-east-1',
+      keyspace: ks.name,
+      names,
+      log: createLogger('error', {}, () => undefined),
+      offline: { name: `e2e-${ks.name}` },
+    });
+  }, 180_000);
+  afterAll(async () => {
+    await local?.stop();
+  });
+
+  const put = (key: string, body: Buffer | string) =>
+    local.s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: key, Body: body }));
+
+  it('makes an uploaded file queryable within a bounded wait', async () => {
+    const uploaded = Date.now();
+    await put('incoming/day one.csv', quirks);
+    let status = 0;
+    while (Date.now() - uploaded < 60_000) {
+      const res = await fetch(`${local.offline.baseUrl}/sessions/90139/items/2`);
+      status = res.status;
+      if (status === 200) {
+        expect(await res.json()).toMatchObject({ artist: 'The Quoters', length: 180.5 });
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(status).toBe(200);
+    const report = await waitForReport(local.s3, names.bucket, 'incoming/day one.csv', () => true);
+    expect(report).toMatchObject({ status: 'completed', rowsRead: 14, rowsWritten: 6, rowsRejected: 6 });
+  });
+
+  it('keeps the bad rows of that file in the rejects object, with reasons', async () => {
+    const res = await local.s3.send(
+      new GetObjectCommand({ Bucket: names.bucket, Key: 'rejected/incoming/day one.csv.jsonl' }),
+    );
+    const rejects = ((await res.Body?.transformToString('utf8')) ?? '')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rejects.map((r) => r.reason)).toEqual([
+      'userId is missing',
+      'sessionId is not a number: "abc"',
+      'length is negative: "-5"',
+      'userId is outside the 32-bit int range: "3000000000"',
+      'expected 17 fields as in the header, found 7',
+      'artist is empty',
+    ]);
+  });
+
+  it('reports a re-upload of the same object as a duplicate and adds no rows', async () => {
+    const before = await count(ks.client, ks.name, 'plays_by_session');
+    await put('incoming/day one.csv', quirks);
+    const report = await waitForReport(
+      local.s3,
+      names.bucket,
+      'incoming/day one.csv',
+      (r) => r.status === 'duplicate',
+    );
+    expect(report).toMatchObject({ status: 'duplicate', rowsWritten: 6 });
+    expect(await count(ks.client, ks.name, 'plays_by_session')).toBe(before);
+  });
+
+  it('ingests 30 files uploaded at once', async () => {
+    const before = await count(ks.client, ks.name, 'plays_by_session');
+    const keys = Array.from(
+      { length: 30 },
+      (_, i) => `incoming/2018-11-${String(i + 1).padStart(2, '0')}-events.csv`,
+    );
+    await Promise.all(keys.map((key, i) => put(key, dayFile(50_000 + i, 700 + i, 200))));
+    const reports = await Promise.all(
+      keys.map((key) => waitForReport(local.s3, names.bucket, key, () => true, 180_000)),
+    );
+    expect(reports.map((r) => r.status)).toEqual(keys.map(() => 'completed'));
+    expect(reports.reduce((n, r) => n + r.rowsWritten, 0)).toBe(30 * 200);
+    expect(await count(ks.client, ks.name, 'plays_by_session')).toBe(before + 30 * 200);
+    expect(local.forwarder.stats.failed).toBe(0);
+  });
+});

@@ -1,0 +1,49 @@
+// tsx scripts/generate.ts --events N --out DIR [...]: writes a deterministic synthetic event log so tests
+// and benchmarks never need the real exports. Run with --help for the options.
+import { parseGenerateArgs, USAGE, UsageError } from './generate/args';
+import { writeEventFiles } from './generate/index';
+
+/** Redraws one status line, at most a few times a second. */
+function ttyProgress(): (written: number, total: number) => void {
+  let last = 0;
+  return (written, total) => {
+    const now = Date.now();
+    if (now - last < 250 && written < total) return;
+    last = now;
+    const percent = ((100 * written) / total).toFixed(1);
+    process.stderr.write(
+      `\rgenerate: ${written.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} events (${percent}%)`,
+    );
+    if (written >= total) process.stderr.write('\n');
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseGenerateArgs>;
+  try {
+    parsed = parseGenerateArgs(argv);
+  } catch (err: unknown) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`generate: ${err.message}\nRun with --help for usage.\n`);
+    return 2;
+  }
+  if (parsed.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const options = parsed.options;
+  if (process.stderr.isTTY) options.onProgress = ttyProgress();
+  const summary = await writeEventFiles(options);
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`generate: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

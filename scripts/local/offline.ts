@@ -67,8 +67,18 @@ export async function startOffline(opts: OfflineOptions = {}): Promise<Offline> 
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not start serverless offline');
   let exited = false;
+  // If this process ends without calling stop(), the detached child must not outlive it.
+  const killOnExit = () => {
+    try {
+      process.kill(-pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', killOnExit);
   child.once('exit', () => {
     exited = true;
+    process.removeListener('exit', killOnExit);
   });
   const stop = async () => {
     if (exited) return;

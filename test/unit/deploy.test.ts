@@ -36,11 +36,18 @@ function packageStack(param: string | undefined): { template: Template; dir: str
   };
 }
 
+/** A resource's properties; a missing resource fails the test with its name. */
+function props(t: Template, id: string): Record<string, unknown> {
+  const resource = t.Resources[id];
+  if (!resource) throw new Error(`the template has no ${id}`);
+  return resource.Properties;
+}
+
 const ofType = (t: Template, type: string) => Object.entries(t.Resources).filter(([, r]) => r.Type === type);
 
 /** Every IAM Resource value in the role, flattened. */
 function iamStatements(t: Template): { Action: string[]; Resource: unknown[] }[] {
-  const role = t.Resources.IamRoleLambdaExecution?.Properties as {
+  const role = props(t, 'IamRoleLambdaExecution') as unknown as {
     Policies: { PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] } }[];
   };
   return role.Policies.flatMap((p) => p.PolicyDocument.Statement).map((s) => ({
@@ -51,7 +58,6 @@ function iamStatements(t: Template): { Action: string[]; Resource: unknown[] }[]
 
 describe('serverless package (self-hosted Cassandra)', () => {
   const { template, dir } = packageStack(undefined);
-  const r = template.Resources;
 
   it('runs every function on Node.js 22 on arm64', () => {
     const fns = ofType(template, 'AWS::Lambda::Function');
@@ -68,7 +74,7 @@ describe('serverless package (self-hosted Cassandra)', () => {
 
   it('triggers the ingest from the raw-events bucket through SQS, with a dead-letter queue', () => {
     const notifications = (
-      r.RawEventsBucket?.Properties.NotificationConfiguration as {
+      props(template, 'RawEventsBucket').NotificationConfiguration as {
         QueueConfigurations: {
           Event: string;
           Queue: unknown;
@@ -79,7 +85,7 @@ describe('serverless package (self-hosted Cassandra)', () => {
     expect(notifications.map((n) => n.Filter.S3Key.Rules[0]?.Value)).toEqual([...INGEST_SUFFIXES]);
     for (const n of notifications)
       expect([n.Event, n.Queue]).toEqual(['s3:ObjectCreated:*', { 'Fn::GetAtt': ['IngestQueue', 'Arn'] }]);
-    expect(r.RawEventsBucket?.Properties.BucketName).toBe('tracklog-prod-raw-events');
+    expect(props(template, 'RawEventsBucket').BucketName).toBe('tracklog-prod-raw-events');
 
     const mapping = ofType(template, 'AWS::Lambda::EventSourceMapping')[0]?.[1].Properties;
     expect(mapping).toMatchObject({
@@ -88,16 +94,16 @@ describe('serverless package (self-hosted Cassandra)', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 4 },
     });
-    expect(r.IngestQueue?.Properties).toMatchObject({
+    expect(props(template, 'IngestQueue')).toMatchObject({
       VisibilityTimeout: INGEST_TIMEOUT_SECONDS * 6,
       RedrivePolicy: {
         deadLetterTargetArn: { 'Fn::GetAtt': ['IngestDeadLetterQueue', 'Arn'] },
         maxReceiveCount: 5,
       },
     });
-    expect(r.IngestLambdaFunction?.Properties.Timeout).toBe(INGEST_TIMEOUT_SECONDS);
+    expect(props(template, 'IngestLambdaFunction').Timeout).toBe(INGEST_TIMEOUT_SECONDS);
     // Only S3 notifications from this bucket may send to the queue.
-    expect(JSON.stringify(r.IngestQueuePolicy?.Properties)).toContain(
+    expect(JSON.stringify(props(template, 'IngestQueuePolicy'))).toContain(
       'arn:aws:s3:::tracklog-prod-raw-events',
     );
   });
@@ -130,7 +136,7 @@ describe('serverless package (self-hosted Cassandra)', () => {
   });
 
   it('names SSM parameters for secrets instead of holding them', () => {
-    const env = (r.IngestLambdaFunction?.Properties.Environment as { Variables: Record<string, string> })
+    const env = (props(template, 'IngestLambdaFunction').Environment as { Variables: Record<string, string> })
       .Variables;
     expect(env.CASSANDRA_PASSWORD).toBeUndefined();
     expect(env.CASSANDRA_PASSWORD_SSM_PARAMETER).toBe('/tracklog/prod/cassandra-password');
@@ -178,9 +184,8 @@ describe('serverless package (Amazon Keyspaces)', () => {
   });
 
   it('connects with TLS and SigV4, and may read and write only the tracklog keyspace', () => {
-    const env = (
-      template.Resources.IngestLambdaFunction?.Properties.Environment as { Variables: Record<string, string> }
-    ).Variables;
+    const env = (props(template, 'IngestLambdaFunction').Environment as { Variables: Record<string, string> })
+      .Variables;
     expect(env).toMatchObject({
       CASSANDRA_CONTACT_POINTS: 'cassandra.us-east-1.amazonaws.com:9142',
       CASSANDRA_LOCAL_DC: 'us-east-1',

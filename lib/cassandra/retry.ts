@@ -29,19 +29,26 @@ export interface RetryOptions {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function withRetry<T>(operation: () => Promise<T>, opts: RetryOptions): Promise<T> {
+/** Runs operation, retrying transient failures; the first attempt costs no more than the call itself. */
+export function withRetry<T>(operation: () => Promise<T>, opts: RetryOptions): Promise<T> {
+  return operation().catch((err: unknown) => retryAfter(err, operation, opts));
+}
+
+async function retryAfter<T>(first: unknown, operation: () => Promise<T>, opts: RetryOptions): Promise<T> {
   const base = opts.baseDelayMs ?? 50;
   const cap = opts.maxDelayMs ?? 5000;
   const sleep = opts.sleep ?? defaultSleep;
   const random = opts.random ?? Math.random;
+  let err = first;
   for (let attempt = 1; ; attempt++) {
+    if (attempt > opts.maxRetries || !isTransient(err)) throw err;
+    const delay = Math.round(random() * Math.min(cap, base * 2 ** (attempt - 1)));
+    opts.onRetry?.(err, attempt, delay);
+    await sleep(delay);
     try {
       return await operation();
-    } catch (err: unknown) {
-      if (attempt > opts.maxRetries || !isTransient(err)) throw err;
-      const delay = Math.round(random() * Math.min(cap, base * 2 ** (attempt - 1)));
-      opts.onRetry?.(err, attempt, delay);
-      await sleep(delay);
+    } catch (next: unknown) {
+      err = next;
     }
   }
 }

@@ -3,7 +3,8 @@
 // yielded as malformed with the text they came from, so they can be kept as rejects.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type CsvError, parse } from 'csv-parse';
+import { type CsvError, type Options, parse } from 'csv-parse';
+import { readBatches } from './batches';
 import { type ParsedRecord, REQUIRED_FIELDS } from './event';
 import { InputError } from './input-error';
 
@@ -38,8 +39,11 @@ function clip(raw: string): string {
   return text.length > MAX_RAW_CHARS ? `${text.slice(0, MAX_RAW_CHARS)}…[truncated]` : text;
 }
 
-export async function* csvRecords(bytes: AsyncIterable<Buffer>): AsyncGenerator<ParsedRecord> {
-  const parser = parse({
+/** Records in batches (what the parser has ready), in order. */
+export async function* csvRecords(bytes: AsyncIterable<Buffer>): AsyncGenerator<ParsedRecord[]> {
+  const options: Options & { readableHighWaterMark: number } = {
+    // csv-parse hands its options to the stream too: let a batch hold up to this many records.
+    readableHighWaterMark: 256,
     bom: true,
     raw: true,
     relax_column_count: true,
@@ -51,7 +55,8 @@ export async function* csvRecords(bytes: AsyncIterable<Buffer>): AsyncGenerator<
     on_skip: (err: CsvError | undefined, raw: string | undefined) => {
       if (err) parser.push({ skipped: err, raw: raw ?? '' } satisfies CsvSkip);
     },
-  });
+  };
+  const parser = parse(options);
   const feeding = pipeline(Readable.from(bytes), parser);
   // Observed below on the normal path; when the consumer stops early the parser is destroyed and
   // the premature-close rejection is expected.
@@ -59,39 +64,48 @@ export async function* csvRecords(bytes: AsyncIterable<Buffer>): AsyncGenerator<
   let header: string[] | undefined;
   let line = 1;
   try {
-    for await (const item of parser as AsyncIterable<CsvRow | CsvSkip>) {
-      const start = line;
-      line += linesSpanned(item.raw);
-      if ('skipped' in item) {
-        if (item.skipped.code === 'CSV_MAX_RECORD_SIZE') {
-          throw new InputError(
-            `line ${start}: a record exceeds ${MAX_RECORD_CHARS} characters (an unterminated quote?); ` +
-              'the rest of the object could not be read',
-          );
+    for await (const items of readBatches<CsvRow | CsvSkip>(parser)) {
+      const out: ParsedRecord[] = [];
+      for (const item of items) {
+        const start = line;
+        line += linesSpanned(item.raw);
+        if ('skipped' in item) {
+          if (item.skipped.code === 'CSV_MAX_RECORD_SIZE') {
+            throw new InputError(
+              `line ${start}: a record exceeds ${MAX_RECORD_CHARS} characters (an unterminated quote?); ` +
+                'the rest of the object could not be read',
+            );
+          }
+          out.push({
+            kind: 'malformed',
+            line: start,
+            reason: `CSV: ${item.skipped.message}`,
+            raw: clip(item.raw),
+          });
+          continue;
         }
-        yield { kind: 'malformed', line: start, reason: `CSV: ${item.skipped.message}`, raw: clip(item.raw) };
-        continue;
+        const { record } = item;
+        if (record.length === 1 && record[0]?.trim() === '') continue; // blank line: not a record
+        if (!header) {
+          header = readHeader(record, start);
+          continue;
+        }
+        const fields: Record<string, string> = {};
+        for (let i = 0; i < header.length && i < record.length; i++)
+          fields[header[i] as string] = record[i] as string;
+        if (record.length !== header.length) {
+          out.push({
+            kind: 'malformed',
+            line: start,
+            reason: `expected ${header.length} fields as in the header, found ${record.length}`,
+            raw: clip(item.raw),
+            fields,
+          });
+          continue;
+        }
+        out.push({ kind: 'event', line: start, fields, raw: stripEol(item.raw) });
       }
-      const { record } = item;
-      if (record.length === 1 && record[0]?.trim() === '') continue; // blank line: not a record
-      if (!header) {
-        header = readHeader(record, start);
-        continue;
-      }
-      const fields: Record<string, string> = {};
-      for (let i = 0; i < header.length && i < record.length; i++)
-        fields[header[i] as string] = record[i] as string;
-      if (record.length !== header.length) {
-        yield {
-          kind: 'malformed',
-          line: start,
-          reason: `expected ${header.length} fields as in the header, found ${record.length}`,
-          raw: clip(item.raw),
-          fields,
-        };
-        continue;
-      }
-      yield { kind: 'event', line: start, fields, raw: stripEol(item.raw) };
+      if (out.length > 0) yield out;
     }
     await feeding;
   } finally {

@@ -12,7 +12,8 @@ import { jsonlRecords } from './jsonl';
 export interface OpenedInput {
   format: Format;
   compressed: boolean;
-  records: AsyncGenerator<ParsedRecord>;
+  /** Records in order, a batch at a time. */
+  batches: AsyncGenerator<ParsedRecord[]>;
 }
 
 /** Reads at least n bytes (or all there is) and gives them back with a stream of everything. */
@@ -81,6 +82,6 @@ export async function openRecords(bytes: AsyncIterable<Buffer>, name: string): P
   const compressed = raw.head.length >= 2 && raw.head[0] === 0x1f && raw.head[1] === 0x8b;
   const text = compressed ? await peek(gunzip(raw.all), 512) : await peek(raw.all, 512);
   const format = formatFromName(name) ?? sniffFormat(text.head);
-  const records = format === 'csv' ? csvRecords(text.all) : jsonlRecords(text.all);
-  return { format, compressed, records };
+  const batches = format === 'csv' ? csvRecords(text.all) : jsonlRecords(text.all);
+  return { format, compressed, batches };
 }

@@ -21,7 +21,8 @@ function toRecord(text: string, line: number): ParsedRecord | undefined {
   return { kind: 'event', line, fields: value as Record<string, unknown>, raw };
 }
 
-export async function* jsonlRecords(bytes: AsyncIterable<Buffer>): AsyncGenerator<ParsedRecord> {
+/** Records in batches (the complete lines of each chunk read), in order. */
+export async function* jsonlRecords(bytes: AsyncIterable<Buffer>): AsyncGenerator<ParsedRecord[]> {
   const decoder = new StringDecoder('utf8');
   let carry = '';
   let line = 0;
@@ -34,31 +35,33 @@ export async function* jsonlRecords(bytes: AsyncIterable<Buffer>): AsyncGenerato
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       first = false;
     }
+    const out: ParsedRecord[] = [];
     let start = 0;
     for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
       line++;
       if (discarding) discarding = false;
       else {
         const rec = toRecord(text.slice(start, nl), line);
-        if (rec) yield rec;
+        if (rec) out.push(rec);
       }
       start = nl + 1;
     }
     carry = text.slice(start);
     if (!discarding && carry.length > MAX_LINE_CHARS) {
-      yield {
+      out.push({
         kind: 'malformed',
         line: line + 1,
         reason: `line longer than ${MAX_LINE_CHARS} characters`,
         raw: `${carry.slice(0, 64 * 1024)}…[truncated]`,
-      };
+      });
       discarding = true;
     }
     if (discarding) carry = '';
+    if (out.length > 0) yield out;
   }
   carry += decoder.end();
   if (carry.length > 0 && !discarding) {
     const rec = toRecord(carry, line + 1);
-    if (rec) yield rec;
+    if (rec) yield [rec];
   }
 }

@@ -4,7 +4,7 @@ import type { Client, QueryOptions } from 'cassandra-driver';
 import { consistencyCode } from '../cassandra/client';
 import { insertStatement, keyedSelectCql } from '../cassandra/cql';
 import { ingestLedger, type LedgerEntry, playTables } from '../cassandra/model';
-import { withRetry } from '../cassandra/retry';
+import { type RetryOptions, withRetry } from '../cassandra/retry';
 import type { CassandraConfig } from '../config';
 import type { Play } from '../events/event';
 import type { Logger } from '../log';
@@ -17,28 +17,30 @@ function writeOptions(cfg: CassandraConfig): QueryOptions {
 export class CassandraPlayWriter implements PlayWriter {
   private readonly statements;
   private readonly options: QueryOptions;
+  private readonly retryOptions: RetryOptions;
   retries = 0;
 
   constructor(
     private readonly client: Client,
-    private readonly cfg: CassandraConfig,
-    private readonly maxRetries: number,
-    private readonly log?: Logger,
+    cfg: CassandraConfig,
+    maxRetries: number,
+    log?: Logger,
   ) {
     this.statements = playTables.map((t) => insertStatement(cfg.keyspace, t));
     this.options = writeOptions(cfg);
+    this.retryOptions = {
+      maxRetries,
+      onRetry: (err, attempt, delayMs) => {
+        this.retries++;
+        log?.warn('write retry', { err, attempt, delayMs, keyspace: cfg.keyspace });
+      },
+    };
   }
 
-  async write(play: Play): Promise<void> {
-    await Promise.all(
+  write(play: Play): Promise<unknown> {
+    return Promise.all(
       this.statements.map((s) =>
-        withRetry(() => this.client.execute(s.cql, s.values(play), this.options), {
-          maxRetries: this.maxRetries,
-          onRetry: (err, attempt, delayMs) => {
-            this.retries++;
-            this.log?.warn('write retry', { err, attempt, delayMs, keyspace: this.cfg.keyspace });
-          },
-        }),
+        withRetry(() => this.client.execute(s.cql, s.values(play), this.options), this.retryOptions),
       ),
     );
   }

@@ -115,42 +115,49 @@ export async function ingestObject(source: ObjectSource, deps: IngestDeps): Prom
     const input = await openRecords(opened.body, source.name);
     format = input.format;
     compressed = input.compressed;
-    for await (const rec of input.records) {
-      counts.read++;
-      if (rec.kind === 'malformed') {
-        counts.rejected++;
-        await deps.rejects.add({ line: rec.line, reason: rec.reason, record: rec.fields, raw: rec.raw });
-        continue;
-      }
-      const verdict = classify(rec.fields);
-      if (verdict.kind === 'skip') {
-        counts.skipped++;
-        continue;
-      }
-      if (verdict.kind === 'reject') {
-        counts.rejected++;
-        await deps.rejects.add({ line: rec.line, reason: verdict.reason, record: rec.fields, raw: rec.raw });
-        continue;
-      }
-      await window.acquire();
-      if (failure !== undefined) {
-        // A write failed while we waited: stop here; the object will be retried as a whole.
-        counts.failed++;
-        window.release();
-        break;
-      }
-      deps.writer.write(verdict.play).then(
-        () => {
-          counts.written++;
-          window.release();
-        },
-        (err: unknown) => {
+    const written = () => {
+      counts.written++;
+      window.release();
+    };
+    const failed = (err: unknown) => {
+      counts.failed++;
+      failure ??= err;
+      window.release();
+    };
+    reading: for await (const batch of input.batches) {
+      for (const rec of batch) {
+        counts.read++;
+        if (rec.kind === 'malformed') {
+          counts.rejected++;
+          await deps.rejects.add({ line: rec.line, reason: rec.reason, record: rec.fields, raw: rec.raw });
+          continue;
+        }
+        const verdict = classify(rec.fields);
+        if (verdict.kind === 'skip') {
+          counts.skipped++;
+          continue;
+        }
+        if (verdict.kind === 'reject') {
+          counts.rejected++;
+          await deps.rejects.add({
+            line: rec.line,
+            reason: verdict.reason,
+            record: rec.fields,
+            raw: rec.raw,
+          });
+          continue;
+        }
+        // Waiting here, while the window is full, is what pauses parsing and reading.
+        if (!window.tryAcquire()) await window.acquire();
+        if (failure !== undefined) {
+          // A write failed: stop reading; the object will be retried as a whole.
           counts.failed++;
-          failure ??= err;
           window.release();
-        },
-      );
-      if (deps.onProgress && counts.read % 1000 === 0 && Date.now() >= nextProgress) {
+          break reading;
+        }
+        deps.writer.write(verdict.play).then(written, failed);
+      }
+      if (deps.onProgress && Date.now() >= nextProgress) {
         nextProgress = Date.now() + interval;
         deps.onProgress({
           source: source.source,

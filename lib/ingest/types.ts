@@ -21,7 +21,7 @@ export interface ObjectSource {
 
 /** Writes one play to every query table; resolves only when all writes succeeded. */
 export interface PlayWriter {
-  write(play: Play): Promise<void>;
+  write(play: Play): Promise<unknown>;
   /** Retries performed so far (for the report). */
   readonly retries: number;
 }

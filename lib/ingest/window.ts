@@ -12,6 +12,14 @@ export class Window {
       throw new Error(`window size must be a positive integer, got ${size}`);
   }
 
+  /** Takes a slot if one is free, without waiting (the common case on the hot path). */
+  tryAcquire(): boolean {
+    if (this.active >= this.size || this.waiting.length > 0) return false;
+    this.active++;
+    if (this.active > this.peak) this.peak = this.active;
+    return true;
+  }
+
   async acquire(): Promise<void> {
     if (this.active < this.size) {
       this.active++;

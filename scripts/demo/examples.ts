@@ -26,21 +26,24 @@ export async function pickExamples(files: string[], limit = 200_000): Promise<Ex
   for (const file of files) {
     if (seen >= limit) break;
     const input = await openRecords(createReadStream(file), file);
-    for await (const rec of input.records) {
-      if (++seen >= limit) break;
-      if (rec.kind !== 'event') continue;
-      const c = classify(rec.fields);
-      if (c.kind !== 'play') continue;
-      const p = c.play;
-      first ??= { sessionId: p.sessionId, itemInSession: p.itemInSession };
-      if (p.sessionId === CANONICAL.q1.sessionId && p.itemInSession === CANONICAL.q1.itemInSession)
-        canonical.q1 = true;
-      if (p.userId === CANONICAL.q2.userId && p.sessionId === CANONICAL.q2.sessionId) canonical.q2 = true;
-      if (p.song === CANONICAL.q3.song) canonical.q3 = true;
-      const key = `${p.userId}/${p.sessionId}`;
-      sessions.set(key, (sessions.get(key) ?? 0) + 1);
-      if (!listeners.has(p.song)) listeners.set(p.song, new Set());
-      listeners.get(p.song)?.add(p.userId);
+    for await (const batch of input.batches) {
+      if (seen >= limit) break;
+      seen += batch.length;
+      for (const rec of batch) {
+        if (rec.kind !== 'event') continue;
+        const c = classify(rec.fields);
+        if (c.kind !== 'play') continue;
+        const p = c.play;
+        first ??= { sessionId: p.sessionId, itemInSession: p.itemInSession };
+        if (p.sessionId === CANONICAL.q1.sessionId && p.itemInSession === CANONICAL.q1.itemInSession)
+          canonical.q1 = true;
+        if (p.userId === CANONICAL.q2.userId && p.sessionId === CANONICAL.q2.sessionId) canonical.q2 = true;
+        if (p.song === CANONICAL.q3.song) canonical.q3 = true;
+        const key = `${p.userId}/${p.sessionId}`;
+        sessions.set(key, (sessions.get(key) ?? 0) + 1);
+        if (!listeners.has(p.song)) listeners.set(p.song, new Set());
+        listeners.get(p.song)?.add(p.userId);
+      }
     }
   }
   if (!first) throw new Error('the sample files hold no song plays');

@@ -15,7 +15,7 @@ async function* chunked(bytes: Buffer, size = 7): AsyncGenerator<Buffer> {
 async function read(bytes: Buffer | string, name: string, chunkSize?: number) {
   const input = await openRecords(chunked(Buffer.from(bytes), chunkSize), name);
   const records: ParsedRecord[] = [];
-  for await (const r of input.records) records.push(r);
+  for await (const batch of input.batches) records.push(...batch);
   return { format: input.format, compressed: input.compressed, records };
 }
 

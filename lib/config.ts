@@ -27,7 +27,7 @@ export interface CassandraConfig {
 }
 
 export interface IngestConfig {
-  /** Plays in flight at once; each is one write per query table. */
+  /** Write requests (partition batches or single inserts) in flight at once. */
   concurrency: number;
   /** Retries of one write on timeout, overload or unavailable before the ingest fails. */
   maxRetries: number;
@@ -115,7 +115,10 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return match;
 }
 
-/** Chosen by measurement (see bench/): the ingest rate stops improving beyond it on a local node. */
+/**
+ * Chosen by measurement (200,000 generated events, one local node): 8 requests in flight gave 18k
+ * events/s, 16–32 about 22k, 64 25k, 128 24k.
+ */
 export const DEFAULT_INGEST_CONCURRENCY = 64;
 
 function ssmName(env: Env, name: string): string | undefined {

@@ -7,15 +7,13 @@ import type { Format } from '../events/event';
 import { openRecords } from '../events/input';
 import { classify } from '../events/validate';
 import type { Logger } from '../log';
-import type { IngestReport, Ledger, ObjectSource, PlayWriter, Progress, RejectSink } from './types';
-import { Window } from './window';
+import type { IngestReport, Ledger, ObjectSource, PlaySink, Progress, RejectSink } from './types';
 
 export interface IngestDeps {
-  writer: PlayWriter;
+  /** One per object: its counts are the report's. */
+  sink: PlaySink;
   ledger: Ledger;
   rejects: RejectSink;
-  /** Plays in flight at once. */
-  concurrency: number;
   log: Logger;
   onProgress?: (p: Progress) => void;
   progressIntervalMs?: number;
@@ -27,7 +25,8 @@ function message(err: unknown): string {
 
 export async function ingestObject(source: ObjectSource, deps: IngestDeps): Promise<IngestReport> {
   const startedAt = new Date();
-  const counts = { read: 0, written: 0, skipped: 0, rejected: 0, failed: 0 };
+  const counts = { read: 0, skipped: 0, rejected: 0 };
+  const { sink } = deps;
   const log = deps.log.child({ source: source.source });
   let format: Format | undefined;
   let compressed: boolean | undefined;
@@ -45,11 +44,11 @@ export async function ingestObject(source: ObjectSource, deps: IngestDeps): Prom
       format,
       compressed,
       rowsRead: counts.read,
-      rowsWritten: counts.written,
+      rowsWritten: sink.written,
       rowsSkipped: counts.skipped,
       rowsRejected: counts.rejected,
-      rowsFailed: counts.failed,
-      writeRetries: deps.writer.retries,
+      rowsFailed: sink.failed,
+      writeRetries: sink.retries,
       rejectsLocation,
       startedAt: startedAt.toISOString(),
       durationMs,
@@ -91,14 +90,13 @@ export async function ingestObject(source: ObjectSource, deps: IngestDeps): Prom
       opened.body.destroy();
       Object.assign(counts, {
         read: prior.rowsRead,
-        written: prior.rowsWritten,
         skipped: prior.rowsSkipped,
         rejected: prior.rowsRejected,
       });
       format = prior.format === 'csv' || prior.format === 'jsonl' ? prior.format : undefined;
       rejectsLocation = prior.rejectsLocation;
       log.info('already ingested: this object version completed before, nothing written', { etag });
-      return report('duplicate');
+      return { ...report('duplicate'), rowsWritten: prior.rowsWritten };
     }
     await deps.ledger.record(ledgerEntry(report('completed'), 'running'));
   } catch (err: unknown) {
@@ -107,7 +105,6 @@ export async function ingestObject(source: ObjectSource, deps: IngestDeps): Prom
     return report('failed', `ingest ledger unavailable: ${message(err)}`);
   }
 
-  const window = new Window(deps.concurrency);
   let failure: unknown;
   const interval = deps.progressIntervalMs ?? 1000;
   let nextProgress = Date.now() + interval;
@@ -115,15 +112,6 @@ export async function ingestObject(source: ObjectSource, deps: IngestDeps): Prom
     const input = await openRecords(opened.body, source.name);
     format = input.format;
     compressed = input.compressed;
-    const written = () => {
-      counts.written++;
-      window.release();
-    };
-    const failed = (err: unknown) => {
-      counts.failed++;
-      failure ??= err;
-      window.release();
-    };
     reading: for await (const batch of input.batches) {
       for (const rec of batch) {
         counts.read++;
@@ -147,22 +135,18 @@ export async function ingestObject(source: ObjectSource, deps: IngestDeps): Prom
           });
           continue;
         }
-        // Waiting here, while the window is full, is what pauses parsing and reading.
-        if (!window.tryAcquire()) await window.acquire();
-        if (failure !== undefined) {
-          // A write failed: stop reading; the object will be retried as a whole.
-          counts.failed++;
-          window.release();
-          break reading;
-        }
-        deps.writer.write(verdict.play).then(written, failed);
+        // Waiting here, while the sink has all it can take in flight, is what pauses parsing and reading.
+        const full = sink.add(verdict.play);
+        if (full) await full;
+        // A write failed: stop reading; the object will be ingested again as a whole.
+        if (sink.error !== undefined) break reading;
       }
       if (deps.onProgress && Date.now() >= nextProgress) {
         nextProgress = Date.now() + interval;
         deps.onProgress({
           source: source.source,
           rowsRead: counts.read,
-          rowsWritten: counts.written,
+          rowsWritten: sink.written,
           elapsedMs: Date.now() - startedAt.getTime(),
         });
       }
@@ -170,9 +154,12 @@ export async function ingestObject(source: ObjectSource, deps: IngestDeps): Prom
   } catch (err: unknown) {
     failure ??= err;
   } finally {
-    await window.idle();
+    await sink.drain().catch((err: unknown) => {
+      failure ??= err;
+    });
     opened.body.destroy();
   }
+  failure ??= sink.error;
 
   try {
     rejectsLocation = await deps.rejects.finish();
@@ -183,10 +170,10 @@ export async function ingestObject(source: ObjectSource, deps: IngestDeps): Prom
   let final: IngestReport;
   if (failure !== undefined) {
     final = report('failed', message(failure));
-  } else if (counts.read !== counts.written + counts.skipped + counts.rejected) {
+  } else if (counts.read !== sink.written + counts.skipped + counts.rejected) {
     final = report(
       'failed',
-      `accounting mismatch: read ${counts.read} != written ${counts.written} + skipped ${counts.skipped} + rejected ${counts.rejected}`,
+      `accounting mismatch: read ${counts.read} != written ${sink.written} + skipped ${counts.skipped} + rejected ${counts.rejected}`,
     );
   } else {
     final = report('completed');

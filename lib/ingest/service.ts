@@ -6,7 +6,8 @@ import type { Client } from 'cassandra-driver';
 import { assertSchema } from '../cassandra/schema';
 import type { Config } from '../config';
 import type { Logger } from '../log';
-import { CassandraLedger, CassandraPlayWriter } from './cassandra-store';
+import { CassandraBatchSink } from './batch-sink';
+import { CassandraLedger } from './ledger';
 import { ingestObject } from './pipeline';
 import { fileRejects, s3Rejects, s3RejectsKey } from './rejects';
 import { reportJson } from './report';
@@ -34,10 +35,13 @@ export function checkSchemaOnce(client: Client, keyspace: string): Promise<void>
 async function run(rt: IngestRuntime, source: ObjectSource, rejects: RejectSink): Promise<IngestReport> {
   await checkSchemaOnce(rt.client, rt.cfg.cassandra.keyspace);
   return ingestObject(source, {
-    writer: new CassandraPlayWriter(rt.client, rt.cfg.cassandra, rt.cfg.ingest.maxRetries, rt.log),
+    sink: new CassandraBatchSink(rt.client, rt.cfg.cassandra, {
+      concurrency: rt.cfg.ingest.concurrency,
+      maxRetries: rt.cfg.ingest.maxRetries,
+      log: rt.log,
+    }),
     ledger: new CassandraLedger(rt.client, rt.cfg.cassandra, rt.cfg.ingest.maxRetries),
     rejects,
-    concurrency: rt.cfg.ingest.concurrency,
     log: rt.log,
     ...(rt.onProgress ? { onProgress: rt.onProgress } : {}),
   });

@@ -19,9 +19,20 @@ export interface ObjectSource {
   open(): Promise<OpenedObject>;
 }
 
-/** Writes one play to every query table; resolves only when all writes succeeded. */
-export interface PlayWriter {
-  write(play: Play): Promise<unknown>;
+/** Takes plays and writes each to every query table. */
+export interface PlaySink {
+  /** Takes a play; returns a promise when the caller must wait before the next (backpressure). */
+  add(play: Play): Promise<void> | undefined;
+  /** Writes whatever is buffered and waits for everything in flight to finish. */
+  drain(): Promise<void>;
+  /** Plays taken so far. */
+  readonly accepted: number;
+  /** Plays whose writes to every table succeeded. */
+  readonly written: number;
+  /** Plays taken but not written because a write failed after retries (0 while error is unset). */
+  readonly failed: number;
+  /** The first write that failed after retries; the caller stops adding once it is set. */
+  readonly error: unknown;
   /** Retries performed so far (for the report). */
   readonly retries: number;
 }

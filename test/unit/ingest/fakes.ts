@@ -3,35 +3,64 @@
 import { Readable } from 'node:stream';
 import type { LedgerEntry } from '../../../lib/cassandra/model';
 import type { Play } from '../../../lib/events/event';
-import type { Ledger, ObjectSource, PlayWriter, Reject, RejectSink } from '../../../lib/ingest/types';
+import type { Ledger, ObjectSource, PlaySink, Reject, RejectSink } from '../../../lib/ingest/types';
 import { createLogger } from '../../../lib/log';
 
 export const quietLog = createLogger('error', {}, () => undefined);
 
-export class FakeWriter implements PlayWriter {
+/** Writes plays to an array, `capacity` at a time, asking the caller to wait while it is full. */
+export class FakeSink implements PlaySink {
   readonly plays: Play[] = [];
+  accepted = 0;
+  written = 0;
   retries = 0;
+  error: unknown;
   inFlight = 0;
   peak = 0;
-  /** When set, write() waits for this before finishing. */
+  /** When set, writes wait for this before finishing. */
   gate: Promise<void> | undefined;
-  /** When set, the write of the n-th play (1-based) fails. */
+  /** When set, the write of the n-th play (1-based) and later ones fail. */
   failAt: number | undefined;
-  private calls = 0;
+  private readonly running = new Set<Promise<void>>();
+  private waiting: (() => void) | undefined;
 
-  async write(play: Play): Promise<void> {
-    const call = ++this.calls;
+  constructor(readonly capacity = 8) {}
+
+  get failed(): number {
+    return this.error === undefined ? 0 : this.accepted - this.written;
+  }
+
+  add(play: Play): Promise<void> | undefined {
+    const call = ++this.accepted;
     this.inFlight++;
     this.peak = Math.max(this.peak, this.inFlight);
-    try {
+    const done: Promise<void> = (async () => {
       await (this.gate ?? Promise.resolve());
       await new Promise((resolve) => setImmediate(resolve));
       if (this.failAt !== undefined && call >= this.failAt)
         throw new Error('write timed out after 5 retries');
       this.plays.push(play);
-    } finally {
-      this.inFlight--;
-    }
+      this.written++;
+    })()
+      .catch((err: unknown) => {
+        this.error ??= err;
+      })
+      .finally(() => {
+        this.inFlight--;
+        this.running.delete(done);
+        const wake = this.waiting;
+        this.waiting = undefined;
+        wake?.();
+      });
+    this.running.add(done);
+    if (this.inFlight < this.capacity) return undefined;
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all([...this.running]);
   }
 }
 

@@ -3,20 +3,18 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { type IngestDeps, ingestObject } from '../../../lib/ingest/pipeline';
 import type { ObjectSource } from '../../../lib/ingest/types';
-import { bufferSource, FakeLedger, FakeRejects, FakeWriter, quietLog } from './fakes';
+import { bufferSource, FakeLedger, FakeRejects, FakeSink, quietLog } from './fakes';
 
 const quirks = readFileSync(join(__dirname, '..', '..', 'fixtures', 'quirks.csv'));
 const HEADER =
   'artist,auth,firstName,gender,itemInSession,lastName,length,level,location,method,page,registration,sessionId,song,status,ts,userId';
 
-function deps(overrides: Partial<IngestDeps> = {}) {
-  const writer = new FakeWriter();
-  const ledger = new FakeLedger();
-  const rejects = new FakeRejects();
-  return { writer, ledger, rejects, concurrency: 8, log: quietLog, ...overrides } as IngestDeps & {
-    writer: FakeWriter;
-    ledger: FakeLedger;
-    rejects: FakeRejects;
+function deps(capacity = 8): IngestDeps & { sink: FakeSink; ledger: FakeLedger; rejects: FakeRejects } {
+  return {
+    sink: new FakeSink(capacity),
+    ledger: new FakeLedger(),
+    rejects: new FakeRejects(),
+    log: quietLog,
   };
 }
 
@@ -54,7 +52,7 @@ describe('ingestObject', () => {
       'Ghost,Logged Out,,,1,,200.0,free,,PUT,NextSong,,90420,Haunted,200,1.54111E+12,',
     );
     expect(d.rejects.rejects[0]?.record).toMatchObject({ artist: 'Ghost', song: 'Haunted', userId: '' });
-    expect(d.writer.plays.map((p) => `${p.sessionId}/${p.itemInSession}`).sort()).toEqual(
+    expect(d.sink.plays.map((p) => `${p.sessionId}/${p.itemInSession}`).sort()).toEqual(
       ['90139/1', '90139/2', '90140/0', '90139/4', '90139/10', '90038/1'].sort(),
     );
     expect(d.ledger.history).toEqual(['running', 'completed']);
@@ -69,26 +67,28 @@ describe('ingestObject', () => {
   it('reports an object version that already completed as a duplicate and writes nothing', async () => {
     const d = deps();
     await ingestObject(bufferSource('a.csv', quirks), d);
-    const writesBefore = d.writer.plays.length;
+    const writesBefore = d.sink.plays.length;
 
     const again = await ingestObject(bufferSource('a.csv', quirks), d);
 
     expect(again).toMatchObject({ status: 'duplicate', rowsRead: 14, rowsWritten: 6, rowsRejected: 6 });
-    expect(d.writer.plays.length).toBe(writesBefore);
+    expect(d.sink.plays.length).toBe(writesBefore);
   });
 
   it('ingests a changed object (new etag) again', async () => {
     const d = deps();
     await ingestObject(bufferSource('a.csv', quirks, 'v1'), d);
-    const second = await ingestObject(bufferSource('a.csv', quirks, 'v2'), d);
-    expect(second.status).toBe('completed');
-    expect(d.writer.plays).toHaveLength(12);
+    // A sink belongs to one object's ingest; the ledger is shared.
+    const again = { ...deps(), ledger: d.ledger };
+    const second = await ingestObject(bufferSource('a.csv', quirks, 'v2'), again);
+    expect(second).toMatchObject({ status: 'completed', rowsWritten: 6 });
+    expect(again.sink.plays).toHaveLength(6);
   });
 
   it('fails loudly when writes keep failing: a failed report, the ledger marked failed, reading stopped', async () => {
     const rows = Array.from({ length: 5000 }, (_, i) => playRow(i));
-    const d = deps({ concurrency: 4 });
-    d.writer.failAt = 100;
+    const d = deps(4);
+    d.sink.failAt = 100;
 
     const report = await ingestObject(bufferSource('big.csv', `${HEADER}\n${rows.join('\n')}\n`), d);
 
@@ -101,7 +101,7 @@ describe('ingestObject', () => {
     expect(d.ledger.entries.get('s3://bucket/big.csv|etag-1')?.error).toBe('write timed out after 5 retries');
   });
 
-  it('keeps at most `concurrency` writes in flight and stops reading while the window is full', async () => {
+  it('stops reading while the sink has all it can take in flight', async () => {
     const total = 20_000;
     let produced = 0;
     async function* lines(): AsyncGenerator<Buffer> {
@@ -117,9 +117,9 @@ describe('ingestObject', () => {
       name: 'stream.csv',
       open: async () => ({ body: Readable.from(lines()), etag: 'e', versionId: undefined }),
     };
-    const d = deps({ concurrency: 4 });
+    const d = deps(4);
     let open: () => void = () => undefined;
-    d.writer.gate = new Promise<void>((resolve) => {
+    d.sink.gate = new Promise<void>((resolve) => {
       open = resolve;
     });
 
@@ -129,7 +129,7 @@ describe('ingestObject', () => {
     open();
     const report = await running;
 
-    expect(d.writer.peak).toBe(4);
+    expect(d.sink.peak).toBe(4);
     // Only the stream buffers' worth was read ahead while every write was blocked.
     expect(producedWhileBlocked).toBeLessThan(total / 4);
     expect(report).toMatchObject({ status: 'completed', rowsRead: total, rowsWritten: total });
@@ -180,7 +180,7 @@ describe('ingestObject', () => {
       status: 'failed',
       error: 'ingest ledger unavailable: NoHostAvailableError',
     });
-    expect(d.writer.plays).toHaveLength(0);
+    expect(d.sink.plays).toHaveLength(0);
   });
 
   it('fails when the rejects cannot be stored, so none are silently lost', async () => {

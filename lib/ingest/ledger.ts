@@ -1,49 +1,15 @@
-// The Cassandra side of the ingest: one prepared, idempotent insert per query table for each play
-// (retried on transient errors), and the ingest ledger. Statements come from the data model.
+// The ingest ledger in Cassandra: one row per object version, read before an ingest (is it a
+// duplicate?) and written as it starts and ends. Statements come from the data model.
 import type { Client, QueryOptions } from 'cassandra-driver';
 import { consistencyCode } from '../cassandra/client';
 import { insertStatement, keyedSelectCql } from '../cassandra/cql';
-import { ingestLedger, type LedgerEntry, playTables } from '../cassandra/model';
-import { type RetryOptions, withRetry } from '../cassandra/retry';
+import { ingestLedger, type LedgerEntry } from '../cassandra/model';
+import { withRetry } from '../cassandra/retry';
 import type { CassandraConfig } from '../config';
-import type { Play } from '../events/event';
-import type { Logger } from '../log';
-import type { Ledger, PlayWriter } from './types';
+import type { Ledger } from './types';
 
 function writeOptions(cfg: CassandraConfig): QueryOptions {
   return { prepare: true, isIdempotent: true, consistency: consistencyCode(cfg.writeConsistency) };
-}
-
-export class CassandraPlayWriter implements PlayWriter {
-  private readonly statements;
-  private readonly options: QueryOptions;
-  private readonly retryOptions: RetryOptions;
-  retries = 0;
-
-  constructor(
-    private readonly client: Client,
-    cfg: CassandraConfig,
-    maxRetries: number,
-    log?: Logger,
-  ) {
-    this.statements = playTables.map((t) => insertStatement(cfg.keyspace, t));
-    this.options = writeOptions(cfg);
-    this.retryOptions = {
-      maxRetries,
-      onRetry: (err, attempt, delayMs) => {
-        this.retries++;
-        log?.warn('write retry', { err, attempt, delayMs, keyspace: cfg.keyspace });
-      },
-    };
-  }
-
-  write(play: Play): Promise<unknown> {
-    return Promise.all(
-      this.statements.map((s) =>
-        withRetry(() => this.client.execute(s.cql, s.values(play), this.options), this.retryOptions),
-      ),
-    );
-  }
 }
 
 const ledgerColumns = ingestLedger.columns.map((c) => c.name);

@@ -1,0 +1,180 @@
+// Writes plays to the query tables the way bulk loaders do: plays are buffered, each table's inserts
+// are grouped by partition key, and each group goes out as one small UNLOGGED batch (a single
+// statement alone). A batch that shares one partition is one mutation on one replica set, so the
+// cluster does a fraction of the per-request work of row-by-row inserts (measured here: about twice
+// the rows per second on one node). Batches stay within Amazon Keyspaces' 30 statements and under
+// Cassandra's 5 KiB batch-size warning. A play counts as written only when the writes for all its
+// tables succeeded; at most `concurrency` requests are in flight, and add() makes the caller wait
+// while they are, which is what pauses parsing.
+import type { Client, QueryOptions } from 'cassandra-driver';
+import { consistencyCode } from '../cassandra/client';
+import { type InsertStatement, insertStatement } from '../cassandra/cql';
+import { playTables } from '../cassandra/model';
+import { type RetryOptions, withRetry } from '../cassandra/retry';
+import type { CassandraConfig } from '../config';
+import type { Play } from '../events/event';
+import type { Logger } from '../log';
+import type { PlaySink } from './types';
+import { Window } from './window';
+
+/** Plays buffered before grouping; more finds more rows per partition, at the cost of memory. */
+export const BUFFER_PLAYS = 2048;
+/** Amazon Keyspaces accepts at most 30 statements per batch. */
+export const MAX_BATCH_STATEMENTS = 30;
+/** Cassandra warns about batches over 5 KiB (batch_size_warn_threshold). */
+export const MAX_BATCH_BYTES = 4096;
+
+interface TableWriter {
+  insert: InsertStatement<Play>;
+  key(play: Play): string;
+}
+
+function estimatedBytes(values: unknown[]): number {
+  let n = 0;
+  for (const v of values) n += typeof v === 'string' ? v.length * 2 + 4 : 8;
+  return n;
+}
+
+/** The statements to send for one table of one buffer: groups of one partition, split to the caps. */
+export function partitionBatches(table: TableWriter, plays: readonly Play[]): number[][] {
+  const groups = new Map<string, number[]>();
+  for (let i = 0; i < plays.length; i++) {
+    const key = table.key(plays[i] as Play);
+    const group = groups.get(key);
+    if (group) group.push(i);
+    else groups.set(key, [i]);
+  }
+  const batches: number[][] = [];
+  for (const group of groups.values()) {
+    let current: number[] = [];
+    let bytes = 0;
+    for (const i of group) {
+      const size = estimatedBytes(table.insert.values(plays[i] as Play));
+      if (current.length > 0 && (current.length >= MAX_BATCH_STATEMENTS || bytes + size > MAX_BATCH_BYTES)) {
+        batches.push(current);
+        current = [];
+        bytes = 0;
+      }
+      current.push(i);
+      bytes += size;
+    }
+    if (current.length > 0) batches.push(current);
+  }
+  return batches;
+}
+
+export function tableWriters(keyspace: string): TableWriter[] {
+  return playTables.map((table) => {
+    const fields = table.partitionKey.map((k) => table.columns.find((c) => c.name === k)?.from as keyof Play);
+    return {
+      insert: insertStatement(keyspace, table),
+      key:
+        fields.length === 1
+          ? (p) => String(p[fields[0] as keyof Play])
+          : (p) => fields.map((f) => p[f]).join('\u0000'),
+    };
+  });
+}
+
+export interface BatchSinkOptions {
+  /** Requests (batches or single inserts) in flight at once. */
+  concurrency: number;
+  maxRetries: number;
+  bufferPlays?: number;
+  log?: Logger;
+}
+
+export class CassandraBatchSink implements PlaySink {
+  accepted = 0;
+  written = 0;
+  retries = 0;
+  error: unknown;
+  private buffer: Play[] = [];
+  private readonly tables: TableWriter[];
+  private readonly window: Window;
+  private readonly queryOptions: QueryOptions;
+  private readonly batchOptions: QueryOptions;
+  private readonly retryOptions: RetryOptions;
+  private readonly bufferPlays: number;
+
+  constructor(
+    private readonly client: Client,
+    cfg: CassandraConfig,
+    opts: BatchSinkOptions,
+  ) {
+    this.tables = tableWriters(cfg.keyspace);
+    this.window = new Window(opts.concurrency);
+    this.bufferPlays = opts.bufferPlays ?? BUFFER_PLAYS;
+    this.queryOptions = {
+      prepare: true,
+      isIdempotent: true,
+      consistency: consistencyCode(cfg.writeConsistency),
+    };
+    this.batchOptions = { ...this.queryOptions, logged: false };
+    this.retryOptions = {
+      maxRetries: opts.maxRetries,
+      onRetry: (err, attempt, delayMs) => {
+        this.retries++;
+        opts.log?.warn('write retry', { err, attempt, delayMs, keyspace: cfg.keyspace });
+      },
+    };
+  }
+
+  get failed(): number {
+    return this.error === undefined ? 0 : this.accepted - this.written;
+  }
+
+  /** Highest number of requests that were in flight at once. */
+  get peakInFlight(): number {
+    return this.window.peak;
+  }
+
+  add(play: Play): Promise<void> | undefined {
+    this.accepted++;
+    this.buffer.push(play);
+    return this.buffer.length >= this.bufferPlays ? this.flush() : undefined;
+  }
+
+  async drain(): Promise<void> {
+    await this.flush();
+    await this.window.idle();
+  }
+
+  private async flush(): Promise<void> {
+    const plays = this.buffer;
+    this.buffer = [];
+    if (plays.length === 0) return;
+    // How many tables still have to confirm each play.
+    const pending = new Uint8Array(plays.length).fill(this.tables.length);
+    for (const table of this.tables) {
+      for (const batch of partitionBatches(table, plays)) {
+        if (!this.window.tryAcquire()) await this.window.acquire();
+        if (this.error !== undefined) {
+          // Something failed: send nothing more; the object will be ingested again as a whole.
+          this.window.release();
+          return;
+        }
+        this.send(table, plays, batch).then(
+          () => {
+            for (const i of batch) if (--(pending[i] as number) === 0) this.written++;
+            this.window.release();
+          },
+          (err: unknown) => {
+            this.error ??= err;
+            this.window.release();
+          },
+        );
+      }
+    }
+  }
+
+  private send(table: TableWriter, plays: readonly Play[], batch: number[]): Promise<unknown> {
+    const { cql, values } = table.insert;
+    if (batch.length === 1) {
+      const params = values(plays[batch[0] as number] as Play);
+      return withRetry(() => this.client.execute(cql, params, this.queryOptions), this.retryOptions);
+    }
+    const queries = batch.map((i) => ({ query: cql, params: values(plays[i] as Play) }));
+    return withRetry(() => this.client.batch(queries, this.batchOptions), this.retryOptions);
+  }
+}

@@ -1,0 +1,68 @@
+// The peer: cqlsh COPY FROM (cqlsh from PyPI, in a virtualenv the bench creates and caches) of the
+// denormalized rows into each of the three tables.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findPython } from '../../scripts/stack/localstack';
+import { runCommand } from '../../scripts/stack/proc';
+import type { StackSettings } from '../../scripts/stack/settings';
+
+export const CQLSH_VERSION = '6.2.2';
+
+export interface CopySettings {
+  numProcesses: number;
+  chunkSize: number;
+  maxBatchSize: number;
+}
+
+export async function ensureCqlsh(s: StackSettings, log: (m: string) => void): Promise<string> {
+  const python = findPython(s);
+  if (!('path' in python)) throw new Error(python.missing);
+  const venv = join(s.cacheDir, `cqlsh-${CQLSH_VERSION}-py${python.version}`);
+  const bin = join(venv, 'bin', 'cqlsh');
+  if (existsSync(join(venv, '.installed'))) return bin;
+  log(`installing cqlsh ${CQLSH_VERSION} from PyPI into ${venv}`);
+  mkdirSync(s.cacheDir, { recursive: true });
+  for (const [cmd, args] of [
+    [python.path, ['-m', 'venv', venv]],
+    [
+      join(venv, 'bin', 'python'),
+      ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `cqlsh==${CQLSH_VERSION}`],
+    ],
+  ] as const) {
+    const r = await runCommand(cmd, [...args]);
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.output}`);
+  }
+  writeFileSync(join(venv, '.installed'), new Date().toISOString());
+  return bin;
+}
+
+/** COPY one CSV into one table; returns the wall time in ms (cqlsh start-up included). */
+export async function copyFrom(
+  cqlsh: string,
+  keyspace: string,
+  table: string,
+  columns: string[],
+  file: string,
+  settings: CopySettings,
+): Promise<number> {
+  const cql =
+    `COPY ${keyspace}.${table} (${columns.join(', ')}) FROM '${file}' WITH HEADER = TRUE ` +
+    `AND NUMPROCESSES = ${settings.numProcesses} AND CHUNKSIZE = ${settings.chunkSize} ` +
+    `AND MAXBATCHSIZE = ${settings.maxBatchSize} AND INGESTRATE = 100000000 AND MAXATTEMPTS = 5`;
+  const started = performance.now();
+  // cqlsh writes files of failed rows into its working directory: keep them out of the repository.
+  const r = await runCommand(
+    cqlsh,
+    ['127.0.0.1', '9042', '--request-timeout', '60', '-e', cql],
+    process.env,
+    tmpdir(),
+  );
+  const ms = performance.now() - started;
+  if (r.status !== 0 || !/rows imported/.test(r.output) || /Failed to (import|process)/.test(r.output)) {
+    throw new Error(`cqlsh COPY into ${table} failed:\n${r.output.slice(-2000)}`);
+  }
+  const skipped = /\((\d+) skipped\)/.exec(r.output)?.[1];
+  if (skipped && skipped !== '0') throw new Error(`cqlsh COPY skipped ${skipped} rows of ${table}`);
+  return ms;
+}

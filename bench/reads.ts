@@ -1,0 +1,153 @@
+// Read latency of the three queries, three ways: the raw driver (the same prepared CQL the API
+// runs), the deployed handlers called in-process (bundled, as on Lambda), and HTTP through
+// serverless offline. Keys are drawn from the loaded plays, the same for every mode.
+import { readFileSync } from 'node:fs';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { type Client, types } from 'cassandra-driver';
+import { keyedSelectCql } from '../lib/cassandra/cql';
+import { listenersBySong, playsBySession, songsByUserSession } from '../lib/cassandra/model';
+import type { Play } from '../lib/events/event';
+import { percentile, round } from './stats';
+
+export type Query = 'q1' | 'q2' | 'q3';
+export type Mode = 'driver' | 'handler' | 'http';
+
+export interface LatencyResult {
+  query: Query;
+  mode: Mode;
+  concurrency: number;
+  requests: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+}
+
+export interface Request {
+  path: string;
+  rawPath: string;
+  pathParameters?: Record<string, string>;
+  rawQueryString: string;
+  cqlParams: unknown[];
+}
+
+/** A deterministic sample of plays, turned into one request per query each. */
+export function sampleRequests(playsFile: string, n: number): Record<Query, Request[]> {
+  const lines = readFileSync(playsFile, 'utf8').trimEnd().split('\n');
+  let state = 0x9e3779b9;
+  const next = () => {
+    state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    return state / 2 ** 32;
+  };
+  const plays = Array.from(
+    { length: n },
+    () => JSON.parse(lines[Math.floor(next() * lines.length)] ?? '{}') as Play,
+  );
+  return {
+    q1: plays.map((p) => ({
+      path: `/sessions/${p.sessionId}/items/${p.itemInSession}`,
+      rawPath: `/sessions/${p.sessionId}/items/${p.itemInSession}`,
+      pathParameters: { sessionId: String(p.sessionId), itemInSession: String(p.itemInSession) },
+      rawQueryString: '',
+      cqlParams: [p.sessionId, p.itemInSession],
+    })),
+    q2: plays.map((p) => ({
+      path: `/users/${p.userId}/sessions/${p.sessionId}/songs`,
+      rawPath: `/users/${p.userId}/sessions/${p.sessionId}/songs`,
+      pathParameters: { userId: String(p.userId), sessionId: String(p.sessionId) },
+      rawQueryString: '',
+      cqlParams: [p.userId, p.sessionId],
+    })),
+    q3: plays.map((p) => {
+      const qs = new URLSearchParams({ song: p.song }).toString();
+      return { path: `/listeners?${qs}`, rawPath: '/listeners', rawQueryString: qs, cqlParams: [p.song] };
+    }),
+  };
+}
+
+export function driverCalls(
+  client: Client,
+  keyspace: string,
+): Record<Query, (r: Request) => Promise<unknown>> {
+  const opts = { prepare: true, fetchSize: 100, consistency: types.consistencies.localQuorum };
+  const q1 = keyedSelectCql(
+    keyspace,
+    playsBySession,
+    ['session_id', 'item_in_session'],
+    ['artist', 'song', 'length'],
+  );
+  const q2 = keyedSelectCql(
+    keyspace,
+    songsByUserSession,
+    ['user_id', 'session_id'],
+    ['item_in_session', 'artist', 'song', 'first_name', 'last_name'],
+  );
+  const q3 = keyedSelectCql(keyspace, listenersBySong, ['song'], ['user_id', 'first_name', 'last_name']);
+  return {
+    q1: (r) => client.execute(q1, r.cqlParams, opts),
+    q2: (r) => client.execute(q2, r.cqlParams, opts),
+    q3: (r) => client.execute(q3, r.cqlParams, opts),
+  };
+}
+
+type Handler = (event: APIGatewayProxyEventV2) => Promise<{ statusCode: number }>;
+
+export function handlerCalls(
+  handlers: Record<Query, Handler>,
+): Record<Query, (r: Request) => Promise<unknown>> {
+  const call = (h: Handler) => async (r: Request) => {
+    const res = await h({
+      version: '2.0',
+      rawPath: r.rawPath,
+      rawQueryString: r.rawQueryString,
+      pathParameters: r.pathParameters,
+      headers: {},
+      requestContext: { requestId: 'bench', http: { method: 'GET', path: r.rawPath } },
+    } as unknown as APIGatewayProxyEventV2);
+    if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
+  };
+  return { q1: call(handlers.q1), q2: call(handlers.q2), q3: call(handlers.q3) };
+}
+
+export function httpCalls(baseUrl: string): Record<Query, (r: Request) => Promise<unknown>> {
+  const call = async (r: Request) => {
+    const res = await fetch(baseUrl + r.path);
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+  };
+  return { q1: call, q2: call, q3: call };
+}
+
+/** Runs `requests` calls, `concurrency` at a time, after a warm-up; latencies in ms. */
+export async function measure(
+  call: (r: Request) => Promise<unknown>,
+  requests: Request[],
+  concurrency: number,
+  warmup = 200,
+): Promise<{ p50: number; p95: number; p99: number; errors: number }> {
+  for (let i = 0; i < warmup; i++)
+    await call(requests[i % requests.length] as Request).catch(() => undefined);
+  const latencies: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < requests.length) {
+      const r = requests[next++] as Request;
+      const t0 = performance.now();
+      try {
+        await call(r);
+      } catch {
+        errors++;
+      }
+      latencies.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  latencies.sort((a, b) => a - b);
+  return {
+    p50: round(percentile(latencies, 50), 3),
+    p95: round(percentile(latencies, 95), 3),
+    p99: round(percentile(latencies, 99), 3),
+    errors,
+  };
+}

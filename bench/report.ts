@@ -1,0 +1,174 @@
+// The benchmark's outputs: the full results as JSON, a markdown summary, and an SVG chart (ingest
+// rate per contender with its spread, and read p99 per query and mode).
+import type { LatencyResult } from './reads';
+import type { Spread } from './stats';
+
+export interface ContenderResult {
+  name: string;
+  description: string;
+  /** Denormalized source rows (song plays) per second. */
+  rowsPerSec: Spread;
+  /** CQL rows written per second (three per play). */
+  cqlWritesPerSec: Spread;
+  settings?: Record<string, unknown>;
+  notes?: string;
+}
+
+export interface MemoryPoint {
+  inputMb: number;
+  format: string;
+  events: number;
+  peakRssMb: number;
+  rowsPerSec: number;
+}
+
+export interface BenchResults {
+  date: string;
+  machine: Record<string, unknown>;
+  config: Record<string, unknown>;
+  summary: {
+    oursRowsPerSec: number;
+    ceilingRowsPerSec: number;
+    cqlshRowsPerSec: number;
+    baselineRowsPerSec: number;
+    dsbulkRowsPerSec: number | null;
+    peakRssMbAt1GB: number | null;
+    ratios: Record<string, number | null>;
+    goals: Record<string, { goal: string; value: number | null; met: boolean | null }>;
+  };
+  ingest: ContenderResult[];
+  memory: MemoryPoint[];
+  reads: LatencyResult[];
+  profile?: Record<string, unknown>;
+  durationMs: number;
+}
+
+const fmt = (n: number | null | undefined, digits = 0) =>
+  n === null || n === undefined || Number.isNaN(n)
+    ? 'n/a'
+    : n.toLocaleString('en-US', { maximumFractionDigits: digits });
+
+export function markdown(r: BenchResults): string {
+  const lines: string[] = [];
+  lines.push(`# Benchmark results — ${r.date.slice(0, 10)}`, '');
+  lines.push(
+    `Machine: ${r.machine.cpuModel} × ${r.machine.cpus}, ${r.machine.memoryGb} GB RAM, ${r.machine.os}; ` +
+      `Node ${r.machine.node}, ${r.machine.java}, Cassandra ${r.machine.cassandra} (one node, heap ${r.machine.cassandraHeap}). ` +
+      `Data: ${fmt(Number(r.config.events))} generated events (${fmt(Number(r.config.plays))} song plays, ` +
+      `${fmt(Number(r.config.bytes) / 1024 / 1024, 1)} MB of CSV), ${r.config.repeats} runs per contender; medians with min–max.`,
+    '',
+  );
+  lines.push(
+    '## Ingest',
+    '',
+    '| contender | rows/s (plays) | CQL writes/s | spread (rows/s) | settings |',
+    '| --- | ---: | ---: | --- | --- |',
+  );
+  for (const c of r.ingest) {
+    lines.push(
+      `| **${c.name}**: ${c.description} | ${fmt(c.rowsPerSec.median)} | ${fmt(c.cqlWritesPerSec.median)} | ` +
+        `${fmt(c.rowsPerSec.min)}–${fmt(c.rowsPerSec.max)} | ${
+          c.settings
+            ? Object.entries(c.settings)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(', ')
+            : ''
+        } |`,
+    );
+  }
+  lines.push('', '| ratio | value | goal |', '| --- | ---: | --- |');
+  for (const [name, g] of Object.entries(r.summary.goals)) {
+    lines.push(
+      `| ${name} | ${fmt(g.value, 2)} | ${g.goal} ${g.met === null ? '' : g.met ? '(met)' : '(not met)'} |`,
+    );
+  }
+  lines.push(
+    '',
+    '## Memory of ours (peak RSS of the ingest process)',
+    '',
+    '| input | events | peak RSS | rows/s |',
+    '| ---: | ---: | ---: | ---: |',
+  );
+  for (const m of r.memory)
+    lines.push(
+      `| ${fmt(m.inputMb)} MB ${m.format} | ${fmt(m.events)} | ${fmt(m.peakRssMb)} MB | ${fmt(m.rowsPerSec)} |`,
+    );
+  lines.push(
+    '',
+    '## Read latency (ms)',
+    '',
+    '| query | mode | concurrency | p50 | p95 | p99 | errors |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const l of r.reads)
+    lines.push(
+      `| ${l.query} | ${l.mode} | ${l.concurrency} | ${l.p50} | ${l.p95} | ${l.p99} | ${l.errors} |`,
+    );
+  lines.push('');
+  return lines.join('\n');
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+
+export function chartSvg(r: BenchResults): string {
+  const width = 760;
+  const barH = 26;
+  const left = 150;
+  const plot = width - left - 120;
+  const parts: string[] = [];
+  let y = 40;
+  parts.push(
+    `<text x="20" y="24" font-size="16" font-weight="bold">Ingest: song plays per second (median, min–max), one local Cassandra node</text>`,
+  );
+  const maxRate = Math.max(...r.ingest.map((c) => c.rowsPerSec.max), 1);
+  for (const c of r.ingest) {
+    const w = (c.rowsPerSec.median / maxRate) * plot;
+    const x0 = left + (c.rowsPerSec.min / maxRate) * plot;
+    const x1 = left + (c.rowsPerSec.max / maxRate) * plot;
+    const color = c.name === 'ours' ? '#2b6cb0' : '#a0aec0';
+    parts.push(`<text x="${left - 8}" y="${y + 17}" font-size="13" text-anchor="end">${esc(c.name)}</text>`);
+    parts.push(`<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barH - 6}" fill="${color}"/>`);
+    parts.push(
+      `<line x1="${x0.toFixed(1)}" x2="${x1.toFixed(1)}" y1="${y + 10}" y2="${y + 10}" stroke="#1a202c" stroke-width="1.5"/>`,
+    );
+    parts.push(
+      `<text x="${(left + w + 6).toFixed(1)}" y="${y + 15}" font-size="12">${fmt(c.rowsPerSec.median)}</text>`,
+    );
+    y += barH;
+  }
+  y += 30;
+  parts.push(
+    `<text x="20" y="${y}" font-size="16" font-weight="bold">Reads: p99 latency in ms (concurrency 1 / 32)</text>`,
+  );
+  y += 16;
+  const maxP99 = Math.max(...r.reads.map((l) => l.p99), 1);
+  const colors: Record<string, string> = { driver: '#718096', handler: '#2b6cb0', http: '#dd6b20' };
+  for (const q of ['q1', 'q2', 'q3'] as const) {
+    for (const c of [1, 32]) {
+      const rows = r.reads.filter((l) => l.query === q && l.concurrency === c);
+      if (rows.length === 0) continue;
+      parts.push(
+        `<text x="${left - 8}" y="${y + 12 + (rows.length * 12) / 2}" font-size="13" text-anchor="end">${q.toUpperCase()} c=${c}</text>`,
+      );
+      for (const l of rows) {
+        const w = (l.p99 / maxP99) * plot;
+        parts.push(
+          `<rect x="${left}" y="${y}" width="${Math.max(1, w).toFixed(1)}" height="10" fill="${colors[l.mode]}"/>`,
+        );
+        parts.push(
+          `<text x="${(left + w + 6).toFixed(1)}" y="${y + 9}" font-size="10">${l.mode} ${l.p99}</text>`,
+        );
+        y += 12;
+      }
+      y += 8;
+    }
+  }
+  const height = y + 20;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    ...parts,
+    '</svg>',
+    '',
+  ].join('\n');
+}

@@ -68,7 +68,13 @@ async function probeLocalStack(s: StackSettings, waitMs: number): Promise<string
   return waitFor(once, { timeoutMs: waitMs, intervalMs: 250, what: 'LocalStack' });
 }
 
-async function cassandraUp(s: StackSettings): Promise<ServiceState> {
+/**
+ * Brings one service up. `launching` is called just before this call starts it (a host process or a
+ * container), never when it was already running: from then on it is ours to stop.
+ */
+export type ServiceStarter = (s: StackSettings, launching: () => void) => Promise<ServiceState>;
+
+async function cassandraUp(s: StackSettings, launching: () => void): Promise<ServiceState> {
   const base = { service: 'cassandra' as const, endpoint: cassandraContactPoints(s).join(','), ready: true };
   if (s.externalCassandra) {
     const version = await probeCassandra(s, 60_000);
@@ -99,6 +105,7 @@ async function cassandraUp(s: StackSettings): Promise<ServiceState> {
   }
   const host = s.mode === 'docker' ? undefined : hostPrerequisites(s);
   if (host?.ok) {
+    launching();
     const { version } = await startCassandraOnHost(s, host.jdk);
     const started = hostCassandraProcess(s);
     return { ...base, mode: 'host', version, startedNow: true, pid: started?.pid, ...rss(started) };
@@ -106,11 +113,12 @@ async function cassandraUp(s: StackSettings): Promise<ServiceState> {
   if (s.mode === 'host' || !dockerWorks()) {
     throw new Error(`cannot start Cassandra: ${host && !host.ok ? host.reason : 'no Docker engine'}`);
   }
+  launching();
   composeUp(s, 'cassandra');
   return { ...base, mode: 'docker', version: await probeCassandra(s, CASSANDRA_WAIT_MS), startedNow: true };
 }
 
-async function localStackUp(s: StackSettings): Promise<ServiceState> {
+async function localStackUp(s: StackSettings, launching: () => void): Promise<ServiceState> {
   const base = { service: 'localstack' as const, endpoint: awsEndpoint(s), ready: true };
   if (s.externalAws) {
     const version = await probeLocalStack(s, 30_000);
@@ -141,6 +149,7 @@ async function localStackUp(s: StackSettings): Promise<ServiceState> {
   }
   const python = s.mode === 'docker' ? undefined : findPython(s);
   if (python && 'path' in python) {
+    launching();
     const { version } = await startLocalStackOnHost(s, python);
     const started = hostLocalStackProcess(s);
     return { ...base, mode: 'host', version, startedNow: true, pid: started?.pid, ...rss(started) };
@@ -150,6 +159,7 @@ async function localStackUp(s: StackSettings): Promise<ServiceState> {
       `cannot start LocalStack: ${python && 'missing' in python ? python.missing : 'no Docker engine'}`,
     );
   }
+  launching();
   composeUp(s, 'localstack');
   return { ...base, mode: 'docker', version: await probeLocalStack(s, LOCALSTACK_WAIT_MS), startedNow: true };
 }
@@ -158,12 +168,63 @@ function rss(proc: { rssMiB: number | undefined } | undefined): { rssMiB?: numbe
   return proc?.rssMiB !== undefined ? { rssMiB: proc.rssMiB } : {};
 }
 
-/** Starts whatever is not running yet; both services start side by side. */
-export async function stackUp(s: StackSettings = readStackSettings()): Promise<ServiceState[]> {
-  const results = await Promise.allSettled([cassandraUp(s), localStackUp(s)]);
+export interface StackUpOptions {
+  /**
+   * Called as this call starts a service, before it is ready: a caller interrupted meanwhile (Ctrl-C)
+   * knows what to stop.
+   */
+  onStart?: (service: ComposeService) => void;
+}
+
+export interface StackParts {
+  starters: Record<ComposeService, ServiceStarter>;
+  stop: (s: StackSettings, only: readonly ComposeService[]) => Promise<string[]>;
+}
+
+/**
+ * Starts whatever is not running yet, both services side by side. When either fails, the services
+ * this call started are stopped again before the error is thrown, so a failed start leaks nothing.
+ */
+export async function stackUp(
+  s: StackSettings = readStackSettings(),
+  opts: StackUpOptions = {},
+): Promise<ServiceState[]> {
+  return stackUpWith(
+    { starters: { cassandra: cassandraUp, localstack: localStackUp }, stop: stackDown },
+    s,
+    opts,
+  );
+}
+
+/** stackUp with its parts given: the unit tests pass fakes. */
+export async function stackUpWith(
+  parts: StackParts,
+  s: StackSettings,
+  opts: StackUpOptions = {},
+): Promise<ServiceState[]> {
+  const launched: ComposeService[] = [];
+  const services: ComposeService[] = ['cassandra', 'localstack'];
+  const results = await Promise.allSettled(
+    services.map((service) =>
+      parts.starters[service](s, () => {
+        launched.push(service);
+        opts.onStart?.(service);
+      }),
+    ),
+  );
   const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failures.length > 0) throw new Error(failures.map((f) => describe(f.reason)).join('\n\n'));
-  return results.map((r) => (r as PromiseFulfilledResult<ServiceState>).value);
+  if (failures.length === 0) return results.map((r) => (r as PromiseFulfilledResult<ServiceState>).value);
+  const messages = failures.map((f) => describe(f.reason));
+  if (launched.length > 0) {
+    try {
+      const stopped = await parts.stop(s, launched);
+      if (stopped.length > 0)
+        messages.push(`stopped again what this start had started: ${stopped.join(', ')}`);
+    } catch (err: unknown) {
+      messages.push(`could not stop ${launched.join(', ')} again: ${describe(err)}`);
+    }
+  }
+  throw new Error(messages.join('\n\n'));
 }
 
 /** Stops only what these scripts started (pid files, compose markers). Returns what it stopped. */

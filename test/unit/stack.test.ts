@@ -1,6 +1,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ComposeService } from '../../scripts/stack/docker';
+import { type ServiceStarter, type ServiceState, stackUpWith } from '../../scripts/stack/index';
 import { findJdk, jdkMajor } from '../../scripts/stack/java';
 import { liveProcess, readPidFile } from '../../scripts/stack/proc';
 import { readStackSettings } from '../../scripts/stack/settings';
@@ -111,5 +113,127 @@ describe('pid files', () => {
     const file = join(dir, 'torn.pid');
     writeFileSync(file, '{"pid": 12');
     expect(readPidFile(file)).toBeUndefined();
+  });
+});
+
+describe('stackUpWith', () => {
+  const settings = readStackSettings();
+  const state = (service: ComposeService, startedNow: boolean): ServiceState => ({
+    service,
+    mode: 'host',
+    endpoint: service,
+    ready: true,
+    startedNow,
+  });
+  /** Already running: never calls launching. */
+  const running =
+    (service: ComposeService): ServiceStarter =>
+    async () =>
+      state(service, false);
+  /** Starts the service, after a tick so the other starter runs side by side. */
+  const starts =
+    (service: ComposeService): ServiceStarter =>
+    async (_s, launching) => {
+      launching();
+      await new Promise((r) => setTimeout(r, 5));
+      return state(service, true);
+    };
+  const failsAfterStarting =
+    (message: string): ServiceStarter =>
+    async (_s, launching) => {
+      launching();
+      throw new Error(message);
+    };
+  const failsBeforeStarting =
+    (message: string): ServiceStarter =>
+    async () => {
+      throw new Error(message);
+    };
+  const recordingStop = (result: (only: readonly ComposeService[]) => string[] = (o) => [...o]) => {
+    const calls: ComposeService[][] = [];
+    return {
+      calls,
+      stop: async (_s: unknown, only: readonly ComposeService[]) => {
+        calls.push([...only]);
+        return result(only);
+      },
+    };
+  };
+
+  it('stops the service it started when the other one fails, and names both in the error', async () => {
+    const { calls, stop } = recordingStop();
+    const up = stackUpWith(
+      {
+        starters: {
+          cassandra: failsBeforeStarting('cannot start Cassandra: no JDK'),
+          localstack: starts('localstack'),
+        },
+        stop,
+      },
+      settings,
+    );
+    await expect(up).rejects.toThrow('cannot start Cassandra: no JDK');
+    await expect(up).rejects.toThrow('stopped again what this start had started: localstack');
+    expect(calls).toEqual([['localstack']]);
+  });
+
+  it('also stops a service whose own start failed after launching it (a container that never got healthy)', async () => {
+    const { calls, stop } = recordingStop();
+    await expect(
+      stackUpWith(
+        {
+          starters: {
+            cassandra: starts('cassandra'),
+            localstack: failsAfterStarting('LocalStack was not ready'),
+          },
+          stop,
+        },
+        settings,
+      ),
+    ).rejects.toThrow('LocalStack was not ready');
+    expect(calls).toHaveLength(1);
+    expect([...(calls[0] ?? [])].sort()).toEqual(['cassandra', 'localstack']);
+  });
+
+  it('never stops a service that was already running before the call', async () => {
+    const { calls, stop } = recordingStop();
+    await expect(
+      stackUpWith(
+        {
+          starters: { cassandra: running('cassandra'), localstack: failsBeforeStarting('no Python >= 3.12') },
+          stop,
+        },
+        settings,
+      ),
+    ).rejects.toThrow('no Python >= 3.12');
+    expect(calls).toEqual([]);
+  });
+
+  it('still throws the start error when stopping fails, and says what could not be stopped', async () => {
+    const stop = async () => {
+      throw new Error('pid file unreadable');
+    };
+    await expect(
+      stackUpWith(
+        { starters: { cassandra: failsBeforeStarting('boom'), localstack: starts('localstack') }, stop },
+        settings,
+      ),
+    ).rejects.toThrow(/boom[\s\S]*could not stop localstack again: pid file unreadable/);
+  });
+
+  it('stops nothing on success and tells the caller each service as it starts', async () => {
+    const { calls, stop } = recordingStop();
+    const announced: ComposeService[] = [];
+    const states = await stackUpWith(
+      { starters: { cassandra: running('cassandra'), localstack: starts('localstack') }, stop },
+      settings,
+      { onStart: (service) => announced.push(service) },
+    );
+    expect(states.map((s) => [s.service, s.startedNow])).toEqual([
+      ['cassandra', false],
+      ['localstack', true],
+    ]);
+    expect(announced).toEqual(['localstack']);
+    expect(calls).toEqual([]);
   });
 });

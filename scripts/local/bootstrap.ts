@@ -6,8 +6,18 @@ import {
   PutBucketNotificationConfigurationCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { INGEST_SUFFIXES, MAX_RECEIVE_COUNT, type StackNames } from '../../lib/infra/cloudformation';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SetQueueAttributesCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import {
+  eventResources,
+  INGEST_SUFFIXES,
+  MAX_RECEIVE_COUNT,
+  type StackNames,
+} from '../../lib/infra/cloudformation';
 
 export interface LocalFlow {
   bucket: string;
@@ -16,8 +26,16 @@ export interface LocalFlow {
   deadLetterQueueUrl: string;
 }
 
-/** Locally an ingest takes seconds; a failed message comes back after this many. */
-const LOCAL_VISIBILITY_TIMEOUT_SECONDS = 300;
+/**
+ * The deployed queue's visibility timeout (six times the ingest function's timeout), read from the
+ * template that deploys it: shorter, a long ingest would be delivered again while still running. A
+ * failed message still comes back within seconds: the forwarder shortens its timeout.
+ */
+export function ingestVisibilityTimeoutSeconds(names: StackNames): number {
+  const timeout = eventResources(names).IngestQueue?.Properties.VisibilityTimeout;
+  if (typeof timeout !== 'number') throw new Error('the IngestQueue resource has no VisibilityTimeout');
+  return timeout;
+}
 
 async function queueArn(sqs: SQSClient, url: string): Promise<string> {
   const res = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
@@ -38,11 +56,15 @@ export async function bootstrapLocalFlow(
   }
   const dlq = await sqs.send(new CreateQueueCommand({ QueueName: names.deadLetterQueue }));
   const deadLetterQueueUrl = dlq.QueueUrl ?? '';
-  const queue = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: names.queue,
+  // Created bare, then its attributes set: CreateQueue with attributes fails (QueueNameExists) on a
+  // queue an earlier version created with other values, while setting them is idempotent.
+  const queue = await sqs.send(new CreateQueueCommand({ QueueName: names.queue }));
+  const queueUrl = queue.QueueUrl ?? '';
+  await sqs.send(
+    new SetQueueAttributesCommand({
+      QueueUrl: queueUrl,
       Attributes: {
-        VisibilityTimeout: String(LOCAL_VISIBILITY_TIMEOUT_SECONDS),
+        VisibilityTimeout: String(ingestVisibilityTimeoutSeconds(names)),
         RedrivePolicy: JSON.stringify({
           deadLetterTargetArn: await queueArn(sqs, deadLetterQueueUrl),
           maxReceiveCount: MAX_RECEIVE_COUNT,
@@ -50,7 +72,6 @@ export async function bootstrapLocalFlow(
       },
     }),
   );
-  const queueUrl = queue.QueueUrl ?? '';
   const arn = await queueArn(sqs, queueUrl);
   await s3.send(
     new PutBucketNotificationConfigurationCommand({

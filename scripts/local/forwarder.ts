@@ -81,49 +81,73 @@ async function invoke(opts: ForwarderOptions, event: SQSEvent): Promise<Set<stri
   }
 }
 
+/** Pause after a failed iteration: doubles from the first to the last while failures repeat. */
+const BACKOFF_MS = { first: 250, max: 4000 };
+
 export function startForwarder(opts: ForwarderOptions): Forwarder {
   const stats: ForwarderStats = { invocations: 0, succeeded: 0, failed: 0 };
   let running = true;
-  const worker = async () => {
-    while (running) {
-      let messages: Message[] = [];
-      try {
-        const res = await opts.sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: opts.queueUrl,
-            MaxNumberOfMessages: 1,
-            WaitTimeSeconds: 1,
-            MessageSystemAttributeNames: ['All'],
-          }),
+  let wake: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
+  /** Sleeps ms, or less when the forwarder is stopped meanwhile. */
+  const pause = (ms: number) =>
+    Promise.race([new Promise((r) => setTimeout(r, ms).unref()), stopped]).then(() => undefined);
+
+  /** One receive → invoke → delete (or retry later) round; throws what LocalStack throws. */
+  const once = async () => {
+    const res = await opts.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: opts.queueUrl,
+        MaxNumberOfMessages: 1,
+        WaitTimeSeconds: 1,
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
+    const messages = res.Messages ?? [];
+    if (messages.length === 0) return;
+    stats.invocations++;
+    const retry = await invoke(opts, sqsEvent(messages, opts.queueArn));
+    for (const m of messages) {
+      if (!m.ReceiptHandle) continue;
+      if (retry.has(m.MessageId ?? '')) {
+        stats.failed++;
+        await opts.sqs
+          .send(
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: opts.queueUrl,
+              ReceiptHandle: m.ReceiptHandle,
+              VisibilityTimeout: opts.retryDelaySeconds ?? 5,
+            }),
+          )
+          .catch((err: unknown) =>
+            // The message still comes back, only after the queue's visibility timeout.
+            opts.log.warn('could not schedule a failed message for a retry', { err, messageId: m.MessageId }),
+          );
+      } else {
+        stats.succeeded++;
+        await opts.sqs.send(
+          new DeleteMessageCommand({ QueueUrl: opts.queueUrl, ReceiptHandle: m.ReceiptHandle }),
         );
-        messages = res.Messages ?? [];
+      }
+    }
+  };
+
+  // Every failure of a round is caught here: a worker that died on one LocalStack hiccup would quietly
+  // shrink the event flow, and a few of them would stop it. A message whose delete failed comes back
+  // after the visibility timeout, and the ingest reports it as a duplicate.
+  const worker = async () => {
+    let backoff = BACKOFF_MS.first;
+    while (running) {
+      try {
+        await once();
+        backoff = BACKOFF_MS.first;
       } catch (err: unknown) {
         if (!running) return;
-        opts.log.warn('could not poll the ingest queue', { err });
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-      if (messages.length === 0) continue;
-      stats.invocations++;
-      const retry = await invoke(opts, sqsEvent(messages, opts.queueArn));
-      for (const m of messages) {
-        if (!m.ReceiptHandle) continue;
-        if (retry.has(m.MessageId ?? '')) {
-          stats.failed++;
-          await opts.sqs
-            .send(
-              new ChangeMessageVisibilityCommand({
-                QueueUrl: opts.queueUrl,
-                ReceiptHandle: m.ReceiptHandle,
-                VisibilityTimeout: opts.retryDelaySeconds ?? 5,
-              }),
-            )
-            .catch(() => undefined);
-        } else {
-          stats.succeeded++;
-          await opts.sqs.send(
-            new DeleteMessageCommand({ QueueUrl: opts.queueUrl, ReceiptHandle: m.ReceiptHandle }),
-          );
-        }
+        opts.log.warn('ingest queue round failed; polling on', { err, retryInMs: backoff });
+        await pause(backoff);
+        backoff = Math.min(backoff * 2, BACKOFF_MS.max);
       }
     }
   };
@@ -132,6 +156,7 @@ export function startForwarder(opts: ForwarderOptions): Forwarder {
     stats,
     async stop() {
       running = false;
+      wake();
       await Promise.allSettled(workers);
     },
   };

@@ -1,6 +1,7 @@
-// Bridges serverless.yml to lib/infra/cloudformation.ts, so the bucket notifications, the IAM
-// statements and the Keyspaces tables come from the project's data model and constants rather than
-// being typed again in YAML. The TypeScript is bundled in memory with esbuild when the file is read.
+// Bridges serverless.yml to lib/infra/cloudformation.ts, so the bucket notifications, the
+// per-function IAM roles and the Keyspaces tables come from the project's data model and constants
+// rather than being typed again in YAML. The TypeScript is bundled in memory with esbuild when the
+// file is read.
 const { buildSync } = require('esbuild');
 const { mkdtempSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -23,36 +24,53 @@ function load() {
   return infra;
 }
 
+/** A comma-separated param as a list ('' is none). */
+async function list(resolveVariable, name) {
+  return String(await resolveVariable(`param:${name}`))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** The self-hosted cluster's subnets and security groups, when both are given (Keyspaces needs none). */
+async function vpc(resolveVariable) {
+  const [subnetIds, securityGroupIds] = [
+    await list(resolveVariable, 'subnetIds'),
+    await list(resolveVariable, 'securityGroupIds'),
+  ];
+  return subnetIds.length > 0 && securityGroupIds.length > 0 ? { subnetIds, securityGroupIds } : null;
+}
+
 async function options(resolveVariable) {
   const database = await resolveVariable('param:database');
   if (database !== 'cassandra' && database !== 'keyspaces') {
     throw new Error(`param database must be cassandra or keyspaces, got "${database}"`);
   }
+  // The same values the functions' environment gets (custom.database in serverless.yml); the
+  // password parameter is only fetched with password auth (lib/secrets.ts).
+  const auth = await resolveVariable(`self:custom.database.${database}.auth`);
+  const passwordParameter = await resolveVariable(`self:custom.database.${database}.passwordParameter`);
   return {
     service: await resolveVariable('self:service'),
     stage: await resolveVariable('sls:stage'),
     database,
-    keyspace: await resolveVariable('param:keyspace'),
+    keyspace: load().validKeyspace(String(await resolveVariable('param:keyspace'))),
     rejectsPrefix: await resolveVariable('param:rejectsPrefix'),
     reportsPrefix: await resolveVariable('param:reportsPrefix'),
+    cassandraPasswordParameter: auth === 'password' ? String(passwordParameter ?? '') : '',
+    cursorSecretParameter: String((await resolveVariable('param:cursorSecretParameter')) ?? ''),
+    vpc: (await vpc(resolveVariable)) !== null,
   };
 }
 
 module.exports.resources = async ({ resolveVariable }) =>
   load().stackResources(await options(resolveVariable));
-module.exports.iamStatements = async ({ resolveVariable }) =>
-  load().iamStatements(await options(resolveVariable));
-/** The self-hosted cluster's subnets and security groups, when given (Keyspaces needs none). */
-module.exports.vpc = async ({ resolveVariable }) => {
-  const ids = async (name) =>
-    String(await resolveVariable(`param:${name}`))
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-  const [subnetIds, securityGroupIds] = [await ids('subnetIds'), await ids('securityGroupIds')];
-  return subnetIds.length > 0 && securityGroupIds.length > 0 ? { subnetIds, securityGroupIds } : null;
-};
-module.exports.names = async ({ resolveVariable }) => {
-  const o = await options(resolveVariable);
-  return load().stackNames(o.service, o.stage);
-};
+module.exports.vpc = async ({ resolveVariable }) => vpc(resolveVariable);
+module.exports.names = async ({ resolveVariable }) =>
+  load().stackNames(await resolveVariable('self:service'), await resolveVariable('sls:stage'));
+/** `<service>_<stage>` with `-` mapped to `_` (the keyspace param's default on deployed stages). */
+module.exports.defaultKeyspace = async ({ resolveVariable }) =>
+  load().stageKeyspace(await resolveVariable('self:service'), await resolveVariable('sls:stage'));
+/** The HTTP API's CORS origins: the corsOrigins param, comma-separated, as a list. */
+module.exports.corsOrigins = async ({ resolveVariable }) =>
+  load().corsOrigins(String(await resolveVariable('param:corsOrigins')));

@@ -1,7 +1,16 @@
 // CloudFormation for what serverless.yml does not declare itself: the raw-events bucket and its
-// notifications to the ingest queue (with a dead-letter queue), and, for the Amazon Keyspaces
-// variant, the keyspace and tables, derived from the same data model as the CQL DDL.
-import { allTables, type CqlType, type TableDef } from '../cassandra/model';
+// notifications to the ingest queue (with a dead-letter queue), one IAM role per function holding
+// only what that function's code calls, and, for the Amazon Keyspaces variant, the keyspace and
+// tables, derived from the same data model as the CQL DDL.
+import {
+  allTables,
+  type CqlType,
+  ingestLedger,
+  listenersBySong,
+  playsBySession,
+  songsByUserSession,
+  type TableDef,
+} from '../cassandra/model';
 
 /** Object names the ingest is triggered for. */
 export const INGEST_SUFFIXES = ['.csv', '.json', '.jsonl', '.csv.gz', '.json.gz', '.jsonl.gz'] as const;
@@ -26,7 +35,68 @@ export function stackNames(service: string, stage: string): StackNames {
 export const INGEST_TIMEOUT_SECONDS = 900;
 export const MAX_RECEIVE_COUNT = 5;
 
-type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
+type Resource = {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DependsOn?: string[];
+  UpdateReplacePolicy?: 'Retain';
+};
+
+/**
+ * Keyspace names: a lowercase letter, then lowercase letters, digits or _, at most 48 (Cassandra
+ * folds unquoted names to lowercase; lib/config.ts refuses anything else at start).
+ */
+const KEYSPACE_NAME = /^[a-z][a-z0-9_]{0,47}$/;
+
+/**
+ * The default keyspace of a deployed stage, `<service>_<stage>` (`tracklog_prod`), so that two
+ * stages in one account never share or replace each other's keyspace. Stage names may hold `-`,
+ * which keyspace names may not: every character outside [a-z0-9_] becomes `_`.
+ */
+export function stageKeyspace(service: string, stage: string): string {
+  const name = `${service}_${stage}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  return validKeyspace(name, `the keyspace derived from service ${service} and stage ${stage}`);
+}
+
+export function validKeyspace(name: string, what = 'param keyspace'): string {
+  if (!KEYSPACE_NAME.test(name)) {
+    throw new Error(
+      `${what} is "${name}": a keyspace name is a lowercase letter followed by up to 47 lowercase letters, digits or _ (set --param="keyspace=...")`,
+    );
+  }
+  return name;
+}
+
+/**
+ * The HTTP API's allowed origins from the comma-separated corsOrigins param: `*`, or origins as
+ * browsers send them, such as `https://app.example.com` (scheme, host, a non-default port; no path
+ * or trailing slash), the rule the functions apply to CORS_ORIGINS at start.
+ */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return ['http:', 'https:'].includes(url.protocol) && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
+export function corsOrigins(raw: string): string[] {
+  const origins = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o.length > 0);
+  if (origins.length === 0) throw new Error('param corsOrigins is empty: give * or a list of origins');
+  for (const origin of origins) {
+    if (origin !== '*' && !isOrigin(origin)) {
+      throw new Error(`param corsOrigins: "${origin}" is not * or an origin like https://app.example.com`);
+    }
+  }
+  if (origins.includes('*') && origins.length > 1) {
+    throw new Error('param corsOrigins: * allows every origin and cannot be combined with others');
+  }
+  return origins;
+}
 
 const CFN_TYPE: Record<CqlType, string> = {
   int: 'int',
@@ -53,6 +123,7 @@ export function keyspacesTable(keyspace: string, table: TableDef<never>): Resour
   return {
     Type: 'AWS::Cassandra::Table',
     DependsOn: ['TracklogKeyspace'],
+    UpdateReplacePolicy: 'Retain',
     Properties: {
       KeyspaceName: keyspace,
       TableName: table.name,
@@ -69,7 +140,13 @@ export function keyspacesTable(keyspace: string, table: TableDef<never>): Resour
 
 export function keyspacesResources(keyspace: string): Record<string, Resource> {
   const resources: Record<string, Resource> = {
-    TracklogKeyspace: { Type: 'AWS::Cassandra::Keyspace', Properties: { KeyspaceName: keyspace } },
+    // A renamed keyspace (the stage-derived default replaced an explicit name, say) makes
+    // CloudFormation replace it: keep the old one and its data instead of deleting them.
+    TracklogKeyspace: {
+      Type: 'AWS::Cassandra::Keyspace',
+      Properties: { KeyspaceName: keyspace },
+      UpdateReplacePolicy: 'Retain',
+    },
   };
   for (const table of allTables) resources[`${logicalId(table.name)}Table`] = keyspacesTable(keyspace, table);
   return resources;
@@ -147,6 +224,13 @@ export interface StackOptions {
   stage: string;
   database: Database;
   keyspace: string;
+  rejectsPrefix: string;
+  reportsPrefix: string;
+  /** SSM parameters the functions fetch at start (the password only for password auth); '' if none. */
+  cassandraPasswordParameter: string;
+  cursorSecretParameter: string;
+  /** The functions that reach Cassandra run in the VPC (subnetIds and securityGroupIds given). */
+  vpc: boolean;
 }
 
 export function stackResources(opts: StackOptions) {
@@ -154,6 +238,7 @@ export function stackResources(opts: StackOptions) {
   return {
     Resources: {
       ...eventResources(names),
+      ...functionRoles(opts),
       ...(opts.database === 'keyspaces' ? keyspacesResources(opts.keyspace) : {}),
     },
     Outputs: {
@@ -164,42 +249,143 @@ export function stackResources(opts: StackOptions) {
   };
 }
 
-/** Least privilege for the functions' shared role: no `*` resources. */
-export function iamStatements(opts: StackOptions & { rejectsPrefix: string; reportsPrefix: string }) {
-  const bucket = stackNames(opts.service, opts.stage).bucket;
-  const statements: Record<string, unknown>[] = [
-    { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::${bucket}/*`] },
-    {
-      Effect: 'Allow',
-      Action: ['s3:PutObject', 's3:DeleteObject'],
-      Resource: [
-        `arn:aws:s3:::${bucket}/${opts.rejectsPrefix}*`,
-        `arn:aws:s3:::${bucket}/${opts.reportsPrefix}*`,
-      ],
-    },
-    {
-      Effect: 'Allow',
-      Action: ['ssm:GetParameter'],
-      Resource: [
-        {
-          'Fn::Sub': `arn:aws:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${opts.service}/${opts.stage}/*`,
-        },
-      ],
-    },
+// --- IAM: one role per function ----------------------------------------------------------------
+
+/** The functions serverless.yml declares; each names its role, `<Function>Role`, as `role:`. */
+export const FUNCTIONS = [
+  'ingest',
+  'getSessionItem',
+  'getUserSessionSongs',
+  'getListeners',
+  'notFound',
+] as const;
+export type FunctionName = (typeof FUNCTIONS)[number];
+
+/** The one table each HTTP query reads (lib/queries/store.ts prepares one SELECT per query). */
+export const QUERY_TABLES: Record<Exclude<FunctionName, 'ingest' | 'notFound'>, TableDef<never>> = {
+  getSessionItem: playsBySession,
+  getUserSessionSongs: songsByUserSession,
+  getListeners: listenersBySong,
+};
+
+/** notFound answers a JSON 404 without Cassandra, so it stays outside the VPC and needs no ENIs. */
+export const runsInVpc = (fn: FunctionName) => fn !== 'notFound';
+
+export const roleLogicalId = (fn: FunctionName) => `${logicalId(fn)}Role`;
+/** The log group serverless creates for a function (its naming: `<Function>LogGroup`). */
+export const logGroupLogicalId = (fn: FunctionName) => `${logicalId(fn)}LogGroup`;
+
+/**
+ * ENI management for functions in a VPC (what AWSLambdaVPCAccessExecutionRole grants, without its
+ * logs on every group). EC2's Describe actions do not support resource-level permissions: AWS only
+ * allows them on `*`. The others are limited to the account and region's EC2 resources, the
+ * narrowest form the Lambda guide gives for DeleteNetworkInterface (the ENI ids are not known
+ * before Lambda creates them).
+ */
+export const VPC_DESCRIBE_ACTIONS = ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'];
+export const VPC_ENI_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
+
+export interface Statement {
+  Effect: 'Allow';
+  Action: string[];
+  Resource: unknown[];
+}
+
+const allow = (Action: string[], Resource: unknown[]): Statement => ({ Effect: 'Allow', Action, Resource });
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+const ACCOUNT = '${AWS::Region}:${AWS::AccountId}';
+
+/** arn:...:parameter/a/b for the parameter named /a/b (or a/b). */
+const ssmParameterArn = (name: string) => ({
+  'Fn::Sub': `arn:aws:ssm:${ACCOUNT}:parameter/${name.replace(/^\//, '')}`,
+});
+
+const keyspacesTableArn = (keyspace: string, table: TableDef<never>) => ({
+  'Fn::Sub': `arn:aws:cassandra:${ACCOUNT}:/keyspace/${keyspace}/table/${table.name}`,
+});
+// The driver reads the system keyspaces (peers, schema) when it connects.
+const keyspacesSystemArn = { 'Fn::Sub': `arn:aws:cassandra:${ACCOUNT}:/keyspace/system*` };
+
+/** What one function's code calls, and nothing else: no `*` resource except VPC_DESCRIBE_ACTIONS. */
+export function functionStatements(fn: FunctionName, opts: StackOptions): Statement[] {
+  const bucket = `arn:aws:s3:::${stackNames(opts.service, opts.stage).bucket}`;
+  const keyspaces = opts.database === 'keyspaces';
+  const ssm = (names: string[]) => {
+    const set = names.filter((n) => n.length > 0);
+    return set.length > 0 ? [allow(['ssm:GetParameter'], set.map(ssmParameterArn))] : [];
+  };
+  // Lambda writes the function's logs with its role; the log group itself is in the stack.
+  const statements = [
+    allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [{ 'Fn::GetAtt': [logGroupLogicalId(fn), 'Arn'] }]),
   ];
-  if (opts.database === 'keyspaces') {
-    statements.push({
-      Effect: 'Allow',
-      Action: ['cassandra:Select', 'cassandra:Modify'],
-      Resource: [
-        {
-          'Fn::Sub': `arn:aws:cassandra:\${AWS::Region}:\${AWS::AccountId}:/keyspace/${opts.keyspace}/table/*`,
-        },
-        // The driver reads the schema tables when it connects.
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
-        { 'Fn::Sub': 'arn:aws:cassandra:${AWS::Region}:${AWS::AccountId}:/keyspace/system*' },
-      ],
-    });
+  if (fn === 'ingest') {
+    statements.push(
+      allow(['s3:GetObject'], [`${bucket}/*`]),
+      // Rejects and reports (lib/ingest/service.ts); a stale rejects object is deleted when an
+      // object version has none (lib/ingest/rejects.ts). Reports are only ever overwritten.
+      allow(['s3:PutObject'], [`${bucket}/${opts.rejectsPrefix}*`, `${bucket}/${opts.reportsPrefix}*`]),
+      allow(['s3:DeleteObject'], [`${bucket}/${opts.rejectsPrefix}*`]),
+      allow(
+        ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        [{ 'Fn::GetAtt': ['IngestQueue', 'Arn'] }],
+      ),
+      // The cursor secret too, though the ingest signs no cursors: every function's start
+      // (lib/secrets.ts runtimeConfig) fetches each parameter its environment names, and
+      // lib/config.ts refuses a deployed Lambda without CURSOR_SECRET_SSM_PARAMETER.
+      ...ssm([opts.cassandraPasswordParameter, opts.cursorSecretParameter]),
+    );
+    if (keyspaces) {
+      statements.push(
+        allow(
+          ['cassandra:Modify'],
+          allTables.map((t) => keyspacesTableArn(opts.keyspace, t)),
+        ),
+        // The ledger is read before each object (is this version done?); plays are only written.
+        allow(['cassandra:Select'], [keyspacesTableArn(opts.keyspace, ingestLedger), keyspacesSystemArn]),
+      );
+    }
+  } else if (fn !== 'notFound') {
+    statements.push(...ssm([opts.cursorSecretParameter, opts.cassandraPasswordParameter]));
+    if (keyspaces) {
+      statements.push(
+        allow(['cassandra:Select'], [keyspacesTableArn(opts.keyspace, QUERY_TABLES[fn]), keyspacesSystemArn]),
+      );
+    }
+  }
+  if (opts.vpc && runsInVpc(fn)) {
+    statements.push(
+      allow(VPC_DESCRIBE_ACTIONS, ['*']),
+      allow(VPC_ENI_ACTIONS, [{ 'Fn::Sub': `arn:aws:ec2:${ACCOUNT}:*/*` }]),
+    );
   }
   return statements;
+}
+
+export function functionRoles(opts: StackOptions): Record<string, Resource> {
+  const roles: Record<string, Resource> = {};
+  for (const fn of FUNCTIONS) {
+    roles[roleLogicalId(fn)] = {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com'] }, Action: ['sts:AssumeRole'] },
+          ],
+        },
+        Policies: [
+          {
+            PolicyName: `${opts.service}-${opts.stage}-${fn}`,
+            PolicyDocument: { Version: '2012-10-17', Statement: functionStatements(fn, opts) },
+          },
+        ],
+      },
+    };
+  }
+  return roles;
 }

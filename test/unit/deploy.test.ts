@@ -1,38 +1,92 @@
-// `serverless package` (osls, no AWS account needed) for both database variants; the generated
-// CloudFormation is read back and checked: trigger, routes, IAM, Keyspaces resources, bundles.
+// `serverless package` (osls, no AWS account needed) for three variants, each packaged once: the
+// default self-hosted Cassandra, Amazon Keyspaces, and self-hosted in a VPC. The generated
+// CloudFormation is read back and checked: trigger, routes, per-function IAM, CORS, timeouts,
+// Keyspaces resources, bundles.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { allTables } from '../../lib/cassandra/model';
-import { INGEST_SUFFIXES, INGEST_TIMEOUT_SECONDS } from '../../lib/infra/cloudformation';
+import { allTables, ingestLedger } from '../../lib/cassandra/model';
+import {
+  corsOrigins,
+  FUNCTIONS,
+  type FunctionName,
+  INGEST_SUFFIXES,
+  INGEST_TIMEOUT_SECONDS,
+  QUERY_TABLES,
+  roleLogicalId,
+  stageKeyspace,
+  VPC_DESCRIBE_ACTIONS,
+  VPC_ENI_ACTIONS,
+} from '../../lib/infra/cloudformation';
 
 const repo = resolve(__dirname, '..', '..');
+const PACKAGE_TIMEOUT_MS = 120_000;
 
-interface Template {
-  Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+interface Resource {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DependsOn?: string[];
+  UpdateReplacePolicy?: string;
 }
 
-function packageStack(param: string | undefined): { template: Template; dir: string } {
+interface Template {
+  Resources: Record<string, Resource>;
+}
+
+interface Packaged {
+  template: Template;
+  dir: string;
+}
+
+/**
+ * Packages a copy of the service (its node_modules linked) so that `.serverless` and the esbuild
+ * folder are this run's own: osls empties `.serverless` in the service folder when it packages, so
+ * two runs in one checkout would remove each other's artifacts.
+ */
+function packageStack(args: string[]): Packaged {
+  const service = mkdtempSync(join(tmpdir(), 'sls-service-'));
   const dir = mkdtempSync(join(tmpdir(), 'sls-package-'));
-  const workFolder = `.esbuild-package-${process.pid}-${param ?? 'default'}`.replace(/[^\w.-]/g, '_');
   try {
+    for (const path of [
+      'serverless.yml',
+      'package.json',
+      'tsconfig.json',
+      'serverless',
+      'lib',
+      'functions',
+    ]) {
+      cpSync(join(repo, path), join(service, path), { recursive: true });
+    }
+    symlinkSync(join(repo, 'node_modules'), join(service, 'node_modules'), 'dir');
     const res = spawnSync(
       join(repo, 'node_modules', '.bin', 'serverless'),
-      ['package', '--stage', 'prod', '--package', dir, ...(param ? [`--param=${param}`] : [])],
+      ['package', '--package', dir, ...args],
       {
-        cwd: repo,
+        cwd: service,
         encoding: 'utf8',
-        env: { ...process.env, TRACKLOG_ESBUILD_DIR: workFolder, AWS_ENDPOINT_URL: '' },
+        env: { ...process.env, TRACKLOG_ESBUILD_DIR: '.esbuild', AWS_ENDPOINT_URL: '' },
       },
     );
     if (res.status !== 0) throw new Error(`serverless package failed:\n${res.stdout}\n${res.stderr}`);
   } finally {
-    rmSync(join(repo, workFolder), { recursive: true, force: true });
+    rmSync(service, { recursive: true, force: true });
   }
   return {
     template: JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')),
     dir,
+  };
+}
+
+/** Packages in beforeAll (once per variant) and hands the result to the tests of the block. */
+function packaged(args: string[]): () => Packaged {
+  let result: Packaged | undefined;
+  beforeAll(() => {
+    result = packageStack(args);
+  }, PACKAGE_TIMEOUT_MS);
+  return () => {
+    if (!result) throw new Error('the stack was not packaged');
+    return result;
   };
 }
 
@@ -45,34 +99,122 @@ function props(t: Template, id: string): Record<string, unknown> {
 
 const ofType = (t: Template, type: string) => Object.entries(t.Resources).filter(([, r]) => r.Type === type);
 
-/** Every IAM Resource value in the role, flattened. */
-function iamStatements(t: Template): { Action: string[]; Resource: unknown[] }[] {
-  const role = props(t, 'IamRoleLambdaExecution') as unknown as {
-    Policies: { PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] } }[];
-  };
-  return role.Policies.flatMap((p) => p.PolicyDocument.Statement).map((s) => ({
-    Action: s.Action,
-    Resource: Array.isArray(s.Resource) ? s.Resource : [s.Resource],
-  }));
+const lambdaId = (fn: FunctionName) => `${fn[0]?.toUpperCase()}${fn.slice(1)}LambdaFunction`;
+const QUERY_FUNCTIONS = ['getSessionItem', 'getUserSessionSongs', 'getListeners'] as const;
+
+function env(t: Template, fn: FunctionName): Record<string, string> {
+  return (props(t, lambdaId(fn)).Environment as { Variables: Record<string, string> }).Variables;
 }
 
+interface Statement {
+  Effect: string;
+  Action: string[];
+  Resource: unknown[];
+}
+
+/** The statements of a function's own role (its inline policies; it has no managed ones). */
+function roleStatements(t: Template, fn: FunctionName): Statement[] {
+  const role = props(t, roleLogicalId(fn)) as {
+    Policies: { PolicyDocument: { Statement: Statement[] } }[];
+  };
+  return role.Policies.flatMap((p) => p.PolicyDocument.Statement);
+}
+
+const actions = (statements: Statement[], prefix: string) =>
+  statements.filter((s) => s.Action.some((a) => a.startsWith(prefix)));
+
+/** Every policy statement anywhere in the template (roles, policies, queue policies...). */
+function allStatements(
+  node: unknown,
+  path = 'Resources',
+): { path: string; statement: Record<string, unknown> }[] {
+  if (Array.isArray(node)) return node.flatMap((n, i) => allStatements(n, `${path}[${i}]`));
+  if (node === null || typeof node !== 'object') return [];
+  const obj = node as Record<string, unknown>;
+  const here = 'Effect' in obj && ('Action' in obj || 'NotAction' in obj) ? [{ path, statement: obj }] : [];
+  return [...here, ...Object.entries(obj).flatMap(([k, v]) => allStatements(v, `${path}.${k}`))];
+}
+
+/** Where a key (ManagedPolicyArns, NotResource...) occurs anywhere in the template. */
+function keyPaths(node: unknown, key: string, path = 'Resources'): string[] {
+  if (Array.isArray(node)) return node.flatMap((n, i) => keyPaths(n, key, `${path}[${i}]`));
+  if (node === null || typeof node !== 'object') return [];
+  return Object.entries(node as Record<string, unknown>).flatMap(([k, v]) => [
+    ...(k === key ? [`${path}.${k}`] : []),
+    ...keyPaths(v, key, `${path}.${k}`),
+  ]);
+}
+
+const resources = (s: Record<string, unknown>) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+
+/** The statements with a `*` resource, by where they are. */
+const starStatements = (t: Template) =>
+  allStatements(t.Resources).filter(({ statement }) => resources(statement).includes('*'));
+
+const ssmArn = (name: string) => ({
+  'Fn::Sub': `arn:aws:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${name}`,
+});
+const logGroup = (fn: FunctionName) => ({
+  'Fn::GetAtt': [`${fn[0]?.toUpperCase()}${fn.slice(1)}LogGroup`, 'Arn'],
+});
+const logs = (fn: FunctionName): Statement => ({
+  Effect: 'Allow',
+  Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+  Resource: [logGroup(fn)],
+});
+
+/** The SSM parameters a function fetches at start (lib/secrets.ts): those its environment names. */
+function fetchedParameters(t: Template, fn: FunctionName): string[] {
+  const e = env(t, fn);
+  return [
+    e.CASSANDRA_AUTH === 'password' ? e.CASSANDRA_PASSWORD_SSM_PARAMETER : undefined,
+    e.CURSOR_SECRET_SSM_PARAMETER,
+  ].filter((p): p is string => p !== undefined && p.length > 0);
+}
+
+describe('stageKeyspace', () => {
+  it.each([
+    ['prod', 'tracklog_prod'],
+    ['pr-42', 'tracklog_pr_42'],
+    ['Staging-EU-1', 'tracklog_staging_eu_1'],
+  ])('names the keyspace of stage %s %s', (stage, keyspace) => {
+    expect(stageKeyspace('tracklog', stage)).toBe(keyspace);
+  });
+
+  it('refuses a name longer than the 48 characters Cassandra allows, saying which param to set', () => {
+    expect(() => stageKeyspace('tracklog', 'x'.repeat(40))).toThrow(/--param="keyspace=/);
+  });
+});
+
+describe('corsOrigins', () => {
+  it('splits the comma-separated param into origins', () => {
+    expect(corsOrigins('https://a.example, https://b.example:8443')).toEqual([
+      'https://a.example',
+      'https://b.example:8443',
+    ]);
+    expect(corsOrigins('*')).toEqual(['*']);
+  });
+
+  it.each([[''], ['a.example'], ['https://a.example/'], ['https://a.example/path'], ['*,https://a.example']])(
+    'refuses "%s"',
+    (raw) => {
+      expect(() => corsOrigins(raw)).toThrow(/param corsOrigins/);
+    },
+  );
+});
+
 describe('serverless package (self-hosted Cassandra)', () => {
-  const { template, dir } = packageStack(undefined);
+  const stack = packaged(['--stage', 'prod']);
 
   it('runs every function on Node.js 22 on arm64', () => {
-    const fns = ofType(template, 'AWS::Lambda::Function');
-    expect(fns.map(([id]) => id).sort()).toEqual([
-      'GetListenersLambdaFunction',
-      'GetSessionItemLambdaFunction',
-      'GetUserSessionSongsLambdaFunction',
-      'IngestLambdaFunction',
-      'NotFoundLambdaFunction',
-    ]);
+    const fns = ofType(stack().template, 'AWS::Lambda::Function');
+    expect(fns.map(([id]) => id).sort()).toEqual(FUNCTIONS.map(lambdaId).sort());
     for (const [, fn] of fns)
       expect([fn.Properties.Runtime, fn.Properties.Architectures]).toEqual(['nodejs22.x', ['arm64']]);
   });
 
   it('triggers the ingest from the raw-events bucket through SQS, with a dead-letter queue', () => {
+    const { template } = stack();
     const notifications = (
       props(template, 'RawEventsBucket').NotificationConfiguration as {
         QueueConfigurations: {
@@ -87,13 +229,15 @@ describe('serverless package (self-hosted Cassandra)', () => {
       expect([n.Event, n.Queue]).toEqual(['s3:ObjectCreated:*', { 'Fn::GetAtt': ['IngestQueue', 'Arn'] }]);
     expect(props(template, 'RawEventsBucket').BucketName).toBe('tracklog-prod-raw-events');
 
-    const mapping = ofType(template, 'AWS::Lambda::EventSourceMapping')[0]?.[1].Properties;
-    expect(mapping).toMatchObject({
+    const mapping = ofType(template, 'AWS::Lambda::EventSourceMapping')[0]?.[1];
+    expect(mapping?.Properties).toMatchObject({
       EventSourceArn: { 'Fn::GetAtt': ['IngestQueue', 'Arn'] },
       BatchSize: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 4 },
     });
+    // The mapping is created once the role may read the queue.
+    expect(mapping?.DependsOn).toContain('IngestRole');
     expect(props(template, 'IngestQueue')).toMatchObject({
       VisibilityTimeout: INGEST_TIMEOUT_SECONDS * 6,
       RedrivePolicy: {
@@ -109,7 +253,9 @@ describe('serverless package (self-hosted Cassandra)', () => {
   });
 
   it('routes the three queries and everything else (JSON 404) through the HTTP API', () => {
-    const routes = ofType(template, 'AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties.RouteKey);
+    const routes = ofType(stack().template, 'AWS::ApiGatewayV2::Route').map(
+      ([, route]) => route.Properties.RouteKey,
+    );
     expect(routes.sort()).toEqual([
       '$default',
       'GET /listeners',
@@ -118,46 +264,209 @@ describe('serverless package (self-hosted Cassandra)', () => {
     ]);
   });
 
-  it('grants least privilege: read raw objects, write only rejects and reports, no * resources', () => {
-    const statements = iamStatements(template);
-    for (const s of statements) for (const res of s.Resource) expect(res).not.toBe('*');
-    const s3 = statements.filter((s) => s.Action.some((a) => a.startsWith('s3:')));
-    expect(s3).toEqual([
-      { Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::tracklog-prod-raw-events/*'] },
+  it('gives each function a role of its own, assumable by Lambda only, and no shared role', () => {
+    const { template } = stack();
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+    for (const fn of FUNCTIONS) {
+      expect(props(template, lambdaId(fn)).Role).toEqual({ 'Fn::GetAtt': [roleLogicalId(fn), 'Arn'] });
+      expect(props(template, roleLogicalId(fn)).AssumeRolePolicyDocument).toEqual({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com'] }, Action: ['sts:AssumeRole'] },
+        ],
+      });
+    }
+    expect(
+      ofType(template, 'AWS::IAM::Role')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(FUNCTIONS.map(roleLogicalId).sort());
+  });
+
+  it('lets the ingest read raw objects, write only under rejects and reports, and use its queue', () => {
+    const ingest = roleStatements(stack().template, 'ingest');
+    expect(actions(ingest, 's3:')).toEqual([
+      { Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::tracklog-prod-raw-events/*'] },
       {
-        Action: ['s3:PutObject', 's3:DeleteObject'],
+        Effect: 'Allow',
+        Action: ['s3:PutObject'],
         Resource: [
           'arn:aws:s3:::tracklog-prod-raw-events/rejected/*',
           'arn:aws:s3:::tracklog-prod-raw-events/reports/*',
         ],
       },
+      // A stale rejects object is removed when a new version of the object has no rejects.
+      {
+        Effect: 'Allow',
+        Action: ['s3:DeleteObject'],
+        Resource: ['arn:aws:s3:::tracklog-prod-raw-events/rejected/*'],
+      },
     ]);
-    expect(statements.some((s) => s.Action.some((a) => a.startsWith('cassandra:')))).toBe(false);
+    expect(actions(ingest, 'sqs:')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        Resource: [{ 'Fn::GetAtt': ['IngestQueue', 'Arn'] }],
+      },
+    ]);
+    expect(ingest[0]).toEqual(logs('ingest'));
+    expect(actions(ingest, 'cassandra:')).toEqual([]);
+    expect(actions(ingest, 'ec2:')).toEqual([]);
+  });
+
+  it('gives the query functions their logs and secrets only: no S3, no queue', () => {
+    for (const fn of QUERY_FUNCTIONS) {
+      expect(roleStatements(stack().template, fn)).toEqual([
+        logs(fn),
+        {
+          Effect: 'Allow',
+          Action: ['ssm:GetParameter'],
+          Resource: [ssmArn('/tracklog/prod/cursor-secret'), ssmArn('/tracklog/prod/cassandra-password')],
+        },
+      ]);
+    }
+  });
+
+  it('gives notFound nothing but its own logs', () => {
+    expect(roleStatements(stack().template, 'notFound')).toEqual([logs('notFound')]);
+  });
+
+  it('grants each function exactly the SSM parameters its environment makes it fetch', () => {
+    const { template } = stack();
+    for (const fn of FUNCTIONS.filter((f) => f !== 'notFound')) {
+      const granted = actions(roleStatements(template, fn), 'ssm:').flatMap((s) => s.Resource);
+      expect(fetchedParameters(template, fn).length).toBeGreaterThan(0);
+      expect(granted).toEqual(expect.arrayContaining(fetchedParameters(template, fn).map(ssmArn)));
+      expect(granted).toHaveLength(fetchedParameters(template, fn).length);
+    }
+  });
+
+  it('has no * resource and no managed policy anywhere', () => {
+    const { template } = stack();
+    expect(allStatements(template.Resources).length).toBeGreaterThan(FUNCTIONS.length);
+    expect(starStatements(template)).toEqual([]);
+    expect(keyPaths(template.Resources, 'ManagedPolicyArns')).toEqual([]);
+    expect(keyPaths(template.Resources, 'NotResource')).toEqual([]);
   });
 
   it('names SSM parameters for secrets instead of holding them', () => {
-    const env = (props(template, 'IngestLambdaFunction').Environment as { Variables: Record<string, string> })
-      .Variables;
-    expect(env.CASSANDRA_PASSWORD).toBeUndefined();
-    expect(env.CASSANDRA_PASSWORD_SSM_PARAMETER).toBe('/tracklog/prod/cassandra-password');
-    expect(env.CURSOR_SECRET_SSM_PARAMETER).toBe('/tracklog/prod/cursor-secret');
+    const { template } = stack();
+    const variables = env(template, 'ingest');
+    expect(variables.CASSANDRA_PASSWORD).toBeUndefined();
+    expect(variables.CASSANDRA_PASSWORD_SSM_PARAMETER).toBe('/tracklog/prod/cassandra-password');
+    expect(variables.CURSOR_SECRET_SSM_PARAMETER).toBe('/tracklog/prod/cursor-secret');
     expect(ofType(template, 'AWS::Cassandra::Table')).toEqual([]);
   });
 
+  it('times out Cassandra requests of the HTTP functions well before the functions themselves', () => {
+    const { template } = stack();
+    for (const fn of QUERY_FUNCTIONS) {
+      const timeoutMs = (props(template, lambdaId(fn)).Timeout as number) * 1000;
+      const requestMs = Number(env(template, fn).CASSANDRA_REQUEST_TIMEOUT_MS);
+      expect([timeoutMs, requestMs]).toEqual([10_000, 3000]);
+      // A read that times out is retried on the next replica: three attempts still end in time.
+      expect(3 * requestMs).toBeLessThan(timeoutMs);
+    }
+    // The ingest keeps the driver default of lib/config.ts under its 900 s timeout.
+    expect(env(template, 'ingest').CASSANDRA_REQUEST_TIMEOUT_MS).toBeUndefined();
+  });
+
+  it('uses a keyspace named after the stage', () => {
+    for (const fn of FUNCTIONS) expect(env(stack().template, fn).CASSANDRA_KEYSPACE).toBe('tracklog_prod');
+  });
+
+  it('allows any origin by default', () => {
+    expect(props(stack().template, 'HttpApi').CorsConfiguration).toMatchObject({
+      AllowOrigins: ['*'],
+      AllowMethods: ['GET'],
+    });
+  });
+
   it('bundles each function on its own, small', () => {
-    for (const fn of ['ingest', 'getSessionItem', 'getUserSessionSongs', 'getListeners', 'notFound']) {
-      expect(statSync(join(dir, `${fn}.zip`)).size).toBeLessThan(512 * 1024);
+    for (const fn of FUNCTIONS) {
+      expect(statSync(join(stack().dir, `${fn}.zip`)).size).toBeLessThan(512 * 1024);
     }
   });
 });
 
-describe('serverless package (Amazon Keyspaces)', () => {
-  const { template } = packageStack('database=keyspaces');
+describe('serverless package (self-hosted Cassandra in a VPC, two CORS origins, a named keyspace)', () => {
+  const stack = packaged([
+    '--stage',
+    'prod',
+    '--param=subnetIds=subnet-a,subnet-b',
+    '--param=securityGroupIds=sg-1',
+    '--param=corsOrigins=https://app.example,https://admin.example:8443',
+    '--param=keyspace=tracklog_shared',
+  ]);
+  const inVpc = FUNCTIONS.filter((fn) => fn !== 'notFound');
 
-  it('creates the keyspace and one table per model table, with the model keys and columns', () => {
+  it('runs the functions that reach Cassandra in the given subnets, and notFound outside', () => {
+    const { template } = stack();
+    for (const fn of inVpc) {
+      expect(props(template, lambdaId(fn)).VpcConfig).toEqual({
+        SubnetIds: ['subnet-a', 'subnet-b'],
+        SecurityGroupIds: ['sg-1'],
+      });
+    }
+    expect(props(template, 'NotFoundLambdaFunction').VpcConfig).toBeUndefined();
+  });
+
+  it('lets those functions manage their network interfaces, with * only where EC2 allows nothing else', () => {
+    const { template } = stack();
+    for (const fn of inVpc) {
+      expect(actions(roleStatements(template, fn), 'ec2:')).toEqual([
+        { Effect: 'Allow', Action: VPC_DESCRIBE_ACTIONS, Resource: ['*'] },
+        {
+          Effect: 'Allow',
+          Action: VPC_ENI_ACTIONS,
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+          Resource: [{ 'Fn::Sub': 'arn:aws:ec2:${AWS::Region}:${AWS::AccountId}:*/*' }],
+        },
+      ]);
+    }
+    expect(VPC_DESCRIBE_ACTIONS.every((a) => a.startsWith('ec2:Describe'))).toBe(true);
+    // The documented Describe statements are the template's only * resources; no managed policy
+    // (AWSLambdaVPCAccessExecutionRole would grant logs and ENIs on *).
+    expect(starStatements(template).map(({ statement }) => statement)).toEqual(
+      inVpc.map(() => ({ Effect: 'Allow', Action: VPC_DESCRIBE_ACTIONS, Resource: ['*'] })),
+    );
+    expect(keyPaths(template.Resources, 'ManagedPolicyArns')).toEqual([]);
+  });
+
+  it('still gives notFound nothing but its own logs', () => {
+    expect(roleStatements(stack().template, 'notFound')).toEqual([logs('notFound')]);
+  });
+
+  it('allows exactly the two CORS origins given', () => {
+    const { template } = stack();
+    expect((props(template, 'HttpApi').CorsConfiguration as { AllowOrigins: string[] }).AllowOrigins).toEqual(
+      ['https://app.example', 'https://admin.example:8443'],
+    );
+    expect(env(template, 'getListeners').CORS_ORIGINS).toBe('https://app.example,https://admin.example:8443');
+  });
+
+  it('uses the keyspace given instead of the stage name', () => {
+    expect(env(stack().template, 'ingest').CASSANDRA_KEYSPACE).toBe('tracklog_shared');
+  });
+});
+
+describe('serverless package (Amazon Keyspaces, stage pr-7)', () => {
+  const stack = packaged(['--stage', 'pr-7', '--param=database=keyspaces']);
+  const keyspace = 'tracklog_pr_7';
+  const tableArn = (table: string) => ({
+    'Fn::Sub': `arn:aws:cassandra:\${AWS::Region}:\${AWS::AccountId}:/keyspace/${keyspace}/table/${table}`,
+  });
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+  const systemArn = { 'Fn::Sub': 'arn:aws:cassandra:${AWS::Region}:${AWS::AccountId}:/keyspace/system*' };
+
+  it('creates the stage keyspace and one table per model table, with the model keys and columns', () => {
+    const { template } = stack();
+    const keyspaces = ofType(template, 'AWS::Cassandra::Keyspace');
+    expect(keyspaces.map(([, k]) => k.Properties.KeyspaceName)).toEqual([keyspace]);
     const tables = ofType(template, 'AWS::Cassandra::Table').map(([, t]) => t.Properties);
-    expect(ofType(template, 'AWS::Cassandra::Keyspace')).toHaveLength(1);
-    expect(tables.map((t) => t.TableName)).toEqual(allTables.map((t) => t.name));
+    expect(tables.map((t) => [t.KeyspaceName, t.TableName])).toEqual(
+      allTables.map((t) => [keyspace, t.name]),
+    );
     for (const model of allTables) {
       const t = tables.find((x) => x.TableName === model.name) as {
         PartitionKeyColumns: { ColumnName: string }[];
@@ -183,17 +492,55 @@ describe('serverless package (Amazon Keyspaces)', () => {
     ).toEqual(['first_name', 'last_name']);
   });
 
-  it('connects with TLS and SigV4, and may read and write only the tracklog keyspace', () => {
-    const env = (props(template, 'IngestLambdaFunction').Environment as { Variables: Record<string, string> })
-      .Variables;
-    expect(env).toMatchObject({
+  it('keeps a replaced keyspace and its tables rather than deleting their data', () => {
+    const { template } = stack();
+    const data = [
+      ...ofType(template, 'AWS::Cassandra::Keyspace'),
+      ...ofType(template, 'AWS::Cassandra::Table'),
+    ];
+    expect(data.map(([, r]) => r.UpdateReplacePolicy)).toEqual(data.map(() => 'Retain'));
+  });
+
+  it('connects with TLS and SigV4, and fetches only the cursor secret', () => {
+    const { template } = stack();
+    expect(env(template, 'ingest')).toMatchObject({
       CASSANDRA_CONTACT_POINTS: 'cassandra.us-east-1.amazonaws.com:9142',
       CASSANDRA_LOCAL_DC: 'us-east-1',
+      CASSANDRA_KEYSPACE: keyspace,
       CASSANDRA_AUTH: 'sigv4',
       CASSANDRA_TLS: 'true',
     });
-    const cassandra = iamStatements(template).find((s) => s.Action.includes('cassandra:Modify'));
-    expect(cassandra?.Action).toEqual(['cassandra:Select', 'cassandra:Modify']);
-    expect(JSON.stringify(cassandra?.Resource)).toContain(':/keyspace/tracklog/table/*');
+    for (const fn of FUNCTIONS.filter((f) => f !== 'notFound')) {
+      expect(fetchedParameters(template, fn)).toEqual(['/tracklog/pr-7/cursor-secret']);
+      expect(actions(roleStatements(template, fn), 'ssm:').flatMap((s) => s.Resource)).toEqual([
+        ssmArn('/tracklog/pr-7/cursor-secret'),
+      ]);
+    }
+  });
+
+  it('lets the ingest write every table of the stage keyspace and read only the ledger', () => {
+    expect(actions(roleStatements(stack().template, 'ingest'), 'cassandra:')).toEqual([
+      { Effect: 'Allow', Action: ['cassandra:Modify'], Resource: allTables.map((t) => tableArn(t.name)) },
+      { Effect: 'Allow', Action: ['cassandra:Select'], Resource: [tableArn(ingestLedger.name), systemArn] },
+    ]);
+  });
+
+  it('lets each query function read only the table it answers from', () => {
+    for (const fn of QUERY_FUNCTIONS) {
+      expect(actions(roleStatements(stack().template, fn), 'cassandra:')).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['cassandra:Select'],
+          Resource: [tableArn(QUERY_TABLES[fn].name), systemArn],
+        },
+      ]);
+    }
+    expect(roleStatements(stack().template, 'notFound')).toEqual([logs('notFound')]);
+  });
+
+  it('has no * resource and no managed policy anywhere', () => {
+    const { template } = stack();
+    expect(starStatements(template)).toEqual([]);
+    expect(keyPaths(template.Resources, 'ManagedPolicyArns')).toEqual([]);
   });
 });

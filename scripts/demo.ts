@@ -2,20 +2,22 @@
 // The whole system on one machine: local stack, schema, serverless offline with the S3 → SQS → ingest
 // event flow, sample event files uploaded to the bucket, every ingest report awaited, and the three
 // queries answered over HTTP (with curl commands to try). Runs until Ctrl-C, which stops what it
-// started; --exit stops after printing.
-import { readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+// started (at any point: an interrupted demo exits 130); --exit stops after printing.
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createClient } from '../lib/cassandra/client';
 import { applySchema } from '../lib/cassandra/schema';
 import { loadConfig } from '../lib/config';
 import type { IngestReport } from '../lib/ingest/types';
 import { createLogger } from '../lib/log';
 import { type Examples, pickExamples } from './demo/examples';
+import { handleInterrupts, type Interrupts } from './demo/interrupt';
 import { printExamples } from './demo/print';
 import { writeEventFiles } from './generate/index';
+import { listNames, selectEventFiles, skipReason } from './local/event-files';
 import { LOCAL_NAMES, startLocalFlow, waitForReport } from './local/flow';
+import { putFiles } from './local/put-files';
+import type { ComposeService } from './stack/docker';
 import { formatStates, stackDown, stackUp } from './stack/index';
 import { portInUse } from './stack/proc';
 import { readStackSettings, repoRoot } from './stack/settings';
@@ -23,8 +25,6 @@ import { readStackSettings, repoRoot } from './stack/settings';
 // The SDK's notice that its 2027 releases will need Node 22 is for the maintainers (the lockfile pins
 // releases that support Node 20), not for someone watching the demo.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-const INPUT = /\.(csv|json|jsonl|ndjson)(\.gz)?$/i;
 
 interface DemoArgs {
   exit: boolean;
@@ -47,20 +47,20 @@ function parseArgs(argv: string[]): DemoArgs {
   return args;
 }
 
-const step = (text: string) => process.stdout.write(`\n▶ ${text}\n`);
+const say = (text: string) => process.stdout.write(`\n▶ ${text}\n`);
 const info = (text: string) => process.stdout.write(`  ${text}\n`);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 async function sampleFiles(args: DemoArgs): Promise<string[]> {
   if (args.data) {
     const dir = resolve(args.data);
-    const files = readdirSync(dir)
-      .filter((f) => INPUT.test(f))
-      .sort()
-      .map((f) => join(dir, f));
-    if (files.length === 0) throw new Error(`${dir} holds no .csv, .json or .jsonl files`);
-    info(`using ${files.length} file(s) from ${dir}`);
-    return files;
+    const names = readdirSync(dir).filter((f) => statSync(join(dir, f), { throwIfNoEntry: false })?.isFile());
+    const { accepted, skipped } = selectEventFiles(names);
+    if (skipped.length > 0)
+      info(`skipping ${skipped.length} file(s), since ${skipReason()}: ${listNames(skipped)}`);
+    if (accepted.length === 0) throw new Error(`${dir} holds no file the ingest would be triggered for`);
+    info(`using ${accepted.length} file(s) from ${dir}`);
+    return accepted.map((f) => join(dir, f));
   }
   const outDir = join(repoRoot, '.local', 'demo', 'events');
   const summary = await writeEventFiles({ outDir, events: args.events, files: 30, seed: 'tracklog-demo' });
@@ -72,120 +72,130 @@ async function sampleFiles(args: DemoArgs): Promise<string[]> {
 }
 
 async function main(args: DemoArgs): Promise<number> {
-  const started = Date.now();
-  const cleanups: (() => Promise<unknown>)[] = [];
-  const cleanup = async () => {
-    for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
-  };
+  // First of all: from here on a Ctrl-C stops whatever has been started, whatever step is running.
+  const interrupts = handleInterrupts({ say, exit: (code) => process.exit(code) });
+  let code = 1;
   try {
-    step('Starting the local stack (Apache Cassandra 5.0, LocalStack S3 + SQS)');
-    const settings = readStackSettings();
-    const states = await stackUp(settings);
-    const startedServices = states.filter((s) => s.startedNow).map((s) => s.service);
-    if (startedServices.length > 0) cleanups.push(() => stackDown(settings, startedServices));
-    process.stdout.write(`${formatStates(states).replace(/^/gm, '  ')}\n`);
-
-    const cfg = loadConfig({
-      ...process.env,
-      AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566',
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'test',
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'test',
-    });
-    step(`Applying the schema to keyspace ${cfg.cassandra.keyspace}`);
-    const client = createClient(cfg.cassandra);
-    await client.connect();
-    cleanups.push(() => client.shutdown());
-    const changes = await applySchema(client, cfg.cassandra.keyspace, cfg.cassandra.replication);
-    info(
-      changes.created.length + changes.altered.length > 0
-        ? [...changes.created, ...changes.altered].join(', ')
-        : 'already up to date',
-    );
-
-    step('Starting serverless offline and the S3 → SQS → ingest event flow');
-    const portsFree = !(await portInUse(3000)) && !(await portInUse(3002));
-    if (!portsFree) info('ports 3000/3002 are taken; serverless offline gets free ports instead');
-    process.env.AWS_ACCESS_KEY_ID ??= 'test';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
-    const local = await startLocalFlow({
-      awsEndpoint: cfg.aws.endpoint ?? 'http://127.0.0.1:4566',
-      region: cfg.aws.region,
-      keyspace: cfg.cassandra.keyspace,
-      log: createLogger('warn', { demo: 'forwarder' }),
-      offline: { name: 'demo', ...(portsFree ? { httpPort: 3000, lambdaPort: 3002 } : {}) },
-    });
-    cleanups.push(() => local.stop());
-    info(`HTTP API ${local.offline.baseUrl}, Lambda invoke endpoint ${local.offline.lambdaUrl}`);
-    info(`bucket s3://${local.flow.bucket} → queue ${LOCAL_NAMES.queue} → ${'ingest function'}`);
-
-    step('Preparing sample event files');
-    const files = await sampleFiles(args);
-
-    step(`Uploading ${files.length} file(s) to s3://${local.flow.bucket}/incoming/`);
-    const uploadStart = Date.now();
-    const uploads = await Promise.all(
-      files.map(async (file) => {
-        const key = `incoming/${basename(file)}`;
-        const put = await local.s3.send(
-          new PutObjectCommand({ Bucket: local.flow.bucket, Key: key, Body: await readFile(file) }),
-        );
-        return { file, key, etag: (put.ETag ?? '').replace(/"/g, '') };
-      }),
-    );
-    info(`uploaded in ${seconds(Date.now() - uploadStart)}; waiting for the ingest reports`);
-    let done = 0;
-    const reports: IngestReport[] = await Promise.all(
-      uploads.map(async (u) => {
-        const report = await waitForReport(
-          local.s3,
-          local.flow.bucket,
-          u.key,
-          (r) => r.etag === u.etag && Date.parse(r.startedAt) >= uploadStart - 1000,
-          600_000,
-          cfg.ingest.reportsPrefix,
-        );
-        done++;
-        if (process.stdout.isTTY) process.stdout.write(`\r  ${done}/${uploads.length} reports`);
-        return report;
-      }),
-    );
-    if (process.stdout.isTTY) process.stdout.write('\r\x1b[K');
-    const sum = (k: 'rowsRead' | 'rowsWritten' | 'rowsSkipped' | 'rowsRejected') =>
-      reports.reduce((n, r) => n + r[k], 0);
-    const byStatus: Record<string, number> = {};
-    for (const r of reports) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
-    info(
-      `all ${reports.length} reports in ${seconds(Date.now() - uploadStart)} after upload: ` +
-        `${Object.entries(byStatus)
-          .map(([s, n]) => `${n} ${s}`)
-          .join(', ')}; rows read ${sum('rowsRead').toLocaleString()}, ` +
-        `written ${sum('rowsWritten').toLocaleString()}, skipped ${sum('rowsSkipped').toLocaleString()}, ` +
-        `rejected ${sum('rowsRejected').toLocaleString()}`,
-    );
-    info(
-      `reports: s3://${local.flow.bucket}/${cfg.ingest.reportsPrefix}incoming/…; rejects: s3://${local.flow.bucket}/${cfg.ingest.rejectsPrefix}incoming/…`,
-    );
-    const failed = reports.filter((r) => r.status === 'failed');
-    for (const r of failed) info(`FAILED ${r.source}: ${r.error}`);
-
-    step('Asking the three questions over HTTP');
-    const examples: Examples = await pickExamples(files);
-    const answered = await printExamples(local.offline.baseUrl, examples);
-
-    step(`Done in ${seconds(Date.now() - started)}`);
-    info(`Upload more files: npm run upload -- <file ...>   (to s3://${local.flow.bucket}/incoming/)`);
-    const ok = failed.length === 0 && answered;
-    if (args.exit) return ok ? 0 : 1;
-    info('Everything keeps running; press Ctrl-C to stop what the demo started.');
-    await new Promise<void>((resolveStop) => {
-      process.once('SIGINT', () => resolveStop());
-      process.once('SIGTERM', () => resolveStop());
-    });
-    step('Stopping');
-    return ok ? 0 : 1;
+    code = await run(args, interrupts);
+  } catch (err: unknown) {
+    // After an interrupt, the step that was running fails as its services go away: not news.
+    if (!interrupts.interrupted) throw err;
   } finally {
-    await cleanup();
+    await interrupts.stop();
   }
+  return interrupts.exitCode ?? code;
+}
+
+async function run(args: DemoArgs, interrupts: Interrupts): Promise<number> {
+  const started = Date.now();
+  const step = (text: string) => {
+    interrupts.throwIfInterrupted();
+    say(text);
+  };
+  step('Starting the local stack (Apache Cassandra 5.0, LocalStack S3 + SQS)');
+  const settings = readStackSettings();
+  // Registered before the start: a service being started when Ctrl-C comes is stopped too.
+  const launched: ComposeService[] = [];
+  interrupts.add(async () => {
+    if (launched.length === 0) return;
+    info(`stopping ${launched.join(' and ')} (started by the demo)`);
+    const stopped = await stackDown(settings, launched);
+    if (stopped.length > 0) info(`stopped ${stopped.join(', ')}`);
+  });
+  const states = await stackUp(settings, { onStart: (service) => launched.push(service) });
+  process.stdout.write(`${formatStates(states).replace(/^/gm, '  ')}\n`);
+
+  const cfg = loadConfig({
+    ...process.env,
+    AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566',
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'test',
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'test',
+  });
+  step(`Applying the schema to keyspace ${cfg.cassandra.keyspace}`);
+  const client = createClient(cfg.cassandra);
+  interrupts.add(() => client.shutdown());
+  await client.connect();
+  const changes = await applySchema(client, cfg.cassandra.keyspace, cfg.cassandra.replication);
+  info(
+    changes.created.length + changes.altered.length > 0
+      ? [...changes.created, ...changes.altered].join(', ')
+      : 'already up to date',
+  );
+
+  step('Starting serverless offline and the S3 → SQS → ingest event flow');
+  const portsFree = !(await portInUse(3000)) && !(await portInUse(3002));
+  if (!portsFree) info('ports 3000/3002 are taken; serverless offline gets free ports instead');
+  process.env.AWS_ACCESS_KEY_ID ??= 'test';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+  const local = await startLocalFlow({
+    awsEndpoint: cfg.aws.endpoint ?? 'http://127.0.0.1:4566',
+    region: cfg.aws.region,
+    keyspace: cfg.cassandra.keyspace,
+    log: createLogger('warn', { demo: 'forwarder' }),
+    offline: { name: 'demo', ...(portsFree ? { httpPort: 3000, lambdaPort: 3002 } : {}) },
+  });
+  interrupts.add(async () => {
+    await local.stop();
+    info('stopped serverless offline and the event flow');
+  });
+  info(`HTTP API ${local.offline.baseUrl}, Lambda invoke endpoint ${local.offline.lambdaUrl}`);
+  info(`bucket s3://${local.flow.bucket} → queue ${LOCAL_NAMES.queue} → ${'ingest function'}`);
+
+  step('Preparing sample event files');
+  const files = await sampleFiles(args);
+
+  step(`Uploading ${files.length} file(s) to s3://${local.flow.bucket}/incoming/`);
+  const uploadStart = Date.now();
+  const uploads = await putFiles(local.s3, files, { bucket: local.flow.bucket, prefix: 'incoming/' });
+  info(`uploaded in ${seconds(Date.now() - uploadStart)}; waiting for the ingest reports`);
+  let done = 0;
+  const reports: IngestReport[] = await Promise.all(
+    uploads.map(async (u) => {
+      const report = await waitForReport(
+        local.s3,
+        local.flow.bucket,
+        u.key,
+        (r) => r.etag === u.etag && Date.parse(r.startedAt) >= uploadStart - 1000,
+        600_000,
+        cfg.ingest.reportsPrefix,
+      );
+      done++;
+      if (process.stdout.isTTY) process.stdout.write(`\r  ${done}/${uploads.length} reports`);
+      return report;
+    }),
+  );
+  if (process.stdout.isTTY) process.stdout.write('\r\x1b[K');
+  const sum = (k: 'rowsRead' | 'rowsWritten' | 'rowsSkipped' | 'rowsRejected') =>
+    reports.reduce((n, r) => n + r[k], 0);
+  const byStatus: Record<string, number> = {};
+  for (const r of reports) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+  info(
+    `all ${reports.length} reports in ${seconds(Date.now() - uploadStart)} after upload: ` +
+      `${Object.entries(byStatus)
+        .map(([s, n]) => `${n} ${s}`)
+        .join(', ')}; rows read ${sum('rowsRead').toLocaleString()}, ` +
+      `written ${sum('rowsWritten').toLocaleString()}, skipped ${sum('rowsSkipped').toLocaleString()}, ` +
+      `rejected ${sum('rowsRejected').toLocaleString()}`,
+  );
+  info(
+    `reports: s3://${local.flow.bucket}/${cfg.ingest.reportsPrefix}incoming/…; rejects: s3://${local.flow.bucket}/${cfg.ingest.rejectsPrefix}incoming/…`,
+  );
+  const failed = reports.filter((r) => r.status === 'failed');
+  for (const r of failed) info(`FAILED ${r.source}: ${r.error}`);
+
+  step('Asking the three questions over HTTP');
+  const examples: Examples = await pickExamples(files);
+  const answered = await printExamples(local.offline.baseUrl, examples);
+
+  step(`Done in ${seconds(Date.now() - started)}`);
+  info(`Upload more files: npm run upload -- <file ...>   (to s3://${local.flow.bucket}/incoming/)`);
+  const ok = failed.length === 0 && answered;
+  if (args.exit) return ok ? 0 : 1;
+  info('Everything keeps running; press Ctrl-C to stop what the demo started.');
+  // Ctrl-C here is the expected end, not an interrupt: the exit code still says how the demo went.
+  await interrupts.nextSignal();
+  say('Stopping');
+  return ok ? 0 : 1;
 }
 
 let args: DemoArgs;

@@ -1,11 +1,12 @@
 // npm run upload -- <file ...> [--prefix incoming/]: puts event files into the local raw-events
 // bucket, which triggers their ingest (with `npm run demo` running). Prints each object's s3:// URL.
-import { readFile } from 'node:fs/promises';
+// Bodies are streamed from disk, a few files at a time.
 import { basename } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3 } from '../lib/aws';
 import { loadConfig } from '../lib/config';
+import { skipReason, triggersIngest } from './local/event-files';
 import { LOCAL_NAMES } from './local/flow';
+import { putFiles } from './local/put-files';
 
 async function main(argv: string[]): Promise<number> {
   let prefix = 'incoming/';
@@ -25,14 +26,15 @@ async function main(argv: string[]): Promise<number> {
   process.env.AWS_ACCESS_KEY_ID ??= 'test';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
   const s3 = createS3(cfg.aws);
+  const ignored = files.map((f) => basename(f)).filter((name) => !triggersIngest(name));
+  if (ignored.length > 0)
+    process.stderr.write(`upload: ${ignored.join(', ')} will not be ingested: ${skipReason()}\n`);
   try {
-    for (const file of files) {
-      const key = `${prefix}${basename(file)}`;
-      await s3.send(
-        new PutObjectCommand({ Bucket: LOCAL_NAMES.bucket, Key: key, Body: await readFile(file) }),
-      );
-      process.stdout.write(`s3://${LOCAL_NAMES.bucket}/${key}\n`);
-    }
+    await putFiles(s3, files, {
+      bucket: LOCAL_NAMES.bucket,
+      prefix,
+      onUploaded: (u) => process.stdout.write(`s3://${LOCAL_NAMES.bucket}/${u.key}\n`),
+    });
   } finally {
     s3.destroy();
   }

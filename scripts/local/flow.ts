@@ -67,8 +67,11 @@ export async function startLocalFlow(opts: FlowOptions): Promise<RunningFlow> {
     s3,
     sqs,
     async stop() {
-      await forwarder.stop();
+      // Polling stops first, then offline goes, which ends an ingest still running (Ctrl-C while the
+      // demo waits for reports) instead of waiting for it; its message is retried later.
+      const forwarderStopped = forwarder.stop();
       await offline.stop();
+      await forwarderStopped;
       lambda.destroy();
       s3.destroy();
       sqs.destroy();

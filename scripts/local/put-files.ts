@@ -1,0 +1,66 @@
+// Puts local files into a bucket for `npm run demo` and `npm run upload`: each body streamed from
+// disk with its length given (never read whole into memory), a few at a time.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { PutObjectCommand, type PutObjectCommandOutput } from '@aws-sdk/client-s3';
+
+export interface PutTarget {
+  send(command: PutObjectCommand): Promise<Pick<PutObjectCommandOutput, 'ETag'>>;
+}
+
+export interface PutFilesOptions {
+  bucket: string;
+  /** Keys are prefix + the file's name. */
+  prefix: string;
+  /** Uploads in flight at once. */
+  concurrency?: number;
+  onUploaded?: (uploaded: Uploaded) => void;
+}
+
+export interface Uploaded {
+  file: string;
+  key: string;
+  /** Without quotes. */
+  etag: string;
+}
+
+export const UPLOAD_CONCURRENCY = 4;
+
+/** Uploads files, in their order in the result; the first failure stops new uploads and is thrown. */
+export async function putFiles(
+  s3: PutTarget,
+  files: readonly string[],
+  opts: PutFilesOptions,
+): Promise<Uploaded[]> {
+  const results: Uploaded[] = new Array(files.length);
+  let next = 0;
+  let failure: { err: unknown } | undefined;
+  const worker = async () => {
+    while (!failure && next < files.length) {
+      const index = next++;
+      const file = files[index] as string;
+      const key = `${opts.prefix}${basename(file)}`;
+      try {
+        const { size } = await stat(file);
+        const body = createReadStream(file);
+        try {
+          const put = await s3.send(
+            new PutObjectCommand({ Bucket: opts.bucket, Key: key, Body: body, ContentLength: size }),
+          );
+          results[index] = { file, key, etag: (put.ETag ?? '').replace(/"/g, '') };
+        } finally {
+          body.destroy();
+        }
+      } catch (err: unknown) {
+        failure ??= { err };
+        return;
+      }
+      opts.onUploaded?.(results[index] as Uploaded);
+    }
+  };
+  const workers = Math.max(1, Math.min(opts.concurrency ?? UPLOAD_CONCURRENCY, files.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  if (failure) throw failure.err;
+  return results;
+}

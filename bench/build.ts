@@ -14,6 +14,8 @@ const entries: Record<string, string> = {
   'runner-ours': 'bench/runners/ours.ts',
   'runner-ceiling': 'bench/runners/ceiling.ts',
   'runner-baseline': 'bench/runners/baseline.ts',
+  'runner-coldstart': 'bench/runners/coldstart.ts',
+  notFound: 'functions/notFound.ts',
 };
 
 /** Minified as deployed; `forProfile` keeps module markers and names so profiles can be attributed. */

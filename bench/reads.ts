@@ -7,20 +7,28 @@ import { type Client, types } from 'cassandra-driver';
 import { keyedSelectCql } from '../lib/cassandra/cql';
 import { listenersBySong, playsBySession, songsByUserSession } from '../lib/cassandra/model';
 import type { Play } from '../lib/events/event';
-import { percentile, round } from './stats';
+import { percentile, round, spread } from './stats';
 
 export type Query = 'q1' | 'q2' | 'q3';
 export type Mode = 'driver' | 'handler' | 'http';
 
-export interface LatencyResult {
-  query: Query;
-  mode: Mode;
-  concurrency: number;
-  requests: number;
+/** One round of `requests` calls. */
+export interface LatencyRound {
   p50: number;
   p95: number;
   p99: number;
   errors: number;
+}
+
+/** Medians over the rounds, with each percentile's min–max across rounds. */
+export interface LatencyResult extends LatencyRound {
+  query: Query;
+  mode: Mode;
+  concurrency: number;
+  requests: number;
+  rounds: number;
+  p99Spread: { min: number; max: number };
+  p50Spread: { min: number; max: number };
 }
 
 export interface Request {
@@ -92,18 +100,23 @@ export function driverCalls(
 
 type Handler = (event: APIGatewayProxyEventV2) => Promise<{ statusCode: number }>;
 
+/** The API Gateway (payload 2.0) event of a request, as the handlers receive it. */
+export function apiEvent(r: Request): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    rawPath: r.rawPath,
+    rawQueryString: r.rawQueryString,
+    pathParameters: r.pathParameters,
+    headers: {},
+    requestContext: { requestId: 'bench', http: { method: 'GET', path: r.rawPath } },
+  } as unknown as APIGatewayProxyEventV2;
+}
+
 export function handlerCalls(
   handlers: Record<Query, Handler>,
 ): Record<Query, (r: Request) => Promise<unknown>> {
   const call = (h: Handler) => async (r: Request) => {
-    const res = await h({
-      version: '2.0',
-      rawPath: r.rawPath,
-      rawQueryString: r.rawQueryString,
-      pathParameters: r.pathParameters,
-      headers: {},
-      requestContext: { requestId: 'bench', http: { method: 'GET', path: r.rawPath } },
-    } as unknown as APIGatewayProxyEventV2);
+    const res = await h(apiEvent(r));
     if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
   };
   return { q1: call(handlers.q1), q2: call(handlers.q2), q3: call(handlers.q3) };
@@ -124,7 +137,7 @@ export async function measure(
   requests: Request[],
   concurrency: number,
   warmup = 200,
-): Promise<{ p50: number; p95: number; p99: number; errors: number }> {
+): Promise<LatencyRound> {
   for (let i = 0; i < warmup; i++)
     await call(requests[i % requests.length] as Request).catch(() => undefined);
   const latencies: number[] = [];
@@ -149,5 +162,45 @@ export async function measure(
     p95: round(percentile(latencies, 95), 3),
     p99: round(percentile(latencies, 99), 3),
     errors,
+  };
+}
+
+/**
+ * Every mode of one query at one concurrency, `rounds` times, each round in a rotated mode order so
+ * that none always runs first (cold) or last (after the others warmed the node's caches).
+ */
+export async function compareModes(
+  modes: Record<Mode, (r: Request) => Promise<unknown>>,
+  requests: Request[],
+  concurrency: number,
+  rounds: number,
+): Promise<Record<Mode, LatencyRound[]>> {
+  const names = Object.keys(modes) as Mode[];
+  const out = Object.fromEntries(names.map((m) => [m, [] as LatencyRound[]])) as Record<Mode, LatencyRound[]>;
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < names.length; i++) {
+      const mode = names[(i + round) % names.length] as Mode;
+      out[mode].push(await measure(modes[mode], requests, concurrency));
+    }
+  }
+  return out;
+}
+
+export function summarizeRounds(
+  rounds: LatencyRound[],
+): Omit<LatencyResult, 'query' | 'mode' | 'concurrency' | 'requests'> {
+  const med = (k: keyof LatencyRound) => round(spread(rounds.map((r) => r[k])).median, 3);
+  const range = (k: 'p50' | 'p99') => {
+    const s = spread(rounds.map((r) => r[k]));
+    return { min: round(s.min, 3), max: round(s.max, 3) };
+  };
+  return {
+    rounds: rounds.length,
+    p50: med('p50'),
+    p95: med('p95'),
+    p99: med('p99'),
+    errors: rounds.reduce((n, r) => n + r.errors, 0),
+    p50Spread: range('p50'),
+    p99Spread: range('p99'),
   };
 }

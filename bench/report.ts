@@ -22,6 +22,18 @@ export interface MemoryPoint {
   rowsPerSec: number;
 }
 
+export interface HandlerStart {
+  handler: string;
+  bundleKb: number;
+  bundleGzipKb: number;
+  /** Loading the module in a fresh process: Lambda's Init Duration. */
+  initMs: number;
+  /** The first invocation: connects to Cassandra and prepares statements. */
+  firstInvokeMs: number;
+  warmInvokeMs: number;
+  starts: number;
+}
+
 export interface BenchResults {
   date: string;
   machine: Record<string, unknown>;
@@ -39,6 +51,7 @@ export interface BenchResults {
   ingest: ContenderResult[];
   memory: MemoryPoint[];
   reads: LatencyResult[];
+  handlers: HandlerStart[];
   profile?: Record<string, unknown>;
   durationMs: number;
 }
@@ -97,13 +110,30 @@ export function markdown(r: BenchResults): string {
     '',
     '## Read latency (ms)',
     '',
-    '| query | mode | concurrency | p50 | p95 | p99 | errors |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    `Each row: ${r.reads[0]?.requests ?? 0} requests per round, ${r.reads[0]?.rounds ?? 0} rounds in rotated mode order; medians over the rounds, with the p99's min–max.`,
+    '',
+    '| query | mode | concurrency | p50 | p95 | p99 | p99 min–max | errors |',
+    '| --- | --- | ---: | ---: | ---: | ---: | --- | ---: |',
   );
   for (const l of r.reads)
     lines.push(
-      `| ${l.query} | ${l.mode} | ${l.concurrency} | ${l.p50} | ${l.p95} | ${l.p99} | ${l.errors} |`,
+      `| ${l.query} | ${l.mode} | ${l.concurrency} | ${l.p50} | ${l.p95} | ${l.p99} | ${l.p99Spread.min}–${l.p99Spread.max} | ${l.errors} |`,
     );
+  if (r.handlers.length > 0) {
+    lines.push(
+      '',
+      '## Handlers: bundle size and cold start',
+      '',
+      `Bundled as deployed (esbuild, minified, AWS SDK v3 left to the runtime). Medians of ${r.handlers[0]?.starts} fresh Node processes each: module load (Lambda's Init Duration), the first invocation (connects to Cassandra, prepares), a warm one.`,
+      '',
+      '| handler | bundle | gzipped | init | first invocation | warm invocation |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const h of r.handlers)
+      lines.push(
+        `| ${h.handler} | ${fmt(h.bundleKb)} KB | ${fmt(h.bundleGzipKb)} KB | ${h.initMs} ms | ${h.firstInvokeMs} ms | ${h.warmInvokeMs} ms |`,
+      );
+  }
   lines.push('');
   return lines.join('\n');
 }

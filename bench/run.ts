@@ -4,17 +4,10 @@
 // DSBulk and the driver's own ceiling; our peak RSS as the input grows; read latency of the three
 // queries through the raw driver, the handlers in-process and HTTP. Results go to bench/results/.
 import { spawn } from 'node:child_process';
-import {
-  createReadStream,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { createReadStream, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Client } from 'cassandra-driver';
 import { playTables } from '../lib/cassandra/model';
@@ -31,15 +24,26 @@ import { type CopySettings, CQLSH_VERSION, copyFrom, ensureCqlsh } from './peers
 import { DSBULK_VERSION, dsbulkLoad, ensureDsbulk } from './peers/dsbulk';
 import { summarizeProfile } from './profile';
 import {
+  apiEvent,
+  compareModes,
   driverCalls,
   handlerCalls,
   httpCalls,
   type LatencyResult,
-  measure,
+  type Mode,
   type Query,
+  type Request,
   sampleRequests,
+  summarizeRounds,
 } from './reads';
-import { type BenchResults, type ContenderResult, chartSvg, type MemoryPoint, markdown } from './report';
+import {
+  type BenchResults,
+  type ContenderResult,
+  chartSvg,
+  type HandlerStart,
+  type MemoryPoint,
+  markdown,
+} from './report';
 import { round, spread } from './stats';
 
 // The SDK's notice that its 2027 releases need Node 22 (the lockfile pins releases that support 20).
@@ -107,10 +111,10 @@ function localS3(): S3Client {
 }
 
 /** Runs a bundled runner in its own node process and returns the JSON line it prints. */
-function runNode<T>(script: string, args: string[], nodeFlags: string[] = []): Promise<T> {
+function runNode<T>(script: string, args: string[], env: Record<string, string> = {}): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeFlags, script, ...args], {
-      env: childEnv,
+    const child = spawn(process.execPath, [script, ...args], {
+      env: { ...childEnv, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -188,6 +192,7 @@ async function main(args: Args): Promise<void> {
 
   // ours, then the reads on the data it loaded
   let reads: LatencyResult[] = [];
+  let handlers: HandlerStart[] = [];
   if (!args.skip.has('ours')) {
     const wall: number[] = [];
     let eventsPerSec: number[] = [];
@@ -209,42 +214,48 @@ async function main(args: Args): Promise<void> {
       notes: `events/s (all events read, incl. non-plays): ${spread(eventsPerSec).median.toFixed(0)}`,
     });
     if (!args.skip.has('reads'))
-      reads = await readLatency(client, data.playsFile, bundles, args.readRequests);
+      reads = await readLatency(client, data.playsFile, bundles, args.readRequests, args.repeats);
+    if (!args.skip.has('coldstart')) handlers = await coldStarts(data.playsFile, bundles, upload);
   }
 
   if (!args.skip.has('ceiling')) {
-    const sweep: { concurrency: number; rowsPerSec: number }[] = [];
+    // What this node accepts through this driver, parsing aside: both ways of writing pre-parsed
+    // plays (our partition-grouped batches, and one prepared INSERT per row through the driver's
+    // executeConcurrent) at several concurrencies, on a sample; the best is then run in full.
+    type Sweep = { mode: 'batched' | 'rows'; concurrency: number; rowsPerSec: number };
+    const sweep: Sweep[] = [];
     const sample = Math.min(200_000, data.plays);
-    for (const c of [16, 32, 64, 128, 256]) {
-      await reset();
-      const r = await runNode<{ wallMs: number }>(bundles['runner-ceiling'] as string, [
+    const ceilingRun = (mode: Sweep['mode'], c: number, limit?: number) =>
+      runNode<{ wallMs: number }>(bundles['runner-ceiling'] as string, [
         data.playsFile,
         String(c),
-        String(sample),
+        String(limit ?? 0),
+        mode,
       ]);
-      sweep.push({ concurrency: c, rowsPerSec: round(perSec(sample, r.wallMs)) });
-      log(
-        `ceiling sweep: concurrency ${c} → ${Math.round(perSec(sample, r.wallMs)).toLocaleString()} rows/s`,
-      );
+    for (const mode of ['batched', 'rows'] as const) {
+      for (const c of [16, 32, 64, 128, 256]) {
+        await reset();
+        const rate = perSec(sample, (await ceilingRun(mode, c, sample)).wallMs);
+        sweep.push({ mode, concurrency: c, rowsPerSec: round(rate) });
+        log(`ceiling sweep: ${mode} at concurrency ${c} → ${Math.round(rate).toLocaleString()} rows/s`);
+      }
     }
     const best = sweep.reduce((a, b) => (b.rowsPerSec > a.rowsPerSec ? b : a));
     const wall: number[] = [];
     for (let i = 0; i < args.repeats; i++) {
       await reset();
-      log(`ceiling: run ${i + 1}/${args.repeats} at concurrency ${best.concurrency}`);
-      wall.push(
-        (
-          await runNode<{ wallMs: number }>(bundles['runner-ceiling'] as string, [
-            data.playsFile,
-            String(best.concurrency),
-          ])
-        ).wallMs,
-      );
+      log(`ceiling: run ${i + 1}/${args.repeats}, ${best.mode} at concurrency ${best.concurrency}`);
+      wall.push((await ceilingRun(best.mode, best.concurrency)).wallMs);
     }
-    contender('ceiling', 'pre-parsed plays through the same batching sink, no parsing', wall, data.plays, {
+    const how =
+      best.mode === 'batched'
+        ? 'through the same partition-batching sink'
+        : 'one prepared INSERT per row (executeConcurrent)';
+    contender('ceiling', `pre-parsed plays, no parsing, ${how}: the best of the sweep`, wall, data.plays, {
       settings: {
+        mode: best.mode,
         concurrency: best.concurrency,
-        sweep: sweep.map((s) => `${s.concurrency}:${Math.round(s.rowsPerSec)}`).join(' '),
+        sweep: sweep.map((s) => `${s.mode}@${s.concurrency}:${Math.round(s.rowsPerSec)}`).join(' '),
       },
     });
   }
@@ -256,14 +267,13 @@ async function main(args: Args): Promise<void> {
     const q1Lines = readFileSync(data.tableCsv[q1.name] as string, 'utf8')
       .trimEnd()
       .split('\n');
-    const sampleRows = Math.min(100_000, q1Lines.length - 1);
+    const sampleRows = Math.min(200_000, q1Lines.length - 1);
     writeFileSync(sampleFile, `${q1Lines.slice(0, sampleRows + 1).join('\n')}\n`);
-    const candidates: CopySettings[] = [];
-    for (const numProcesses of [1, 2, 3])
-      for (const maxBatchSize of [20, 50]) candidates.push({ numProcesses, chunkSize: 5000, maxBatchSize });
-    let best = candidates[0] as CopySettings;
-    let bestMs = Number.POSITIVE_INFINITY;
-    for (const c of candidates) {
+    const tried = new Map<string, number>();
+    const trial = async (c: CopySettings): Promise<number> => {
+      const id = `${c.numProcesses}/${c.chunkSize}/${c.maxBatchSize}`;
+      const known = tried.get(id);
+      if (known !== undefined) return known;
       await reset();
       const ms = await copyFrom(
         cqlsh,
@@ -273,11 +283,23 @@ async function main(args: Args): Promise<void> {
         sampleFile,
         c,
       );
+      tried.set(id, ms);
       log(
-        `cqlsh tuning: NUMPROCESSES=${c.numProcesses} MAXBATCHSIZE=${c.maxBatchSize} → ${Math.round(perSec(sampleRows, ms)).toLocaleString()} rows/s`,
+        `cqlsh tuning: NUMPROCESSES=${c.numProcesses} CHUNKSIZE=${c.chunkSize} MAXBATCHSIZE=${c.maxBatchSize} → ${Math.round(perSec(sampleRows, ms)).toLocaleString()} rows/s`,
       );
+      return ms;
+    };
+    // A grid over processes and batch size, then the chunk size at the best of them.
+    let best: CopySettings = { numProcesses: 1, chunkSize: 5000, maxBatchSize: 20 };
+    let bestMs = Number.POSITIVE_INFINITY;
+    const consider = async (c: CopySettings) => {
+      const ms = await trial(c);
       if (ms < bestMs) [best, bestMs] = [c, ms];
-    }
+    };
+    for (const numProcesses of [1, 2, 3, 4])
+      for (const maxBatchSize of [20, 50, 100])
+        await consider({ numProcesses, chunkSize: 5000, maxBatchSize });
+    for (const chunkSize of [1000, 20_000]) await consider({ ...best, chunkSize });
     const wall: number[] = [];
     for (let i = 0; i < args.repeats; i++) {
       await reset();
@@ -393,7 +415,7 @@ async function main(args: Args): Promise<void> {
 
   await client.shutdown();
   s3.destroy();
-  await writeResults(args, data, ingest, memory, reads, profile);
+  await writeResults(args, data, ingest, memory, reads, handlers, profile);
 }
 
 async function readLatency(
@@ -401,6 +423,7 @@ async function readLatency(
   playsFile: string,
   bundles: Record<string, string>,
   requests: number,
+  rounds: number,
 ): Promise<LatencyResult[]> {
   log('reads: starting serverless offline');
   const offline = await startOffline({
@@ -423,13 +446,15 @@ async function readLatency(
     const results: LatencyResult[] = [];
     for (const query of ['q1', 'q2', 'q3'] as Query[]) {
       for (const concurrency of [1, 32]) {
-        for (const [mode, calls] of Object.entries(modes) as [
-          LatencyResult['mode'],
-          (typeof modes)['driver'],
-        ][]) {
-          const m = await measure(calls[query], sample[query], concurrency);
+        const calls = { driver: modes.driver[query], handler: modes.handler[query], http: modes.http[query] };
+        const byMode = await compareModes(calls, sample[query], concurrency, rounds);
+        for (const mode of Object.keys(calls) as Mode[]) {
+          const m = summarizeRounds(byMode[mode]);
           results.push({ query, mode, concurrency, requests, ...m });
-          log(`reads: ${query} ${mode} c=${concurrency}: p50 ${m.p50} p95 ${m.p95} p99 ${m.p99} ms`);
+          log(
+            `reads: ${query} ${mode} c=${concurrency}: p50 ${m.p50} p95 ${m.p95} p99 ${m.p99} ms ` +
+              `(median of ${rounds} rounds; p99 ${m.p99Spread.min}–${m.p99Spread.max})`,
+          );
         }
       }
     }
@@ -437,6 +462,76 @@ async function readLatency(
   } finally {
     await offline.stop();
   }
+}
+
+/**
+ * Each deployed handler's bundle size and cold start, in fresh Node processes: module load (what
+ * Lambda reports as Init Duration), first invocation (connects, prepares) and a warm second one.
+ * Medians of five starts. Needs the data ours loaded (the API events ask for existing plays).
+ */
+async function coldStarts(
+  playsFile: string,
+  bundles: Record<string, string>,
+  upload: (key: string, file: string) => Promise<void>,
+): Promise<HandlerStart[]> {
+  const dir = join(outDir, 'coldstart');
+  mkdirSync(dir, { recursive: true });
+  const eventFile = (name: string, event: unknown) => {
+    const file = join(dir, `${name}.json`);
+    writeFileSync(file, JSON.stringify(event));
+    return file;
+  };
+  const sample = sampleRequests(playsFile, 1);
+  const api = (q: Query) => eventFile(q, apiEvent(sample[q][0] as Request));
+  const tiny = await writeEventFiles({ outDir: join(dir, 'data'), events: 200, seed: 'coldstart' });
+  const s3Event = (key: string) => ({
+    Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: BUCKET }, object: { key } } }],
+  });
+  const starts = 5;
+  const cases: { name: string; events: (run: number) => Promise<[string, string]> }[] = [
+    { name: 'getSessionItem', events: async () => [api('q1'), api('q1')] },
+    { name: 'getUserSessionSongs', events: async () => [api('q2'), api('q2')] },
+    { name: 'getListeners', events: async () => [api('q3'), api('q3')] },
+    {
+      name: 'ingest',
+      // A new 200-event object per start (a re-delivered one would be a duplicate, not an ingest).
+      events: async (run) => {
+        const keys = [`bench/cold-${run}-a.csv`, `bench/cold-${run}-b.csv`];
+        for (const k of keys) await upload(k, tiny.files[0]?.path ?? '');
+        return [
+          eventFile(`ingest-${run}-a`, s3Event(keys[0] as string)),
+          eventFile(`ingest-${run}-b`, s3Event(keys[1] as string)),
+        ];
+      },
+    },
+  ];
+  const out: HandlerStart[] = [];
+  for (const c of cases) {
+    const runs: { initMs: number; firstMs: number; secondMs: number }[] = [];
+    for (let run = 0; run < starts; run++) {
+      const [first, second] = await c.events(run);
+      runs.push(
+        await runNode(bundles['runner-coldstart'] as string, [bundles[c.name] as string, first, second]),
+      );
+    }
+    const med = (k: 'initMs' | 'firstMs' | 'secondMs') => round(spread(runs.map((r) => r[k])).median, 1);
+    const bytes = statSync(bundles[c.name] as string).size;
+    const entry: HandlerStart = {
+      handler: c.name,
+      bundleKb: round(bytes / 1024, 0),
+      bundleGzipKb: round(gzipSync(readFileSync(bundles[c.name] as string)).length / 1024, 0),
+      initMs: med('initMs'),
+      firstInvokeMs: med('firstMs'),
+      warmInvokeMs: med('secondMs'),
+      starts,
+    };
+    out.push(entry);
+    log(
+      `cold start: ${c.name} bundle ${entry.bundleKb} KB (${entry.bundleGzipKb} KB gzipped), init ${entry.initMs} ms, ` +
+        `first invocation ${entry.firstInvokeMs} ms, warm ${entry.warmInvokeMs} ms`,
+    );
+  }
+  return out;
 }
 
 /** CPU profiles of ours and of the ceiling on the same 200,000-event sample: where ours spends more. */
@@ -449,20 +544,19 @@ async function profileGap(reset: () => Promise<void>): Promise<Record<string, un
     new PutObjectCommand({ Bucket: BUCKET, Key: 'bench/profile.csv', Body: readFileSync(sample.eventsFile) }),
   );
   s3.destroy();
+  // Only the timed part is profiled (the runners start V8's profiler around it when BENCH_PROFILE
+  // names a file), so the ceiling's loading of its pre-parsed plays and ours' warm-up are not counted.
   const profiled = async (name: string, script: string, args: string[]) => {
-    const target = join(dir, name);
-    rmSync(target, { recursive: true, force: true });
-    mkdirSync(target, { recursive: true });
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${name}.cpuprofile`);
+    rmSync(file, { force: true });
     await reset();
-    const r = await runNode<{ wallMs: number; cpuMs: number }>(script, args, [
-      '--cpu-prof',
-      `--cpu-prof-dir=${target}`,
-    ]);
-    const file = readdirSync(target).find((f) => f.endsWith('.cpuprofile'));
+    const r = await runNode<{ wallMs: number; cpuMs: number }>(script, args, { BENCH_PROFILE: file });
     return {
       wallMs: round(r.wallMs),
       cpuMs: round(r.cpuMs),
-      selfMs: file ? summarizeProfile(join(target, file)) : {},
+      cpuMicrosPerPlay: round((r.cpuMs * 1000) / sample.plays, 1),
+      selfMs: summarizeProfile(file),
     };
   };
   log('profile: ours on 200,000 events (unminified bundle)');
@@ -482,6 +576,7 @@ async function writeResults(
   ingest: ContenderResult[],
   memory: MemoryPoint[],
   reads: LatencyResult[],
+  handlers: HandlerStart[],
   profile: Record<string, unknown> | undefined,
 ): Promise<void> {
   const rate = (name: string) => ingest.find((c) => c.name === name)?.rowsPerSec.median ?? null;
@@ -549,6 +644,7 @@ async function writeResults(
     ingest,
     memory,
     reads,
+    handlers,
     ...(profile ? { profile } : {}),
     durationMs: Date.now() - started,
   };

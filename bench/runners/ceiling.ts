@@ -1,14 +1,24 @@
 // One benchmark run of the "ceiling": pre-parsed plays (loaded into memory before the clock starts)
-// written through the same sink the ingest uses, with no reading or parsing at all.
+// written with no reading or parsing at all, in one of two ways:
+// - `batched`: through the same sink the ingest uses (partition-grouped UNLOGGED batches);
+// - `rows`: one prepared INSERT per row per table through the driver's own
+//   concurrent.executeConcurrent, the driver's documented way to bulk-load.
+// The bench sweeps both at several concurrencies and takes the best as what this node accepts.
 import { readFileSync } from 'node:fs';
+import { concurrent } from 'cassandra-driver';
 import { createClient } from '../../lib/cassandra/client';
+import { insertStatement } from '../../lib/cassandra/cql';
+import { playTables } from '../../lib/cassandra/model';
 import { loadConfig } from '../../lib/config';
 import type { Play } from '../../lib/events/event';
 import { CassandraBatchSink } from '../../lib/ingest/batch-sink';
 import { profiled } from './profiler';
 
+type Writer = (plays: readonly Play[]) => Promise<void>;
+
 async function main(): Promise<void> {
-  const [file = '', concurrency = '64', limit = '0'] = process.argv.slice(2);
+  const [file = '', concurrency = '64', limit = '0', mode = 'batched'] = process.argv.slice(2);
+  if (mode !== 'batched' && mode !== 'rows') throw new Error(`unknown mode ${mode}`);
   const all = readFileSync(file, 'utf8')
     .trimEnd()
     .split('\n')
@@ -17,31 +27,39 @@ async function main(): Promise<void> {
   const cfg = loadConfig();
   const client = createClient(cfg.cassandra);
   await client.connect();
-  // Warm-up: prepare the statements and warm the JIT on a few thousand rows.
-  const warm = new CassandraBatchSink(client, cfg.cassandra, {
-    concurrency: Number(concurrency),
-    maxRetries: 5,
-  });
-  for (const p of plays.slice(0, 5000)) await warm.add(p);
-  await warm.drain();
-  const sink = new CassandraBatchSink(client, cfg.cassandra, {
-    concurrency: Number(concurrency),
-    maxRetries: 5,
-  });
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  await profiled(async () => {
-    for (const p of plays) {
+
+  const batched: Writer = async (rows) => {
+    const sink = new CassandraBatchSink(client, cfg.cassandra, {
+      concurrency: Number(concurrency),
+      maxRetries: 5,
+    });
+    for (const p of rows) {
       const wait = sink.add(p);
       if (wait) await wait;
     }
     await sink.drain();
-  });
+    if (sink.error !== undefined) throw sink.error;
+  };
+  const inserts = playTables.map((t) => insertStatement(cfg.cassandra.keyspace, t));
+  const perRow: Writer = async (rows) => {
+    const queries = rows.flatMap((p) => inserts.map((s) => ({ query: s.cql, params: s.values(p) })));
+    const r = await concurrent.executeConcurrent(client, queries, {
+      concurrencyLevel: Number(concurrency),
+      raiseOnFirstError: true,
+    });
+    if (r.errors.length > 0) throw r.errors[0];
+  };
+  const write = mode === 'batched' ? batched : perRow;
+
+  // Warm-up: prepare the statements and warm the JIT on a few thousand rows.
+  await write(plays.slice(0, 5000));
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await profiled(() => write(plays));
   const wallMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
-  if (sink.error !== undefined) throw sink.error;
   process.stdout.write(
-    `${JSON.stringify({ plays: plays.length, written: sink.written, wallMs, cpuMs: (used.user + used.system) / 1000 })}\n`,
+    `${JSON.stringify({ plays: plays.length, mode, wallMs, cpuMs: (used.user + used.system) / 1000 })}\n`,
   );
   await client.shutdown();
 }

@@ -1,5 +1,6 @@
-// npm run stack:up | stack:down | stack:status [-- --json]
-import { formatStates, stackDown, stackStatus, stackUp } from './stack/index';
+// npm run stack:up | stack:down | stack:status [-- --json]; tsx scripts/stack.ts python (for CI: the
+// Python LocalStack would run with, or exit 1 saying why there is none).
+import { formatStates, localStackPython, stackDown, stackStatus, stackUp } from './stack/index';
 import { readStackSettings, seconds, stackLog } from './stack/settings';
 
 async function main(argv: string[]): Promise<number> {
@@ -24,8 +25,14 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${json ? JSON.stringify(states, null, 2) : formatStates(states)}\n`);
       return states.every((s) => s.ready) ? 0 : 3;
     }
+    case 'python': {
+      const { ok, message } = localStackPython(settings);
+      if (ok) process.stdout.write(`${message}\n`);
+      else stackLog(message);
+      return ok ? 0 : 1;
+    }
     default:
-      process.stderr.write('usage: tsx scripts/stack.ts up|down|status [--json]\n');
+      process.stderr.write('usage: tsx scripts/stack.ts up|down|status [--json] | python\n');
       return 2;
   }
 }

@@ -227,6 +227,20 @@ export async function stackUpWith(
   throw new Error(messages.join('\n\n'));
 }
 
+/**
+ * Whether LocalStack can be started here: on the host with a Python >= 3.12 (found as the start would
+ * find it), or in Docker, or not at all because the user runs the endpoint. For CI, before the tests.
+ */
+export function localStackPython(s: StackSettings): { ok: boolean; message: string } {
+  if (s.externalAws) return { ok: true, message: 'no Python needed: AWS_ENDPOINT_URL is set' };
+  if (s.mode === 'docker') return { ok: true, message: 'no Python needed: TRACKLOG_STACK=docker' };
+  const python = findPython(s);
+  if ('path' in python) return { ok: true, message: `${python.path} (Python ${python.version})` };
+  if (s.mode === 'auto' && dockerWorks())
+    return { ok: true, message: `${python.missing}\nLocalStack will run in Docker instead.` };
+  return { ok: false, message: python.missing };
+}
+
 /** Stops only what these scripts started (pid files, compose markers). Returns what it stopped. */
 export async function stackDown(
   s: StackSettings = readStackSettings(),

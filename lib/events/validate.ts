@@ -19,14 +19,20 @@ function present(value: unknown): boolean {
 }
 
 function describe(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  // String(NaN) is "NaN" where JSON.stringify would say null.
+  const text =
+    typeof value === 'string' ? value : typeof value === 'number' ? String(value) : JSON.stringify(value);
   return text.length > 40 ? `"${text.slice(0, 40)}…"` : typeof value === 'string' ? `"${text}"` : text;
 }
 
 function toNumber(name: string, value: unknown): number {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string' && NUMERIC.test(value.trim())) return Number(value.trim());
-  throw new Invalid(`${name} is not a number: ${describe(value)}`);
+  let n: number;
+  if (typeof value === 'number') n = value;
+  else if (typeof value === 'string' && NUMERIC.test(value.trim())) n = Number(value.trim());
+  else throw new Invalid(`${name} is not a number: ${describe(value)}`);
+  // 1e999 is well-formed but becomes Infinity: not a length or an id anyone can store or read back.
+  if (!Number.isFinite(n)) throw new Invalid(`${name} is not a finite number: ${describe(value)}`);
+  return n;
 }
 
 function int(fields: RawEvent, name: string): number {

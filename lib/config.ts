@@ -135,7 +135,11 @@ function prefix(env: Env, name: string, fallback: string): string {
   return value.endsWith('/') ? value : `${value}/`;
 }
 
-const IDENTIFIER = /^[a-zA-Z][a-zA-Z0-9_]{0,47}$/;
+/**
+ * Lowercase only: Cassandra folds unquoted names to lowercase, so a mixed-case name would mean one
+ * keyspace where it is quoted and another where it is not. 48 characters is Cassandra's limit.
+ */
+export const KEYSPACE_NAME = /^[a-z][a-z0-9_]{0,47}$/;
 
 /** "SimpleStrategy:1" or "NetworkTopologyStrategy:dc1=3,dc2=3". */
 export function parseReplication(raw: string, variable = 'CASSANDRA_REPLICATION'): Replication {
@@ -202,10 +206,10 @@ function readCursorSecret(env: Env): string {
 export function loadConfig(env: Env = process.env): Config {
   const region = str(env, 'AWS_REGION', str(env, 'AWS_DEFAULT_REGION', 'us-east-1'));
   const keyspace = str(env, 'CASSANDRA_KEYSPACE', 'tracklog');
-  if (!IDENTIFIER.test(keyspace)) {
+  if (!KEYSPACE_NAME.test(keyspace)) {
     throw new ConfigError(
       'CASSANDRA_KEYSPACE',
-      `must be a letter followed by letters, digits or _, got "${keyspace}"`,
+      `must be a lowercase letter followed by up to 47 lowercase letters, digits or _, got "${keyspace}"`,
     );
   }
   const contactPoints = str(env, 'CASSANDRA_CONTACT_POINTS', '127.0.0.1:9042')

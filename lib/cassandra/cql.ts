@@ -4,8 +4,16 @@
 import type { Replication } from '../config';
 import type { TableDef } from './model';
 
-const quoteIdent = (name: string) =>
+/**
+ * An identifier as CQL must spell it: bare when it is lowercase (what Cassandra folds bare names
+ * to), quoted otherwise. Every statement names keyspaces, tables and columns through this, so a
+ * name means the same thing in every statement.
+ */
+export const quoteIdent = (name: string) =>
   /^[a-z][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+
+/** keyspace.table, each part spelled by quoteIdent. */
+export const tableRef = (keyspace: string, table: string) => `${quoteIdent(keyspace)}.${quoteIdent(table)}`;
 
 export function replicationCql(replication: Replication): string {
   if (replication.class === 'SimpleStrategy') {
@@ -19,6 +27,16 @@ export function createKeyspaceCql(keyspace: string, replication: Replication): s
   return `CREATE KEYSPACE IF NOT EXISTS ${quoteIdent(keyspace)} WITH replication = ${replicationCql(replication)}`;
 }
 
+export function alterKeyspaceCql(keyspace: string, replication: Replication): string {
+  return `ALTER KEYSPACE ${quoteIdent(keyspace)} WITH replication = ${replicationCql(replication)}`;
+}
+
+export function addColumnCql(keyspace: string, table: TableDef<never>, column: string): string {
+  const col = table.columns.find((c) => c.name === column);
+  if (!col) throw new Error(`${table.name}: no column ${column}`);
+  return `ALTER TABLE ${tableRef(keyspace, table.name)} ADD ${quoteIdent(col.name)} ${col.type}${col.static ? ' STATIC' : ''}`;
+}
+
 export function createTableCql(keyspace: string, table: TableDef<never>): string {
   const columns = table.columns.map((c) => `  ${quoteIdent(c.name)} ${c.type}${c.static ? ' STATIC' : ''}`);
   const pk = `(${table.partitionKey.map(quoteIdent).join(', ')})`;
@@ -27,7 +45,7 @@ export function createTableCql(keyspace: string, table: TableDef<never>): string
     table.clustering.length > 0
       ? ` WITH CLUSTERING ORDER BY (${table.clustering.map((c) => `${quoteIdent(c.column)} ${c.order}`).join(', ')})`
       : '';
-  return `CREATE TABLE IF NOT EXISTS ${quoteIdent(keyspace)}.${quoteIdent(table.name)} (\n${columns.join(',\n')},\n  PRIMARY KEY (${key})\n)${order}`;
+  return `CREATE TABLE IF NOT EXISTS ${tableRef(keyspace, table.name)} (\n${columns.join(',\n')},\n  PRIMARY KEY (${key})\n)${order}`;
 }
 
 export interface InsertStatement<Source> {
@@ -40,7 +58,7 @@ export function insertStatement<Source>(keyspace: string, table: TableDef<Source
   const names = table.columns.map((c) => quoteIdent(c.name));
   const fields = table.columns.map((c) => c.from);
   return {
-    cql: `INSERT INTO ${quoteIdent(keyspace)}.${quoteIdent(table.name)} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`,
+    cql: `INSERT INTO ${tableRef(keyspace, table.name)} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`,
     values: (source) => fields.map((f) => source[f]),
   };
 }
@@ -66,5 +84,5 @@ export function keyedSelectCql<Source>(
   const known = new Set(table.columns.map((c) => c.name));
   for (const c of columns) if (!known.has(c)) throw new Error(`${table.name}: no column ${c}`);
   const where = keyColumns.map((k) => `${quoteIdent(k)} = ?`).join(' AND ');
-  return `SELECT ${columns.map(quoteIdent).join(', ')} FROM ${quoteIdent(keyspace)}.${quoteIdent(table.name)} WHERE ${where}`;
+  return `SELECT ${columns.map(quoteIdent).join(', ')} FROM ${tableRef(keyspace, table.name)} WHERE ${where}`;
 }

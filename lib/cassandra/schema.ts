@@ -2,7 +2,7 @@
 // keyspace matches the model before anything is written to it.
 import type { Client } from 'cassandra-driver';
 import type { Replication } from '../config';
-import { createKeyspaceCql, createTableCql, replicationCql } from './cql';
+import { addColumnCql, alterKeyspaceCql, createKeyspaceCql, createTableCql, replicationCql } from './cql';
 import { allTables, type TableDef } from './model';
 
 export class SchemaError extends Error {
@@ -134,7 +134,7 @@ export async function applySchema(
     await client.execute(createKeyspaceCql(keyspace, replication));
     changes.created.push(`keyspace ${keyspace}`);
   } else if (!sameReplication(current, replication)) {
-    await client.execute(`ALTER KEYSPACE ${keyspace} WITH replication = ${replicationCql(replication)}`);
+    await client.execute(alterKeyspaceCql(keyspace, replication));
     changes.altered.push(`keyspace ${keyspace}: replication ${replicationCql(replication)}`);
   }
   const live = await liveTables(client, keyspace);
@@ -153,9 +153,7 @@ export async function applySchema(
       );
     }
     for (const col of missing) {
-      await client.execute(
-        `ALTER TABLE ${keyspace}.${table.name} ADD ${col.name} ${col.type}${col.static ? ' STATIC' : ''}`,
-      );
+      await client.execute(addColumnCql(keyspace, table, col.name));
       changes.altered.push(`table ${keyspace}.${table.name}: added ${col.name}`);
     }
   }

@@ -35,6 +35,15 @@ describe('applySchema', () => {
     expect(await schemaProblems(ks.client, ks.name)).toEqual([]);
   });
 
+  it('changes the replication of an existing keyspace', async () => {
+    const nts = { class: 'NetworkTopologyStrategy', datacenters: { datacenter1: 1 } } as const;
+    expect((await applySchema(ks.client, ks.name, nts)).altered).toEqual([
+      `keyspace ${ks.name}: replication {'class': 'NetworkTopologyStrategy', 'datacenter1': 1}`,
+    ]);
+    expect((await applySchema(ks.client, ks.name, local)).altered).toHaveLength(1);
+    expect(await applySchema(ks.client, ks.name, local)).toEqual({ created: [], altered: [] });
+  });
+
   it('refuses to touch a table whose key or types differ from the model', async () => {
     await ks.client.execute(`DROP TABLE ${ks.name}.listeners_by_song`);
     await ks.client.execute(

@@ -47,6 +47,9 @@ describe('loadConfig', () => {
 
   it.each([
     ['CASSANDRA_KEYSPACE', 'drop table;'],
+    ['CASSANDRA_KEYSPACE', 'Tracklog'],
+    ['CASSANDRA_KEYSPACE', '_tracklog'],
+    ['CASSANDRA_KEYSPACE', `k${'x'.repeat(48)}`],
     ['CASSANDRA_CONTACT_POINTS', 'host with space'],
     ['CASSANDRA_WRITE_CONSISTENCY', 'MOST'],
     ['CASSANDRA_AUTH', 'kerberos'],
@@ -63,6 +66,12 @@ describe('loadConfig', () => {
   ])('rejects %s=%s with an error naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));
+  });
+
+  it('accepts the longest lowercase keyspace name Cassandra allows', () => {
+    const name = `k${'x_9'.repeat(15)}ab`;
+    expect(name).toHaveLength(48);
+    expect(loadConfig({ CASSANDRA_KEYSPACE: name }).cassandra.keyspace).toBe(name);
   });
 
   it('requires a username and password for password auth, naming the missing one', () => {

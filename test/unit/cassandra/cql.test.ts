@@ -1,4 +1,6 @@
 import {
+  addColumnCql,
+  alterKeyspaceCql,
   createKeyspaceCql,
   createTableCql,
   insertStatement,
@@ -106,5 +108,37 @@ describe('CQL derived from the model', () => {
     expect(() => keyedSelectCql('tracklog', listenersBySong, ['song'], ['length'])).toThrow(
       'no column length',
     );
+  });
+
+  describe('names the keyspace the same way in every statement', () => {
+    const simple = { class: 'SimpleStrategy', replicationFactor: 1 } as const;
+    const statements = (ks: string) => [
+      createKeyspaceCql(ks, simple),
+      alterKeyspaceCql(ks, simple),
+      createTableCql(ks, songsByUserSession),
+      addColumnCql(ks, songsByUserSession, 'first_name'),
+      insertStatement(ks, playsBySession).cql,
+      keyedSelectCql(ks, listenersBySong, ['song'], ['user_id']),
+    ];
+
+    it('bare when it is lowercase, as the config requires', () => {
+      const [create, alter, table, add, insert, select] = statements('tracklog');
+      expect(create).toMatch(/^CREATE KEYSPACE IF NOT EXISTS tracklog WITH/);
+      expect(alter).toBe(
+        "ALTER KEYSPACE tracklog WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}",
+      );
+      expect(table).toMatch(/^CREATE TABLE IF NOT EXISTS tracklog\.songs_by_user_session \(/);
+      expect(add).toBe('ALTER TABLE tracklog.songs_by_user_session ADD first_name text STATIC');
+      expect(insert).toMatch(/^INSERT INTO tracklog\.plays_by_session /);
+      expect(select).toMatch(/ FROM tracklog\.listeners_by_song WHERE/);
+    });
+
+    it('quoted everywhere, ALTER included, when it is not', () => {
+      for (const cql of statements('Mixed_Case')) expect(cql).toMatch(/ "Mixed_Case"[ .]/);
+    });
+  });
+
+  it('refuses to add a column the model does not have', () => {
+    expect(() => addColumnCql('tracklog', playsBySession, 'colour')).toThrow('no column colour');
   });
 });

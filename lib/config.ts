@@ -121,6 +121,9 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
  */
 export const DEFAULT_INGEST_CONCURRENCY = 64;
 
+/** With the backoff of lib/cassandra/retry.ts: up to 32.6 s of waiting before a write gives up. */
+export const DEFAULT_INGEST_MAX_RETRIES = 8;
+
 function ssmName(env: Env, name: string): string | undefined {
   const value = str(env, name);
   if (value !== undefined && !/^[\w./-]+$/.test(value))
@@ -248,7 +251,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     ingest: {
       concurrency: int(env, 'INGEST_CONCURRENCY', DEFAULT_INGEST_CONCURRENCY, 1, 4096),
-      maxRetries: int(env, 'INGEST_MAX_RETRIES', 5, 0, 50),
+      maxRetries: int(env, 'INGEST_MAX_RETRIES', DEFAULT_INGEST_MAX_RETRIES, 0, 50),
       rejectsPrefix,
       reportsPrefix,
     },

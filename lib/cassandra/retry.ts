@@ -17,6 +17,15 @@ export function isTransient(err: unknown): boolean {
   return false;
 }
 
+/**
+ * Backoff defaults: the first retry waits up to 200 ms and each next one up to twice as long, capped
+ * at 10 s. With the default 8 retries (INGEST_MAX_RETRIES) that is up to 32.6 s of waiting (half on
+ * average, by the jitter), on top of the attempts themselves: enough to ride out an overloaded or
+ * restarting node, where a failed object would otherwise wait out the queue's visibility timeout.
+ */
+export const DEFAULT_RETRY_BASE_MS = 200;
+export const DEFAULT_RETRY_MAX_DELAY_MS = 10_000;
+
 export interface RetryOptions {
   maxRetries: number;
   baseDelayMs?: number;
@@ -27,6 +36,23 @@ export interface RetryOptions {
   random?: () => number;
 }
 
+/** Full jitter: a uniformly random wait up to min(cap, base * 2^(attempt - 1)); attempt counts from 1. */
+export function backoffDelayMs(attempt: number, baseMs: number, capMs: number, random: () => number): number {
+  return Math.round(random() * Math.min(capMs, baseMs * 2 ** (attempt - 1)));
+}
+
+/** The longest a run of retries can wait in total (every jitter at its maximum). */
+export function maxBackoffMs(
+  maxRetries: number,
+  baseMs = DEFAULT_RETRY_BASE_MS,
+  capMs = DEFAULT_RETRY_MAX_DELAY_MS,
+): number {
+  let total = 0;
+  for (let attempt = 1; attempt <= maxRetries; attempt++)
+    total += backoffDelayMs(attempt, baseMs, capMs, () => 1);
+  return total;
+}
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Runs operation, retrying transient failures; the first attempt costs no more than the call itself. */
@@ -35,14 +61,14 @@ export function withRetry<T>(operation: () => Promise<T>, opts: RetryOptions): P
 }
 
 async function retryAfter<T>(first: unknown, operation: () => Promise<T>, opts: RetryOptions): Promise<T> {
-  const base = opts.baseDelayMs ?? 50;
-  const cap = opts.maxDelayMs ?? 5000;
+  const base = opts.baseDelayMs ?? DEFAULT_RETRY_BASE_MS;
+  const cap = opts.maxDelayMs ?? DEFAULT_RETRY_MAX_DELAY_MS;
   const sleep = opts.sleep ?? defaultSleep;
   const random = opts.random ?? Math.random;
   let err = first;
   for (let attempt = 1; ; attempt++) {
     if (attempt > opts.maxRetries || !isTransient(err)) throw err;
-    const delay = Math.round(random() * Math.min(cap, base * 2 ** (attempt - 1)));
+    const delay = backoffDelayMs(attempt, base, cap, random);
     opts.onRetry?.(err, attempt, delay);
     await sleep(delay);
     try {

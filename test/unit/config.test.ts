@@ -1,4 +1,10 @@
-import { ConfigError, DEFAULT_INGEST_CONCURRENCY, loadConfig, parseReplication } from '../../lib/config';
+import {
+  ConfigError,
+  DEFAULT_INGEST_CONCURRENCY,
+  DEFAULT_INGEST_MAX_RETRIES,
+  loadConfig,
+  parseReplication,
+} from '../../lib/config';
 
 describe('loadConfig', () => {
   it('defaults to the local node, LOCAL_QUORUM and no auth', () => {
@@ -15,7 +21,7 @@ describe('loadConfig', () => {
     });
     expect(cfg.ingest).toEqual({
       concurrency: DEFAULT_INGEST_CONCURRENCY,
-      maxRetries: 5,
+      maxRetries: DEFAULT_INGEST_MAX_RETRIES,
       rejectsPrefix: 'rejected/',
       reportsPrefix: 'reports/',
     });

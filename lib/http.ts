@@ -1,9 +1,10 @@
 // HTTP responses and the one place errors become status codes. 4xx messages are shown to the
 // client; anything else is a generic 500 whose details only go to the log; a database that is
 // down, overloaded or slow is a 503 with Retry-After. Every response is JSON with a content type.
+// Which errors mean "the database is unavailable" is given by the routes that use the database
+// (lib/queries/runtime.ts passes the driver's classification), so this module does not load
+// cassandra-driver and a function that never queries (notFound) does not bundle it.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { errors } from 'cassandra-driver';
-import { isTransient } from './cassandra/retry';
 import type { Logger } from './log';
 
 export type HttpResponse = APIGatewayProxyStructuredResultV2 & {
@@ -31,6 +32,11 @@ export interface HttpOptions {
   /** Allowed CORS origins; '*' allows any. */
   corsOrigins: readonly string[];
   log: Logger;
+  /**
+   * True for errors that mean the database is down, overloaded or slow (a 503 with Retry-After);
+   * routes over Cassandra pass isTransient from lib/cassandra/retry.ts. Without it, nothing is.
+   */
+  isUnavailable?: (err: unknown) => boolean;
 }
 
 function corsHeaders(
@@ -73,7 +79,7 @@ export function errorResponse(err: unknown, event: APIGatewayProxyEventV2, opts:
     };
     return json(err.statusCode, { error }, event, opts);
   }
-  if (isTransient(err) || err instanceof errors.NoHostAvailableError) {
+  if (opts.isUnavailable?.(err)) {
     opts.log.warn('database unavailable', { err, requestId, path: event.rawPath });
     return json(
       503,

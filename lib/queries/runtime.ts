@@ -2,9 +2,10 @@
 // a query store over the one connected Cassandra client, created on first use and then reused.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { sharedClient } from '../cassandra/client';
+import { isTransient } from '../cassandra/retry';
 import { config } from '../config';
-import { type HttpResponse, route } from '../http';
-import { createLogger } from '../log';
+import { type HttpOptions, type HttpResponse, route } from '../http';
+import { createLogger, type Logger } from '../log';
 import { runtimeConfig } from '../secrets';
 import { CassandraQueryStore, type QueryStore } from './store';
 
@@ -28,12 +29,18 @@ function queryDeps(): Promise<QueryDeps> {
   return deps;
 }
 
+/** The error mapping of routes over Cassandra. */
+export function apiHttpOptions(corsOrigins: readonly string[], log: Logger): HttpOptions {
+  // Timeouts, overload, unavailable replicas and no reachable host: a 503 the client may retry.
+  return { corsOrigins, log, isUnavailable: isTransient };
+}
+
 /** An HTTP handler for one route; `answer` gets the shared store and cursor secret. */
 export function apiHandler<T>(
   fn: string,
   answer: (deps: QueryDeps, event: APIGatewayProxyEventV2) => Promise<T>,
 ): (event: APIGatewayProxyEventV2) => Promise<HttpResponse> {
   const cfg = config();
-  const http = { corsOrigins: cfg.api.corsOrigins, log: createLogger(cfg.logLevel, { fn }) };
+  const http = apiHttpOptions(cfg.api.corsOrigins, createLogger(cfg.logLevel, { fn }));
   return route(http, async (event) => answer(await queryDeps(), event));
 }

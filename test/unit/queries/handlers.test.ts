@@ -2,13 +2,18 @@ import { errors, types } from 'cassandra-driver';
 import { route } from '../../../lib/http';
 import { createLogger } from '../../../lib/log';
 import { getListeners } from '../../../lib/queries/listeners';
+import { apiHttpOptions } from '../../../lib/queries/runtime';
 import { getSessionItem } from '../../../lib/queries/session-item';
 import { getUserSessionSongs } from '../../../lib/queries/user-session';
 import { FakeStore, httpEvent } from './fakes';
 
 const secret = 'unit-test-cursor-secret';
 const logged: string[] = [];
-const http = { corsOrigins: ['*'], log: createLogger('debug', {}, (line) => logged.push(line)) };
+// The options the three API routes run with (lib/queries/runtime.ts), driver error classification included.
+const http = apiHttpOptions(
+  ['*'],
+  createLogger('debug', {}, (line) => logged.push(line)),
+);
 
 function api(store: FakeStore) {
   return {
@@ -217,11 +222,20 @@ describe('error mapping', () => {
     expect(body(res).error.code).toBe('unavailable');
   });
 
-  it('answers 503 on a read timeout', async () => {
+  it.each([
+    ['a read timeout', new errors.ResponseError(types.responseErrorCodes.readTimeout, 'Operation timed out')],
+    ['an overloaded node', new errors.ResponseError(types.responseErrorCodes.overloaded, 'Overloaded')],
+    [
+      'too few replicas',
+      new errors.ResponseError(types.responseErrorCodes.unavailableException, 'Unavailable'),
+    ],
+    ['a client-side timeout', new errors.OperationTimedOutError('The host did not reply')],
+  ])('answers 503 with Retry-After on %s', async (_name, err) => {
     const store = storeWithData();
-    store.failWith = new errors.ResponseError(types.responseErrorCodes.readTimeout, 'Operation timed out');
+    store.failWith = err;
     const res = await api(store).q3(httpEvent('/listeners', { rawQueryString: 'song=x' }));
     expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('2');
   });
 
   it('answers a generic 500 without internals, and logs the error in full', async () => {
@@ -239,7 +253,7 @@ describe('error mapping', () => {
   });
 
   it('allows only configured CORS origins', async () => {
-    const strict = { corsOrigins: ['https://app.example'], log: http.log };
+    const strict = apiHttpOptions(['https://app.example'], http.log);
     const q3 = route(strict, (e) => getListeners(storeWithData(), secret, e));
     const allowed = await q3(
       httpEvent('/listeners', { rawQueryString: 'song=x', origin: 'https://app.example' }),

@@ -1,6 +1,7 @@
 // Configuration from the environment, read and validated once. Every setting has a documented
 // default; a bad value fails at start with an error naming the variable. Domain code receives a
 // Config and never reads process.env itself.
+import { accessSync, constants, statSync } from 'node:fs';
 
 export type Consistency = 'ONE' | 'LOCAL_ONE' | 'QUORUM' | 'LOCAL_QUORUM' | 'EACH_QUORUM' | 'ALL';
 
@@ -200,10 +201,73 @@ function readAuth(env: Env, region: string): CassandraAuth {
 /** Local development works without one; a deployment names an SSM parameter (CURSOR_SECRET_SSM_PARAMETER). */
 export const DEV_CURSOR_SECRET = 'tracklog-local-development-cursor-secret';
 
+/** In AWS Lambda, but not under serverless offline (which sets IS_OFFLINE=true). */
+function inDeployedLambda(env: Env): boolean {
+  return str(env, 'AWS_LAMBDA_FUNCTION_NAME') !== undefined && str(env, 'IS_OFFLINE') !== 'true';
+}
+
 function readCursorSecret(env: Env): string {
   const secret = str(env, 'CURSOR_SECRET', DEV_CURSOR_SECRET);
   if (secret.length < 16) throw new ConfigError('CURSOR_SECRET', 'must be at least 16 characters');
+  // The development value is in this public source: cursors signed with it could be forged.
+  if (secret === DEV_CURSOR_SECRET && inDeployedLambda(env) && !str(env, 'CURSOR_SECRET_SSM_PARAMETER')) {
+    throw new ConfigError(
+      'CURSOR_SECRET',
+      'the development default is refused in AWS Lambda: name an SSM parameter in CURSOR_SECRET_SSM_PARAMETER (or set CURSOR_SECRET)',
+    );
+  }
   return secret;
+}
+
+/** '*' or an origin exactly as browsers send it: scheme, host and port only, no path or slash. */
+function readCorsOrigins(env: Env): string[] {
+  const origins = str(env, 'CORS_ORIGINS', '*')
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o.length > 0);
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol)) {
+      throw new ConfigError(
+        'CORS_ORIGINS',
+        `"${origin}" is not * or an http(s) origin such as https://app.example`,
+      );
+    }
+    if (url.origin !== origin) {
+      throw new ConfigError(
+        'CORS_ORIGINS',
+        `"${origin}" is not an origin as browsers send it; did you mean "${url.origin}"?`,
+      );
+    }
+  }
+  if (origins.includes('*') && origins.length > 1) {
+    throw new ConfigError('CORS_ORIGINS', '* allows every origin and cannot be combined with others');
+  }
+  return origins;
+}
+
+/** A PEM file the process can read now, rather than a TLS failure on the first connection. */
+function readableFile(env: Env, name: string): string | undefined {
+  const path = str(env, name);
+  if (path === undefined) return undefined;
+  try {
+    if (!statSync(path).isFile()) throw new ConfigError(name, `${path} is not a file`);
+    accessSync(path, constants.R_OK);
+  } catch (err: unknown) {
+    if (err instanceof ConfigError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(
+      name,
+      code === 'ENOENT' ? `${path} does not exist` : `${path} cannot be read (${code ?? String(err)})`,
+    );
+  }
+  return path;
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -224,7 +288,7 @@ export function loadConfig(env: Env = process.env): Config {
       throw new ConfigError('CASSANDRA_CONTACT_POINTS', `"${point}" is not host or host:port`);
     }
   }
-  const caFile = str(env, 'CASSANDRA_TLS_CA_FILE');
+  const caFile = readableFile(env, 'CASSANDRA_TLS_CA_FILE');
   const endpoint = str(env, 'AWS_ENDPOINT_URL');
   if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
     throw new ConfigError('AWS_ENDPOINT_URL', `must be an http(s) URL, got "${endpoint}"`);
@@ -256,10 +320,7 @@ export function loadConfig(env: Env = process.env): Config {
       reportsPrefix,
     },
     api: {
-      corsOrigins: str(env, 'CORS_ORIGINS', '*')
-        .split(',')
-        .map((o) => o.trim())
-        .filter((o) => o.length > 0),
+      corsOrigins: readCorsOrigins(env),
       cursorSecret: readCursorSecret(env),
     },
     aws: {

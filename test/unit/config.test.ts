@@ -1,10 +1,18 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   ConfigError,
   DEFAULT_INGEST_CONCURRENCY,
   DEFAULT_INGEST_MAX_RETRIES,
+  DEV_CURSOR_SECRET,
   loadConfig,
   parseReplication,
 } from '../../lib/config';
+
+const dir = mkdtempSync(join(tmpdir(), 'config-'));
+const caFile = join(dir, 'keyspaces-ca.pem');
+writeFileSync(caFile, '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n');
 
 describe('loadConfig', () => {
   it('defaults to the local node, LOCAL_QUORUM and no auth', () => {
@@ -33,12 +41,12 @@ describe('loadConfig', () => {
       CASSANDRA_CONTACT_POINTS: 'cassandra.eu-west-1.amazonaws.com:9142',
       CASSANDRA_LOCAL_DC: 'eu-west-1',
       CASSANDRA_AUTH: 'sigv4',
-      CASSANDRA_TLS_CA_FILE: '/opt/keyspaces-ca.pem',
+      CASSANDRA_TLS_CA_FILE: caFile,
       CASSANDRA_REPLICATION: 'NetworkTopologyStrategy:eu-west-1=3',
       AWS_REGION: 'eu-west-1',
     });
     expect(cfg.cassandra.auth).toEqual({ kind: 'sigv4', region: 'eu-west-1' });
-    expect(cfg.cassandra.tls).toEqual({ enabled: true, caFile: '/opt/keyspaces-ca.pem' });
+    expect(cfg.cassandra.tls).toEqual({ enabled: true, caFile });
     expect(cfg.cassandra.replication).toEqual({
       class: 'NetworkTopologyStrategy',
       datacenters: { 'eu-west-1': 3 },
@@ -56,6 +64,14 @@ describe('loadConfig', () => {
     ['CASSANDRA_KEYSPACE', 'Tracklog'],
     ['CASSANDRA_KEYSPACE', '_tracklog'],
     ['CASSANDRA_KEYSPACE', `k${'x'.repeat(48)}`],
+    ['CASSANDRA_TLS_CA_FILE', '/no/such/ca.pem'],
+    ['CASSANDRA_TLS_CA_FILE', dir],
+    ['CORS_ORIGINS', 'app.example'],
+    ['CORS_ORIGINS', 'https://app.example/'],
+    ['CORS_ORIGINS', 'https://app.example,ftp://files.example'],
+    ['CORS_ORIGINS', 'https://app.example/path'],
+    ['CORS_ORIGINS', 'https://App.Example'],
+    ['CORS_ORIGINS', '*,https://app.example'],
     ['CASSANDRA_CONTACT_POINTS', 'host with space'],
     ['CASSANDRA_WRITE_CONSISTENCY', 'MOST'],
     ['CASSANDRA_AUTH', 'kerberos'],
@@ -78,6 +94,42 @@ describe('loadConfig', () => {
     const name = `k${'x_9'.repeat(15)}ab`;
     expect(name).toHaveLength(48);
     expect(loadConfig({ CASSANDRA_KEYSPACE: name }).cassandra.keyspace).toBe(name);
+  });
+
+  it('says what the origin should have been written as', () => {
+    expect(() => loadConfig({ CORS_ORIGINS: 'https://app.example:443' })).toThrow(
+      'CORS_ORIGINS: "https://app.example:443" is not an origin as browsers send it; did you mean "https://app.example"?',
+    );
+  });
+
+  it('accepts * and http(s) origins with ports', () => {
+    expect(
+      loadConfig({ CORS_ORIGINS: 'https://app.example, http://localhost:3000' }).api.corsOrigins,
+    ).toEqual(['https://app.example', 'http://localhost:3000']);
+    expect(loadConfig({ CORS_ORIGINS: '*' }).api.corsOrigins).toEqual(['*']);
+  });
+
+  describe('the development cursor secret', () => {
+    const lambda = { AWS_LAMBDA_FUNCTION_NAME: 'tracklog-prod-getListeners' };
+
+    it('is refused in a deployed Lambda, naming the variable', () => {
+      expect(() => loadConfig(lambda)).toThrow(/^CURSOR_SECRET: the development default is refused/);
+      expect(() => loadConfig({ ...lambda, CURSOR_SECRET: DEV_CURSOR_SECRET })).toThrow(/^CURSOR_SECRET: /);
+    });
+
+    it('is used locally and under serverless offline (IS_OFFLINE=true)', () => {
+      expect(loadConfig({}).api.cursorSecret).toBe(DEV_CURSOR_SECRET);
+      expect(loadConfig({ ...lambda, IS_OFFLINE: 'true' }).api.cursorSecret).toBe(DEV_CURSOR_SECRET);
+    });
+
+    it('is not needed in a Lambda that names an SSM parameter or sets its own secret', () => {
+      expect(() =>
+        loadConfig({ ...lambda, CURSOR_SECRET_SSM_PARAMETER: '/tracklog/prod/cursor-secret' }),
+      ).not.toThrow();
+      expect(loadConfig({ ...lambda, CURSOR_SECRET: 'a-secret-of-this-deployment' }).api.cursorSecret).toBe(
+        'a-secret-of-this-deployment',
+      );
+    });
   });
 
   it('requires a username and password for password auth, naming the missing one', () => {

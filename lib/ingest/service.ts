@@ -21,15 +21,22 @@ export interface IngestRuntime {
   onProgress?: (p: Progress) => void;
 }
 
-let schemaChecked: Promise<void> | undefined;
+const schemaChecked = new Map<string, Promise<void>>();
 
-/** Checks the keyspace once per process; a failed check is not cached, so a fix is picked up. */
+/**
+ * Checks each keyspace once per process; a failed check is not cached, so a fix is picked up. A
+ * keyspace that passed says nothing about another one (tests and backfills switch keyspaces).
+ */
 export function checkSchemaOnce(client: Client, keyspace: string): Promise<void> {
-  schemaChecked ??= assertSchema(client, keyspace).catch((err: unknown) => {
-    schemaChecked = undefined;
-    throw err;
-  });
-  return schemaChecked;
+  let check = schemaChecked.get(keyspace);
+  if (!check) {
+    check = assertSchema(client, keyspace).catch((err: unknown) => {
+      schemaChecked.delete(keyspace);
+      throw err;
+    });
+    schemaChecked.set(keyspace, check);
+  }
+  return check;
 }
 
 async function run(rt: IngestRuntime, source: ObjectSource, rejects: RejectSink): Promise<IngestReport> {

@@ -19,20 +19,35 @@ export function ssmFetcher(cfg: Config): ParameterFetcher {
   };
 }
 
+/**
+ * The config with the secrets its SSM parameters hold. The Lambdas (runtimeConfig) and the CLIs
+ * (npm run ingest, npm run schema) both start through this; a parameter that cannot be read fails
+ * with the variable that names it.
+ */
 export async function resolveSecrets(cfg: Config, fetcher?: ParameterFetcher): Promise<Config> {
   const { cassandraPassword, cursorSecret } = cfg.secretParameters;
   if (!cassandraPassword && !cursorSecret) return cfg;
-  const fetch = fetcher ?? ssmFetcher(cfg);
+  const ssm = fetcher ?? ssmFetcher(cfg);
+  const fetch = async (variable: string, name: string) => {
+    try {
+      return await ssm(name);
+    } catch (err: unknown) {
+      throw new ConfigError(
+        variable,
+        `cannot read SSM parameter ${name}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
+      );
+    }
+  };
   let resolved = cfg;
   if (cassandraPassword && cfg.cassandra.auth.kind === 'password') {
-    const password = await fetch(cassandraPassword);
+    const password = await fetch('CASSANDRA_PASSWORD_SSM_PARAMETER', cassandraPassword);
     resolved = {
       ...resolved,
       cassandra: { ...resolved.cassandra, auth: { ...cfg.cassandra.auth, password } },
     };
   }
   if (cursorSecret) {
-    const secret = await fetch(cursorSecret);
+    const secret = await fetch('CURSOR_SECRET_SSM_PARAMETER', cursorSecret);
     if (secret.length < 16)
       throw new ConfigError('CURSOR_SECRET_SSM_PARAMETER', `${cursorSecret} holds under 16 characters`);
     resolved = { ...resolved, api: { ...resolved.api, cursorSecret: secret } };

@@ -1,7 +1,8 @@
 // npm run ingest -- <file|dir|s3://bucket/key|s3://bucket/prefix/ ...> [--out DIR]
 // The Lambda's pipeline, for backfills. One JSON report per object on stdout (also saved as
 // <out>/<name>.report.json, with rejects beside it); progress on stderr when it is a terminal.
-// Exit 0 when every object completed (rejects included), 1 when any failed, 2 on bad usage.
+// Secrets named by SSM parameter are fetched at start, as the Lambdas do. Exit 0 when every object
+// completed (rejects included), 1 when any failed, 2 on bad usage.
 import { readdirSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -13,6 +14,7 @@ import { reportJson } from '../lib/ingest/report';
 import { ingestFile, ingestS3Object } from '../lib/ingest/service';
 import type { IngestReport, Progress } from '../lib/ingest/types';
 import { createLogger } from '../lib/log';
+import { resolveSecrets } from '../lib/secrets';
 
 const USAGE = 'usage: npm run ingest -- <file|dir|s3://bucket/key|s3://bucket/prefix/ ...> [--out DIR]';
 const INPUT = /\.(csv|json|jsonl|ndjson)(\.gz)?$/i;
@@ -89,7 +91,7 @@ function progressPrinter(index: number, total: number): ((p: Progress) => void) 
 
 async function main(argv: string[]): Promise<number> {
   const { inputs, out } = parseArgs(argv);
-  const cfg = loadConfig();
+  const cfg = await resolveSecrets(loadConfig());
   // The reports on stdout say what the info logs would; the CLI logs warnings and errors.
   const log = createLogger(cfg.logLevel === 'debug' ? 'debug' : 'warn', { cli: 'ingest' });
   let s3: S3Client | undefined;

@@ -1,11 +1,13 @@
 // npm run schema: creates or updates the keyspace and tables from the data model (idempotent).
+// Secrets named by SSM parameter are fetched at start, as the Lambdas do.
 import { createClient } from '../lib/cassandra/client';
 import { replicationCql } from '../lib/cassandra/cql';
 import { applySchema } from '../lib/cassandra/schema';
 import { loadConfig } from '../lib/config';
+import { resolveSecrets } from '../lib/secrets';
 
 async function main(): Promise<void> {
-  const cfg = loadConfig();
+  const cfg = await resolveSecrets(loadConfig());
   const { keyspace, replication } = cfg.cassandra;
   const client = createClient(cfg.cassandra);
   try {

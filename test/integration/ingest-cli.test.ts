@@ -11,12 +11,12 @@ import { count, useSchemaKeyspace } from './support/cassandra';
 const repo = resolve(__dirname, '..', '..');
 const quirks = join(repo, 'test', 'fixtures', 'quirks.csv');
 
-function runIngest(args: string[], keyspace: string) {
+function runIngest(args: string[], keyspace: string, env: Record<string, string> = {}) {
   const res = spawnSync(
     join(repo, 'node_modules', '.bin', 'tsx'),
     [join(repo, 'scripts', 'ingest.ts'), ...args],
     {
-      env: { ...process.env, CASSANDRA_KEYSPACE: keyspace },
+      env: { ...process.env, CASSANDRA_KEYSPACE: keyspace, ...env },
       encoding: 'utf8',
     },
   );
@@ -69,6 +69,20 @@ describe('npm run ingest', () => {
     const { status, reports } = runIngest([join(dir, 'in', '2018-11-01-events.csv'), '--out', out], ks.name);
     expect(status).toBe(0);
     expect(reports.map((r) => r.status)).toEqual(['duplicate']);
+  });
+
+  it('fetches the Cassandra password from the SSM parameter named, as the Lambdas do', () => {
+    // LocalStack here serves S3 and SQS only, so the fetch fails: proof it is attempted (the local
+    // node asks for no password, so a CLI that skipped the fetch would ingest and exit 0).
+    const { status, stderr } = runIngest([quirks, '--out', out], ks.name, {
+      CASSANDRA_AUTH: 'password',
+      CASSANDRA_USERNAME: 'tracklog',
+      CASSANDRA_PASSWORD_SSM_PARAMETER: '/tracklog/it/cassandra-password',
+    });
+    expect(stderr).toMatch(
+      /^ingest: CASSANDRA_PASSWORD_SSM_PARAMETER: cannot read SSM parameter \/tracklog\/it\/cassandra-password: /,
+    );
+    expect(status).toBe(1);
   });
 
   it('exits non-zero when any object failed, after ingesting the others', () => {

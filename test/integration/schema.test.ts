@@ -1,5 +1,17 @@
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { applySchema, assertSchema, SchemaError, schemaProblems } from '../../lib/cassandra/schema';
 import { useTestKeyspace } from './support/cassandra';
+
+const repo = resolve(__dirname, '..', '..');
+
+/** `npm run schema` as a user runs it, with extra environment. */
+function runSchema(env: Record<string, string>) {
+  return spawnSync(join(repo, 'node_modules', '.bin', 'tsx'), [join(repo, 'scripts', 'schema.ts')], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
+}
 
 const local = { class: 'SimpleStrategy', replicationFactor: 1 } as const;
 
@@ -74,5 +86,37 @@ describe('applySchema', () => {
     } finally {
       await ks.client.execute(`DROP KEYSPACE IF EXISTS ${other}`);
     }
+  });
+});
+
+describe('npm run schema', () => {
+  const ks = useTestKeyspace();
+
+  it('updates the keyspace CASSANDRA_KEYSPACE names', async () => {
+    const res = runSchema({ CASSANDRA_KEYSPACE: ks.name });
+    expect(res.stderr).toContain(`created table ${ks.name}.plays_by_session`);
+    expect(res.status).toBe(0);
+    expect(await schemaProblems(ks.client, ks.name)).toEqual([]);
+  });
+
+  it('refuses a keyspace name that is not lowercase, before connecting', () => {
+    const res = runSchema({ CASSANDRA_KEYSPACE: ks.name.toUpperCase() });
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(/^schema: CASSANDRA_KEYSPACE: must be a lowercase letter/);
+  });
+
+  it('fetches the password from the SSM parameter named, as the Lambdas do', () => {
+    // LocalStack here serves S3 and SQS only: the fetch fails, which shows it is attempted (the local
+    // node needs no password, so a CLI that skipped the fetch would succeed).
+    const res = runSchema({
+      CASSANDRA_KEYSPACE: ks.name,
+      CASSANDRA_AUTH: 'password',
+      CASSANDRA_USERNAME: 'tracklog',
+      CASSANDRA_PASSWORD_SSM_PARAMETER: '/tracklog/it/cassandra-password',
+    });
+    expect(res.stderr).toMatch(
+      /^schema: CASSANDRA_PASSWORD_SSM_PARAMETER: cannot read SSM parameter \/tracklog\/it\/cassandra-password: /,
+    );
+    expect(res.status).toBe(1);
   });
 });

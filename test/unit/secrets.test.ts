@@ -43,6 +43,8 @@ describe('resolveSecrets', () => {
 
   it('fails when a named parameter cannot be read', async () => {
     const cfg = loadConfig({ CURSOR_SECRET_SSM_PARAMETER: '/tracklog/prod/missing' });
-    await expect(resolveSecrets(cfg, fetcher)).rejects.toThrow('ParameterNotFound: /tracklog/prod/missing');
+    await expect(resolveSecrets(cfg, fetcher)).rejects.toThrow(
+      'CURSOR_SECRET_SSM_PARAMETER: cannot read SSM parameter /tracklog/prod/missing: Error: ParameterNotFound: /tracklog/prod/missing',
+    );
   });
 });

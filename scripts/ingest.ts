@@ -1,15 +1,18 @@
 // npm run ingest -- <file|dir|s3://bucket/key|s3://bucket/prefix/ ...> [--out DIR]
 // The Lambda's pipeline, for backfills. One JSON report per object on stdout (also saved as
-// <out>/<name>.report.json, with rejects beside it); progress on stderr when it is a terminal.
-// Secrets named by SSM parameter are fetched at start, as the Lambdas do. Exit 0 when every object
-// completed (rejects included), 1 when any failed, 2 on bad usage.
+// <out>/<name>.report.json, with a local file's rejects beside it as <out>/<name>.rejected.jsonl,
+// where <name> is the file's path relative to the directory all local inputs share, or
+// s3/<bucket>/<key>); progress on stderr when it is a terminal. Secrets named by SSM parameter are
+// fetched at start, as the Lambdas do. Exit 0 when every object completed (rejects included), 1
+// when any failed, 2 on bad usage.
 import { readdirSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { createS3 } from '../lib/aws';
 import { createClient } from '../lib/cassandra/client';
 import { loadConfig } from '../lib/config';
+import { localOutputs, OutputCollisionError, type OutputTarget, outputNames } from '../lib/ingest/outputs';
 import { reportJson } from '../lib/ingest/report';
 import { ingestFile, ingestS3Object } from '../lib/ingest/service';
 import type { IngestReport, Progress } from '../lib/ingest/types';
@@ -19,7 +22,18 @@ import { resolveSecrets } from '../lib/secrets';
 const USAGE = 'usage: npm run ingest -- <file|dir|s3://bucket/key|s3://bucket/prefix/ ...> [--out DIR]';
 const INPUT = /\.(csv|json|jsonl|ndjson)(\.gz)?$/i;
 
-type Target = { kind: 'file'; path: string } | { kind: 's3'; bucket: string; key: string };
+type Target = OutputTarget;
+
+/** Each object once, however many of the inputs name it (a directory and a file in it, say). */
+function unique(targets: Target[]): Target[] {
+  const seen = new Set<string>();
+  return targets.filter((t) => {
+    const id = t.kind === 'file' ? resolve(t.path) : `s3://${t.bucket}/${t.key}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
 
 class UsageError extends Error {}
 
@@ -99,8 +113,15 @@ async function main(argv: string[]): Promise<number> {
     s3 ??= createS3(cfg.aws);
     return s3;
   };
-  const targets = (await Promise.all(inputs.map((i) => expand(i, getS3)))).flat();
+  const targets = unique((await Promise.all(inputs.map((i) => expand(i, getS3)))).flat());
   if (targets.length === 0) throw new UsageError('the inputs hold no .csv, .json, .jsonl or .ndjson files');
+  let names: string[];
+  try {
+    names = outputNames(targets);
+  } catch (err: unknown) {
+    if (err instanceof OutputCollisionError) throw new UsageError(err.message);
+    throw err;
+  }
   const client = createClient(cfg.cassandra);
   let failed = 0;
   try {
@@ -108,14 +129,15 @@ async function main(argv: string[]): Promise<number> {
     await mkdir(out, { recursive: true });
     for (const [i, target] of targets.entries()) {
       const rt = { cfg, client, log, onProgress: progressPrinter(i + 1, targets.length) };
+      const paths = localOutputs(out, names[i] as string);
       const report: IngestReport =
         target.kind === 'file'
-          ? await ingestFile(rt, target.path, out)
+          ? await ingestFile(rt, target.path, paths.rejects)
           : await ingestS3Object(rt, getS3(), target.bucket, target.key);
       if (rt.onProgress) process.stderr.write('\r\x1b[K');
       if (report.status === 'failed') failed++;
-      const name = target.kind === 'file' ? basename(target.path) : basename(target.key);
-      await writeFile(join(out, `${name}.report.json`), `${reportJson(report, 2)}\n`);
+      await mkdir(dirname(paths.report), { recursive: true });
+      await writeFile(paths.report, `${reportJson(report, 2)}\n`);
       process.stdout.write(`${reportJson(report)}\n`);
     }
   } finally {

@@ -1,6 +1,5 @@
 // Wires the pipeline to the real services for one object: S3 objects (the Lambda, and the CLI for
 // s3:// URLs) keep their rejects in the bucket; local files (the CLI) keep them beside the report.
-import { basename, join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Client } from 'cassandra-driver';
 import { assertSchema } from '../cassandra/schema';
@@ -115,7 +114,11 @@ export async function ingestS3Object(
   return report;
 }
 
-/** For a local file, rejects go to <outDir>/<file name>.rejected.jsonl. */
-export function ingestFile(rt: IngestRuntime, path: string, outDir: string): Promise<IngestReport> {
-  return run(rt, fileSource(path), fileRejects(join(outDir, `${basename(path)}.rejected.jsonl`)));
+/**
+ * A local file, its rejects kept at rejectsPath (the CLI names it with lib/ingest/outputs.ts, so
+ * that no other input of the run shares it: a file without rejects removes a stale rejects file
+ * at its own path, which must never be another file's).
+ */
+export function ingestFile(rt: IngestRuntime, path: string, rejectsPath: string): Promise<IngestReport> {
+  return run(rt, fileSource(path), fileRejects(rejectsPath));
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { loadConfig } from '../../lib/config';
+import { localOutputs, outputNames } from '../../lib/ingest/outputs';
 import { ingestFile } from '../../lib/ingest/service';
 import { createLogger } from '../../lib/log';
 import { type Offline, startOffline } from '../../scripts/local/offline';
@@ -91,7 +92,11 @@ describe('the query API over HTTP (serverless offline)', () => {
     };
     const files = [join(dir, 'big.csv'), join(__dirname, '..', 'fixtures', 'quirks.csv')];
     if (hasRealData) files.push(...readdirSync(realDataDir).map((f) => join(realDataDir, f)));
-    for (const file of files) expect((await ingestFile(rt, file, dir)).status).toBe('completed');
+    const names = outputNames(files.map((path) => ({ kind: 'file' as const, path })));
+    for (const [i, file] of files.entries()) {
+      const rejects = localOutputs(dir, names[i] as string).rejects;
+      expect((await ingestFile(rt, file, rejects)).status).toBe('completed');
+    }
     api = await startOffline({ env: { CASSANDRA_KEYSPACE: ks.name }, name: `api-http-${ks.name}` });
   }, 240_000);
   afterAll(async () => {

@@ -1,7 +1,7 @@
 // `npm run ingest` as a user runs it: a child process over local files and s3:// URLs, reports on
 // stdout, rejects beside the report, the exit code telling whether every object completed.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -71,6 +71,37 @@ describe('npm run ingest', () => {
     expect(reports.map((r) => r.status)).toEqual(['duplicate']);
   });
 
+  it('keeps apart the outputs of files with the same name in different folders', () => {
+    const input = join(dir, 'same-names');
+    const later = join(dir, 'same-names-out');
+    mkdirSync(join(input, 'day1'), { recursive: true });
+    mkdirSync(join(input, 'day2'), { recursive: true });
+    // day1 has rejects; day2, ingested after it, has none and must not remove day1's.
+    copyFileSync(quirks, join(input, 'day1', 'events.csv'));
+    const header = readFileSync(quirks, 'utf8').split('\r\n')[0];
+    writeFileSync(
+      join(input, 'day2', 'events.csv'),
+      `${header}\r\nClean,Logged In,Ann,F,0,Lee,100.5,free,,PUT,NextSong,,7001,Only Song,200,1,7001\r\n`,
+    );
+
+    const { status, reports } = runIngest([input, '--out', later], ks.name);
+
+    expect(status).toBe(0);
+    expect(reports.map((r) => [r.source, r.status, r.rowsRejected, r.rejectsLocation])).toEqual([
+      [join(input, 'day1', 'events.csv'), 'completed', 6, join(later, 'day1', 'events.csv.rejected.jsonl')],
+      [join(input, 'day2', 'events.csv'), 'completed', 0, null],
+    ]);
+    const saved = (name: string) => JSON.parse(readFileSync(join(later, name), 'utf8'));
+    expect(saved('day1/events.csv.report.json')).toMatchObject({ source: join(input, 'day1', 'events.csv') });
+    expect(saved('day2/events.csv.report.json')).toMatchObject({ source: join(input, 'day2', 'events.csv') });
+    expect(
+      readFileSync(join(later, 'day1', 'events.csv.rejected.jsonl'), 'utf8')
+        .trimEnd()
+        .split('\n'),
+    ).toHaveLength(6);
+    expect(existsSync(join(later, 'events.csv.report.json'))).toBe(false);
+  });
+
   it('fetches the Cassandra password from the SSM parameter named, as the Lambdas do', () => {
     // LocalStack here serves S3 and SQS only, so the fetch fails: proof it is attempted (the local
     // node asks for no password, so a CLI that skipped the fetch would ingest and exit 0).
@@ -112,6 +143,11 @@ describe('npm run ingest', () => {
         [`s3://${bucket}/day/one.csv`, 'completed', `s3://${bucket}/rejected/day/one.csv.jsonl`],
         [`s3://${bucket}/day/two.csv`, 'completed', `s3://${bucket}/rejected/day/two.csv.jsonl`],
       ]);
+      expect(
+        JSON.parse(readFileSync(join(out, 's3', bucket, 'day', 'one.csv.report.json'), 'utf8')),
+      ).toMatchObject({
+        source: `s3://${bucket}/day/one.csv`,
+      });
     } finally {
       s3.destroy();
     }

@@ -54,6 +54,7 @@ export async function ingestObject(source: ObjectSource, deps: IngestDeps): Prom
       durationMs,
       rowsPerSec: durationMs > 0 ? Math.round((counts.read * 1000) / durationMs) : counts.read,
       error,
+      previous: undefined,
     };
   };
   /** The ledger row for the report's counts; `status` is the ledger's own (running while in progress). */
@@ -87,16 +88,21 @@ export async function ingestObject(source: ObjectSource, deps: IngestDeps): Prom
   try {
     const prior = await deps.ledger.find(source.source, etag);
     if (prior?.status === 'completed') {
+      // This delivery reads and writes nothing: its counts stay 0 (read = written + skipped +
+      // rejected holds), and what the earlier ingest did is carried apart, never as new work.
       opened.body.destroy();
-      Object.assign(counts, {
-        read: prior.rowsRead,
-        skipped: prior.rowsSkipped,
-        rejected: prior.rowsRejected,
-      });
-      format = prior.format === 'csv' || prior.format === 'jsonl' ? prior.format : undefined;
-      rejectsLocation = prior.rejectsLocation;
-      log.info('already ingested: this object version completed before, nothing written', { etag });
-      return { ...report('duplicate'), rowsWritten: prior.rowsWritten };
+      const previous = {
+        format: prior.format,
+        rowsRead: prior.rowsRead,
+        rowsWritten: prior.rowsWritten,
+        rowsSkipped: prior.rowsSkipped,
+        rowsRejected: prior.rowsRejected,
+        rejectsLocation: prior.rejectsLocation,
+        startedAt: prior.startedAt.toISOString(),
+        finishedAt: prior.finishedAt?.toISOString(),
+      };
+      log.info('already ingested: this object version completed before, nothing written', { etag, previous });
+      return { ...report('duplicate'), rowsWritten: 0, rowsFailed: 0, writeRetries: 0, previous };
     }
     await deps.ledger.record(ledgerEntry(report('completed'), 'running'));
   } catch (err: unknown) {

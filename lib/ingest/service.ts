@@ -72,6 +72,7 @@ function ignored(source: string, reason: string): IngestReport {
     durationMs: 0,
     rowsPerSec: 0,
     error: reason,
+    previous: undefined,
   };
 }
 

@@ -59,6 +59,18 @@ export interface RejectSink {
 
 export type IngestStatus = 'completed' | 'duplicate' | 'failed' | 'ignored';
 
+/** The earlier ingest of the same object version, as the ledger recorded it. */
+export interface PreviousIngest {
+  format: string | undefined;
+  rowsRead: number;
+  rowsWritten: number;
+  rowsSkipped: number;
+  rowsRejected: number;
+  rejectsLocation: string | undefined;
+  startedAt: string;
+  finishedAt: string | undefined;
+}
+
 export interface IngestReport {
   source: string;
   etag: string | undefined;
@@ -78,6 +90,11 @@ export interface IngestReport {
   durationMs: number;
   rowsPerSec: number;
   error: string | undefined;
+  /**
+   * Only on a duplicate: the completed ingest it repeats. The duplicate itself reads and writes
+   * nothing (all its counts are 0), so summing reports never counts a row twice.
+   */
+  previous: PreviousIngest | undefined;
 }
 
 export interface Progress {

@@ -68,7 +68,18 @@ describe('npm run ingest', () => {
   it('reports a second run over the same files as duplicates and still exits 0', () => {
     const { status, reports } = runIngest([join(dir, 'in', '2018-11-01-events.csv'), '--out', out], ks.name);
     expect(status).toBe(0);
-    expect(reports.map((r) => r.status)).toEqual(['duplicate']);
+    expect(reports).toEqual([
+      expect.objectContaining({
+        status: 'duplicate',
+        rowsRead: 0,
+        rowsWritten: 0,
+        previous: expect.objectContaining({ rowsRead: 14, rowsWritten: 6, rowsRejected: 6 }),
+      }),
+    ]);
+    // The first run's rejects stay where its report said they are.
+    expect(
+      readFileSync(join(out, '2018-11-01-events.csv.rejected.jsonl'), 'utf8').trimEnd().split('\n'),
+    ).toHaveLength(6);
   });
 
   it('keeps apart the outputs of files with the same name in different folders', () => {

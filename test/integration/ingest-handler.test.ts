@@ -163,8 +163,29 @@ describe('the ingest handler', () => {
     const key = 'raw/2018-11-01 events+quirks.csv';
     const before = await count(ks.client, ks.name, 'plays_by_session');
     const [again] = reportsOf(await handler(s3Event(bucket, key)));
-    expect(again).toMatchObject({ status: 'duplicate', rowsRead: 14, rowsWritten: 6 });
+    expect(again).toMatchObject({
+      status: 'duplicate',
+      rowsRead: 0,
+      rowsWritten: 0,
+      rowsSkipped: 0,
+      rowsRejected: 0,
+      previous: {
+        rowsRead: 14,
+        rowsWritten: 6,
+        rowsSkipped: 2,
+        rowsRejected: 6,
+        rejectsLocation: `s3://${bucket}/rejected/${key}.jsonl`,
+      },
+    });
+    expect(Number.isNaN(Date.parse(again?.previous?.finishedAt ?? ''))).toBe(false);
     expect(await count(ks.client, ks.name, 'plays_by_session')).toBe(before);
+    // The report object now tells of this delivery, and still says what the first one did.
+    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `reports/${key}.json` }));
+    expect(JSON.parse((await res.Body?.transformToString('utf8')) ?? '{}')).toMatchObject({
+      status: 'duplicate',
+      rowsWritten: 0,
+      previous: { rowsWritten: 6 },
+    });
   });
 
   it('ingests a changed object again (same rows, new etag) and the tables stay the same', async () => {

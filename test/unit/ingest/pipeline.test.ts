@@ -71,8 +71,39 @@ describe('ingestObject', () => {
 
     const again = await ingestObject(bufferSource('a.csv', quirks), d);
 
-    expect(again).toMatchObject({ status: 'duplicate', rowsRead: 14, rowsWritten: 6, rowsRejected: 6 });
+    expect(again).toMatchObject({
+      status: 'duplicate',
+      rowsRead: 0,
+      rowsWritten: 0,
+      rowsSkipped: 0,
+      rowsRejected: 0,
+      rejectsLocation: undefined,
+      previous: {
+        format: 'csv',
+        rowsRead: 14,
+        rowsWritten: 6,
+        rowsSkipped: 2,
+        rowsRejected: 6,
+        rejectsLocation: 'memory://rejects.jsonl',
+      },
+    });
+    expect(again.rowsRead).toBe(again.rowsWritten + again.rowsSkipped + again.rowsRejected);
+    expect(Date.parse(again.previous?.finishedAt ?? '')).toBeGreaterThanOrEqual(
+      Date.parse(again.previous?.startedAt ?? ''),
+    );
     expect(d.sink.plays.length).toBe(writesBefore);
+    expect(d.ledger.history).toEqual(['running', 'completed']);
+  });
+
+  it('adds nothing to summed counts when an object is delivered twice', async () => {
+    const d = deps();
+    const reports = [
+      await ingestObject(bufferSource('a.csv', quirks), d),
+      await ingestObject(bufferSource('a.csv', quirks), d),
+    ];
+    const written = reports.reduce((n, r) => n + r.rowsWritten, 0);
+    expect(written).toBe(d.sink.plays.length);
+    expect(reports.map((r) => r.previous === undefined)).toEqual([true, false]);
   });
 
   it('ingests a changed object (new etag) again', async () => {

@@ -100,19 +100,60 @@ describe('the ingest handler', () => {
     ).toEqual([expect.objectContaining({ user_id: 9015, first_name: 'Zoë', last_name: 'Łukasiewicz' })]);
   });
 
-  it('leaves a missing length unset rather than writing a null', async () => {
+  /**
+   * What a read touched, from its query trace: Cassandra's read path logs "Read N live rows and M
+   * tombstone cells". A null written into a cell is a tombstone; an unset value writes nothing.
+   */
+  async function cellsRead(cql: string, params: unknown[]): Promise<{ live: number; tombstones: number }> {
+    const rs = await ks.client.execute(cql.replace(/\bks\./g, `${ks.name}.`), params, {
+      prepare: true,
+      traceQuery: true,
+    });
+    const traceId = rs.info.traceId;
+    if (!traceId) throw new Error('the read was not traced');
+    // Trace events are written asynchronously, after the response: poll until the read path's line is in.
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const trace = await ks.client.metadata.getTrace(traceId).catch(() => undefined);
+      const counts = (trace?.events ?? [])
+        .map((e) => /Read (\d+) live rows and (\d+) tombstone cells/.exec(String(e.activity)))
+        .filter((m): m is RegExpExecArray => m !== null);
+      if (counts.length > 0) {
+        return {
+          live: counts.reduce((n, m) => n + Number(m[1]), 0),
+          tombstones: counts.reduce((n, m) => n + Number(m[2]), 0),
+        };
+      }
+      if (Date.now() > deadline) throw new Error(`no read counts in trace ${traceId}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  it('leaves a missing length unset rather than writing a null (no tombstone cell)', async () => {
     const header = quirks.toString('utf8').split('\r\n')[0];
     await put(
       'raw/no-length.csv',
       `${header}\r\nNo Length,Logged In,A,F,0,B,,free,,PUT,NextSong,,900,Silence,200,1,77\r\n`,
     );
     await handler(s3Event(bucket, 'raw/no-length.csv'));
-    const rows = await select(
-      'SELECT length, writetime(song) AS w FROM ks.plays_by_session WHERE session_id = ?',
-      [900],
-    );
+    const rows = await select('SELECT length FROM ks.plays_by_session WHERE session_id = ?', [900]);
     expect(rows).toHaveLength(1);
     expect(rows[0]?.length).toBeNull();
+    expect(await cellsRead('SELECT length FROM ks.plays_by_session WHERE session_id = ?', [900])).toEqual({
+      live: 1,
+      tombstones: 0,
+    });
+  });
+
+  it('would see a tombstone had a null been written (the check above can fail)', async () => {
+    await ks.client.execute(
+      `CREATE TABLE IF NOT EXISTS ${ks.name}.null_probe (id int PRIMARY KEY, length double, song text)`,
+    );
+    await select('INSERT INTO ks.null_probe (id, length, song) VALUES (?, ?, ?)', [1, null, 'Silence']);
+    expect(await cellsRead('SELECT length FROM ks.null_probe WHERE id = ?', [1])).toEqual({
+      live: 1,
+      tombstones: 1,
+    });
   });
 
   it('keeps the rejects as rejected/<key>.jsonl with line numbers, reasons and the original records', async () => {

@@ -17,3 +17,9 @@ export function sharedS3(cfg: AwsConfig): S3Client {
   shared ??= createS3(cfg);
   return shared;
 }
+
+/** For CLIs and tests that end: closes the shared S3 client's sockets if one was made. */
+export function closeSharedS3(): void {
+  shared?.destroy();
+  shared = undefined;
+}

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { closeSharedS3 } from '../../lib/aws';
 import { closeSharedClient } from '../../lib/cassandra/client';
 import type { IngestReport } from '../../lib/ingest/types';
 import { s3Event, sqsEvent } from '../support/lambda-events';
@@ -39,6 +40,7 @@ describe('the ingest handler', () => {
     s3.destroy();
     sqs.destroy();
     await closeSharedClient();
+    closeSharedS3();
   });
 
   const put = (key: string, body: Buffer | string) =>

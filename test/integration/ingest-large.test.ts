@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { closeSharedS3 } from '../../lib/aws';
 import { closeSharedClient } from '../../lib/cassandra/client';
 import type { IngestReport } from '../../lib/ingest/types';
 import { generateEvents, writeEventFiles } from '../../scripts/generate/index';
@@ -44,6 +45,7 @@ describe(`a generated log of ${EVENTS.toLocaleString()} events`, () => {
   afterAll(async () => {
     s3.destroy();
     await closeSharedClient();
+    closeSharedS3();
   });
 
   it('completes with every event read and every play written', () => {

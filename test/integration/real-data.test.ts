@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { parse } from 'csv-parse/sync';
+import { closeSharedS3 } from '../../lib/aws';
 import { closeSharedClient } from '../../lib/cassandra/client';
 import type { IngestReport } from '../../lib/ingest/types';
 import { s3Event } from '../support/lambda-events';
@@ -48,6 +49,7 @@ describeWithRealData('the 30 real event files', () => {
   afterAll(async () => {
     s3.destroy();
     await closeSharedClient();
+    closeSharedS3();
   });
 
   it('completes every file and accounts for every event', () => {

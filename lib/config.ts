@@ -41,8 +41,10 @@ export interface IngestConfig {
 export interface ApiConfig {
   /** Origins allowed by CORS; ['*'] allows any. */
   corsOrigins: string[];
-  /** Signs pagination cursors so a tampered one is refused; set it per deployment. */
+  /** Signs pagination cursors so a tampered one is refused; set it per deployment (read it through apiCursorSecret). */
   cursorSecret: string;
+  /** Running in AWS Lambda, not under serverless offline (which sets IS_OFFLINE=true). */
+  deployedLambda: boolean;
 }
 
 export interface AwsConfig {
@@ -209,14 +211,22 @@ function inDeployedLambda(env: Env): boolean {
 function readCursorSecret(env: Env): string {
   const secret = str(env, 'CURSOR_SECRET', DEV_CURSOR_SECRET);
   if (secret.length < 16) throw new ConfigError('CURSOR_SECRET', 'must be at least 16 characters');
-  // The development value is in this public source: cursors signed with it could be forged.
-  if (secret === DEV_CURSOR_SECRET && inDeployedLambda(env) && !str(env, 'CURSOR_SECRET_SSM_PARAMETER')) {
+  return secret;
+}
+
+/**
+ * The API's cursor secret (after resolveSecrets). The development default is in this public source,
+ * so cursors signed with it could be forged: a deployed Lambda refuses it. Only the functions that
+ * sign cursors ask, so the ingest needs no cursor secret at all.
+ */
+export function apiCursorSecret(cfg: Config): string {
+  if (cfg.api.cursorSecret === DEV_CURSOR_SECRET && cfg.api.deployedLambda) {
     throw new ConfigError(
       'CURSOR_SECRET',
       'the development default is refused in AWS Lambda: name an SSM parameter in CURSOR_SECRET_SSM_PARAMETER (or set CURSOR_SECRET)',
     );
   }
-  return secret;
+  return cfg.api.cursorSecret;
 }
 
 /** '*' or an origin exactly as browsers send it: scheme, host and port only, no path or slash. */
@@ -322,6 +332,7 @@ export function loadConfig(env: Env = process.env): Config {
     api: {
       corsOrigins: readCorsOrigins(env),
       cursorSecret: readCursorSecret(env),
+      deployedLambda: inDeployedLambda(env),
     },
     aws: {
       region,

@@ -334,10 +334,8 @@ export function functionStatements(fn: FunctionName, opts: StackOptions): Statem
         ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
         [{ 'Fn::GetAtt': ['IngestQueue', 'Arn'] }],
       ),
-      // The cursor secret too, though the ingest signs no cursors: every function's start
-      // (lib/secrets.ts runtimeConfig) fetches each parameter its environment names, and
-      // lib/config.ts refuses a deployed Lambda without CURSOR_SECRET_SSM_PARAMETER.
-      ...ssm([opts.cassandraPasswordParameter, opts.cursorSecretParameter]),
+      // Only the Cassandra password: the ingest signs no cursors, so it gets no cursor secret.
+      ...ssm([opts.cassandraPasswordParameter]),
     );
     if (keyspaces) {
       statements.push(

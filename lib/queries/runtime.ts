@@ -3,7 +3,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { sharedClient } from '../cassandra/client';
 import { isTransient } from '../cassandra/retry';
-import { config } from '../config';
+import { apiCursorSecret, config } from '../config';
 import { type HttpOptions, type HttpResponse, route } from '../http';
 import { createLogger, type Logger } from '../log';
 import { runtimeConfig } from '../secrets';
@@ -20,7 +20,7 @@ function queryDeps(): Promise<QueryDeps> {
   deps ??= runtimeConfig()
     .then(async (cfg) => ({
       store: new CassandraQueryStore(await sharedClient(cfg.cassandra), cfg.cassandra),
-      cursorSecret: cfg.api.cursorSecret,
+      cursorSecret: apiCursorSecret(cfg),
     }))
     .catch((err: unknown) => {
       deps = undefined;

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  apiCursorSecret,
   ConfigError,
   DEFAULT_INGEST_CONCURRENCY,
   DEFAULT_INGEST_MAX_RETRIES,
@@ -111,22 +112,33 @@ describe('loadConfig', () => {
 
   describe('the development cursor secret', () => {
     const lambda = { AWS_LAMBDA_FUNCTION_NAME: 'tracklog-prod-getListeners' };
+    const cursorSecret = (env: Record<string, string>, resolved?: string) => {
+      const cfg = loadConfig(env);
+      return apiCursorSecret(resolved ? { ...cfg, api: { ...cfg.api, cursorSecret: resolved } } : cfg);
+    };
 
-    it('is refused in a deployed Lambda, naming the variable', () => {
-      expect(() => loadConfig(lambda)).toThrow(/^CURSOR_SECRET: the development default is refused/);
-      expect(() => loadConfig({ ...lambda, CURSOR_SECRET: DEV_CURSOR_SECRET })).toThrow(/^CURSOR_SECRET: /);
+    it('is refused to the API in a deployed Lambda, naming the variable', () => {
+      expect(() => cursorSecret(lambda)).toThrow(/^CURSOR_SECRET: the development default is refused/);
+      expect(() => cursorSecret({ ...lambda, CURSOR_SECRET: DEV_CURSOR_SECRET })).toThrow(/^CURSOR_SECRET: /);
+    });
+
+    it('does not stop a Lambda that signs no cursors (the ingest) from loading its config', () => {
+      expect(loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'tracklog-prod-ingest' }).api.deployedLambda).toBe(true);
     });
 
     it('is used locally and under serverless offline (IS_OFFLINE=true)', () => {
-      expect(loadConfig({}).api.cursorSecret).toBe(DEV_CURSOR_SECRET);
-      expect(loadConfig({ ...lambda, IS_OFFLINE: 'true' }).api.cursorSecret).toBe(DEV_CURSOR_SECRET);
+      expect(cursorSecret({})).toBe(DEV_CURSOR_SECRET);
+      expect(cursorSecret({ ...lambda, IS_OFFLINE: 'true' })).toBe(DEV_CURSOR_SECRET);
     });
 
-    it('is not needed in a Lambda that names an SSM parameter or sets its own secret', () => {
-      expect(() =>
-        loadConfig({ ...lambda, CURSOR_SECRET_SSM_PARAMETER: '/tracklog/prod/cursor-secret' }),
-      ).not.toThrow();
-      expect(loadConfig({ ...lambda, CURSOR_SECRET: 'a-secret-of-this-deployment' }).api.cursorSecret).toBe(
+    it('is not needed in a Lambda whose SSM parameter resolved to a secret, or that sets its own', () => {
+      expect(
+        cursorSecret(
+          { ...lambda, CURSOR_SECRET_SSM_PARAMETER: '/tracklog/prod/cursor-secret' },
+          'from-ssm-0123456789',
+        ),
+      ).toBe('from-ssm-0123456789');
+      expect(cursorSecret({ ...lambda, CURSOR_SECRET: 'a-secret-of-this-deployment' })).toBe(
         'a-secret-of-this-deployment',
       );
     });

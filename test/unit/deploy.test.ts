@@ -354,7 +354,13 @@ describe('serverless package (self-hosted Cassandra)', () => {
     const variables = env(template, 'ingest');
     expect(variables.CASSANDRA_PASSWORD).toBeUndefined();
     expect(variables.CASSANDRA_PASSWORD_SSM_PARAMETER).toBe('/tracklog/prod/cassandra-password');
-    expect(variables.CURSOR_SECRET_SSM_PARAMETER).toBe('/tracklog/prod/cursor-secret');
+    // Only the query functions sign cursors: the ingest is given no cursor secret, nor allowed one.
+    expect(variables.CURSOR_SECRET_SSM_PARAMETER).toBeUndefined();
+    expect(actions(roleStatements(template, 'ingest'), 'ssm:').flatMap((s) => s.Resource)).toEqual([
+      ssmArn('/tracklog/prod/cassandra-password'),
+    ]);
+    for (const fn of QUERY_FUNCTIONS)
+      expect(env(template, fn).CURSOR_SECRET_SSM_PARAMETER).toBe('/tracklog/prod/cursor-secret');
     expect(ofType(template, 'AWS::Cassandra::Table')).toEqual([]);
   });
 
@@ -501,7 +507,7 @@ describe('serverless package (Amazon Keyspaces, stage pr-7)', () => {
     expect(data.map(([, r]) => r.UpdateReplacePolicy)).toEqual(data.map(() => 'Retain'));
   });
 
-  it('connects with TLS and SigV4, and fetches only the cursor secret', () => {
+  it('connects with TLS and SigV4; the query functions fetch only the cursor secret, the ingest nothing', () => {
     const { template } = stack();
     expect(env(template, 'ingest')).toMatchObject({
       CASSANDRA_CONTACT_POINTS: 'cassandra.us-east-1.amazonaws.com:9142',
@@ -510,12 +516,14 @@ describe('serverless package (Amazon Keyspaces, stage pr-7)', () => {
       CASSANDRA_AUTH: 'sigv4',
       CASSANDRA_TLS: 'true',
     });
-    for (const fn of FUNCTIONS.filter((f) => f !== 'notFound')) {
+    for (const fn of QUERY_FUNCTIONS) {
       expect(fetchedParameters(template, fn)).toEqual(['/tracklog/pr-7/cursor-secret']);
       expect(actions(roleStatements(template, fn), 'ssm:').flatMap((s) => s.Resource)).toEqual([
         ssmArn('/tracklog/pr-7/cursor-secret'),
       ]);
     }
+    expect(fetchedParameters(template, 'ingest')).toEqual([]);
+    expect(actions(roleStatements(template, 'ingest'), 'ssm:')).toEqual([]);
   });
 
   it('lets the ingest write every table of the stage keyspace and read only the ledger', () => {

@@ -11,6 +11,8 @@ import {
   songsByUserSession,
   type TableDef,
 } from '../cassandra/model';
+// The same rule lib/config.ts applies to CASSANDRA_KEYSPACE at start.
+import { KEYSPACE_NAME } from '../config';
 
 /** Object names the ingest is triggered for. */
 export const INGEST_SUFFIXES = ['.csv', '.json', '.jsonl', '.csv.gz', '.json.gz', '.jsonl.gz'] as const;
@@ -41,12 +43,6 @@ type Resource = {
   DependsOn?: string[];
   UpdateReplacePolicy?: 'Retain';
 };
-
-/**
- * Keyspace names: a lowercase letter, then lowercase letters, digits or _, at most 48 (Cassandra
- * folds unquoted names to lowercase; lib/config.ts refuses anything else at start).
- */
-const KEYSPACE_NAME = /^[a-z][a-z0-9_]{0,47}$/;
 
 /**
  * The default keyspace of a deployed stage, `<service>_<stage>` (`tracklog_prod`), so that two

@@ -24,6 +24,8 @@ export interface ForwarderOptions {
   /** A failed message is retried after this long. */
   retryDelaySeconds?: number;
   log: Logger;
+  /** Waits between failed rounds (tests pass one that never ends, to see stop() cut it short). */
+  sleep?: (ms: number) => Promise<unknown>;
 }
 
 export interface ForwarderStats {
@@ -92,8 +94,8 @@ export function startForwarder(opts: ForwarderOptions): Forwarder {
     wake = resolve;
   });
   /** Sleeps ms, or less when the forwarder is stopped meanwhile. */
-  const pause = (ms: number) =>
-    Promise.race([new Promise((r) => setTimeout(r, ms).unref()), stopped]).then(() => undefined);
+  const sleep = opts.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms).unref()));
+  const pause = (ms: number) => Promise.race([sleep(ms), stopped]).then(() => undefined);
 
   /** One receive → invoke → delete (or retry later) round; throws what LocalStack throws. */
   const once = async () => {

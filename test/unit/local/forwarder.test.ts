@@ -88,21 +88,31 @@ describe('startForwarder', () => {
     ]);
   });
 
-  it('stops promptly while backing off', async () => {
+  it('stops while backing off, without waiting for the backoff to end', async () => {
     const { sqs } = fakeQueue([], { receive: 1_000_000 });
     const { lambda } = fakeLambda();
+    const backoffs: number[] = [];
+    let backingOff: () => void = () => undefined;
+    const inBackoff = new Promise<void>((resolve) => {
+      backingOff = resolve;
+    });
     const forwarder = startForwarder({
       sqs,
       lambda,
       queueUrl: 'http://queue',
       queueArn: 'arn:aws:sqs:us-east-1:000000000000:q',
       functionName: 'ingest',
+      concurrency: 1,
       log: createLogger('error', {}, () => undefined),
+      // A backoff that never ends by itself: only stop() can end the wait.
+      sleep: (ms) => {
+        backoffs.push(ms);
+        backingOff();
+        return new Promise(() => undefined);
+      },
     });
-    // Long enough for the backoff to reach seconds.
-    await new Promise((r) => setTimeout(r, 2000));
-    const asked = Date.now();
+    await inBackoff;
     await forwarder.stop();
-    expect(Date.now() - asked).toBeLessThan(1000);
+    expect(backoffs).toEqual([250]);
   });
 });

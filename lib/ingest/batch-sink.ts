@@ -36,7 +36,11 @@ function estimatedBytes(values: unknown[]): number {
 }
 
 /** The statements to send for one table of one buffer: groups of one partition, split to the caps. */
-export function partitionBatches(table: TableWriter, plays: readonly Play[]): number[][] {
+export function partitionBatches(
+  table: TableWriter,
+  plays: readonly Play[],
+  params: readonly unknown[][] = plays.map((p) => table.insert.values(p)),
+): number[][] {
   const groups = new Map<string, number[]>();
   for (let i = 0; i < plays.length; i++) {
     const key = table.key(plays[i] as Play);
@@ -49,7 +53,7 @@ export function partitionBatches(table: TableWriter, plays: readonly Play[]): nu
     let current: number[] = [];
     let bytes = 0;
     for (const i of group) {
-      const size = estimatedBytes(table.insert.values(plays[i] as Play));
+      const size = estimatedBytes(params[i] as unknown[]);
       if (current.length > 0 && (current.length >= MAX_BATCH_STATEMENTS || bytes + size > MAX_BATCH_BYTES)) {
         batches.push(current);
         current = [];
@@ -147,14 +151,16 @@ export class CassandraBatchSink implements PlaySink {
     // How many tables still have to confirm each play.
     const pending = new Uint8Array(plays.length).fill(this.tables.length);
     for (const table of this.tables) {
-      for (const batch of partitionBatches(table, plays)) {
+      // Each play's bound values for this table, made once: sized for batching, then sent.
+      const params = plays.map((p) => table.insert.values(p));
+      for (const batch of partitionBatches(table, plays, params)) {
         if (!this.window.tryAcquire()) await this.window.acquire();
         if (this.error !== undefined) {
           // Something failed: send nothing more; the object will be ingested again as a whole.
           this.window.release();
           return;
         }
-        this.send(table, plays, batch).then(
+        this.send(table.insert.cql, params, batch).then(
           () => {
             for (const i of batch) if (--(pending[i] as number) === 0) this.written++;
             this.window.release();
@@ -168,13 +174,12 @@ export class CassandraBatchSink implements PlaySink {
     }
   }
 
-  private send(table: TableWriter, plays: readonly Play[], batch: number[]): Promise<unknown> {
-    const { cql, values } = table.insert;
+  private send(cql: string, params: readonly unknown[][], batch: number[]): Promise<unknown> {
     if (batch.length === 1) {
-      const params = values(plays[batch[0] as number] as Play);
-      return withRetry(() => this.client.execute(cql, params, this.queryOptions), this.retryOptions);
+      const values = params[batch[0] as number] as unknown[];
+      return withRetry(() => this.client.execute(cql, values, this.queryOptions), this.retryOptions);
     }
-    const queries = batch.map((i) => ({ query: cql, params: values(plays[i] as Play) }));
+    const queries = batch.map((i) => ({ query: cql, params: params[i] as unknown[] }));
     return withRetry(() => this.client.batch(queries, this.batchOptions), this.retryOptions);
   }
 }

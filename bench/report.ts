@@ -34,6 +34,12 @@ export interface HandlerStart {
   starts: number;
 }
 
+export interface FlowResult {
+  file: string;
+  bytes: number;
+  uploadToQueryableMs: Spread;
+}
+
 export interface BenchResults {
   date: string;
   machine: Record<string, unknown>;
@@ -52,6 +58,7 @@ export interface BenchResults {
   memory: MemoryPoint[];
   reads: LatencyResult[];
   handlers: HandlerStart[];
+  flow?: FlowResult;
   profile?: Record<string, unknown>;
   durationMs: number;
 }
@@ -119,6 +126,15 @@ export function markdown(r: BenchResults): string {
     lines.push(
       `| ${l.query} | ${l.mode} | ${l.concurrency} | ${l.p50} | ${l.p95} | ${l.p99} | ${l.p99Spread.min}–${l.p99Spread.max} | ${l.errors} |`,
     );
+  if (r.flow) {
+    const f = r.flow.uploadToQueryableMs;
+    lines.push(
+      '',
+      '## Event flow: upload to queryable',
+      '',
+      `${r.flow.file} (${fmt(r.flow.bytes / 1024, 0)} KB) put into the LocalStack bucket → ObjectCreated → SQS → forwarder → ingest under serverless offline → Cassandra; timed until GET /sessions/{id}/items/{n} answers 200 for the file's last play: median ${fmt(f.median)} ms (${fmt(f.min)}–${fmt(f.max)} ms over ${f.runs.length} uploads).`,
+    );
+  }
   if (r.handlers.length > 0) {
     lines.push(
       '',

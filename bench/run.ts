@@ -4,15 +4,30 @@
 // DSBulk and the driver's own ceiling; our peak RSS as the input grows; read latency of the three
 // queries through the raw driver, the handlers in-process and HTTP. Results go to bench/results/.
 import { spawn } from 'node:child_process';
-import { createReadStream, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, release, totalmem, type } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Client } from 'cassandra-driver';
 import { playTables } from '../lib/cassandra/model';
 import { applySchema } from '../lib/cassandra/schema';
+import type { Play } from '../lib/events/event';
+import { openRecords } from '../lib/events/input';
+import { classify } from '../lib/events/validate';
+import { stackNames } from '../lib/infra/cloudformation';
+import { createLogger } from '../lib/log';
 import { writeEventFiles } from '../scripts/generate/index';
+import { startLocalFlow } from '../scripts/local/flow';
 import { startOffline } from '../scripts/local/offline';
 import { CASSANDRA_VERSION } from '../scripts/stack/cassandra';
 import { stackUp } from '../scripts/stack/index';
@@ -40,6 +55,7 @@ import {
   type BenchResults,
   type ContenderResult,
   chartSvg,
+  type FlowResult,
   type HandlerStart,
   type MemoryPoint,
   markdown,
@@ -193,6 +209,7 @@ async function main(args: Args): Promise<void> {
   // ours, then the reads on the data it loaded
   let reads: LatencyResult[] = [];
   let handlers: HandlerStart[] = [];
+  let flow: FlowResult | undefined;
   if (!args.skip.has('ours')) {
     const wall: number[] = [];
     let eventsPerSec: number[] = [];
@@ -217,6 +234,7 @@ async function main(args: Args): Promise<void> {
       reads = await readLatency(client, data.playsFile, bundles, args.readRequests, args.repeats);
     if (!args.skip.has('coldstart')) handlers = await coldStarts(data.playsFile, bundles, upload);
   }
+  if (!args.skip.has('flow')) flow = await eventFlowLatency(reset, args.repeats);
 
   if (!args.skip.has('ceiling')) {
     // What this node accepts through this driver, parsing aside: both ways of writing pre-parsed
@@ -415,7 +433,7 @@ async function main(args: Args): Promise<void> {
 
   await client.shutdown();
   s3.destroy();
-  await writeResults(args, data, ingest, memory, reads, handlers, profile);
+  await writeResults(args, data, ingest, memory, reads, handlers, flow, profile);
 }
 
 async function readLatency(
@@ -534,6 +552,89 @@ async function coldStarts(
   return out;
 }
 
+/** The real event logs, when this machine has them (never copied into the repository). */
+function realDataFile(): string | undefined {
+  const dir = process.env.TRACKLOG_REAL_DATA_DIR ?? join(repo, '..', 'shared', 'data', 'event_data');
+  if (!existsSync(dir)) return undefined;
+  // The busiest day: the largest file.
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.csv'))
+    .map((f) => join(dir, f))
+    .sort((a, b) => statSync(b).size - statSync(a).size)[0];
+}
+
+/** The last play of a log (the one that becomes queryable last). */
+async function lastPlay(file: string): Promise<Play | undefined> {
+  let last: Play | undefined;
+  const input = await openRecords(createReadStream(file), file);
+  for await (const batch of input.batches)
+    for (const rec of batch) {
+      if (rec.kind !== 'event') continue;
+      const c = classify(rec.fields);
+      if (c.kind === 'play') last = c.play;
+    }
+  return last;
+}
+
+/**
+ * Upload to queryable, through the whole local event flow (LocalStack bucket → ObjectCreated → SQS
+ * → forwarder → the ingest under serverless offline → Cassandra → the HTTP API): from the start of
+ * the PutObject until GET /sessions/{id}/items/{n} answers 200 for the file's last play.
+ */
+async function eventFlowLatency(reset: () => Promise<void>, rounds: number): Promise<FlowResult> {
+  const real = realDataFile();
+  const file =
+    real ??
+    (await writeEventFiles({ outDir: join(outDir, 'flow'), events: 500, seed: 'flow' })).files[0]?.path ??
+    '';
+  const play = await lastPlay(file);
+  if (!play) throw new Error(`${file} holds no song play`);
+  const names = stackNames('tracklog-bench', 'local');
+  const running = await startLocalFlow({
+    awsEndpoint: AWS_ENDPOINT,
+    region: childEnv.AWS_REGION,
+    keyspace: KEYSPACE,
+    names,
+    log: createLogger('warn', { fn: 'bench-flow' }),
+    offline: { name: 'bench-flow' },
+  });
+  try {
+    const url = `${running.offline.baseUrl}/sessions/${play.sessionId}/items/${play.itemInSession}`;
+    const ms: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      await reset();
+      const key = `flow/${Date.now()}-${i}/${basename(file)}`;
+      const started = performance.now();
+      await running.s3.send(
+        new PutObjectCommand({
+          Bucket: names.bucket,
+          Key: key,
+          Body: createReadStream(file),
+          ContentLength: statSync(file).size,
+        }),
+      );
+      for (;;) {
+        const res = await fetch(url);
+        await res.arrayBuffer();
+        if (res.status === 200) break;
+        if (performance.now() - started > 120_000) throw new Error(`${key} was not queryable after 120 s`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      ms.push(performance.now() - started);
+      log(
+        `event flow: ${basename(file)} queryable ${Math.round(ms[ms.length - 1] ?? 0)} ms after the upload began`,
+      );
+    }
+    return {
+      file: real ? `real: ${basename(file)}` : `generated: ${basename(file)}`,
+      bytes: statSync(file).size,
+      uploadToQueryableMs: spread(ms),
+    };
+  } finally {
+    await running.stop();
+  }
+}
+
 /** CPU profiles of ours and of the ceiling on the same 200,000-event sample: where ours spends more. */
 async function profileGap(reset: () => Promise<void>): Promise<Record<string, unknown>> {
   const bundles = await buildBundles(true);
@@ -577,6 +678,7 @@ async function writeResults(
   memory: MemoryPoint[],
   reads: LatencyResult[],
   handlers: HandlerStart[],
+  flow: FlowResult | undefined,
   profile: Record<string, unknown> | undefined,
 ): Promise<void> {
   const rate = (name: string) => ingest.find((c) => c.name === name)?.rowsPerSec.median ?? null;
@@ -645,6 +747,7 @@ async function writeResults(
     memory,
     reads,
     handlers,
+    ...(flow ? { flow } : {}),
     ...(profile ? { profile } : {}),
     durationMs: Date.now() - started,
   };

@@ -48,7 +48,14 @@ export async function startLocalFlow(opts: FlowOptions): Promise<RunningFlow> {
   const flow = await bootstrapLocalFlow(s3, sqs, opts.names ?? LOCAL_NAMES);
   const offline = await startOffline({
     ...opts.offline,
-    env: { CASSANDRA_KEYSPACE: opts.keyspace, AWS_ENDPOINT_URL: opts.awsEndpoint, AWS_REGION: opts.region },
+    env: {
+      CASSANDRA_KEYSPACE: opts.keyspace,
+      AWS_ENDPOINT_URL: opts.awsEndpoint,
+      AWS_REGION: opts.region,
+      // LocalStack takes any credentials; the functions' SDK clients need some to sign with.
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? credentials.secretAccessKey,
+    },
   });
   const lambda = new LambdaClient({ endpoint: offline.lambdaUrl, region: opts.region, credentials });
   const forwarder = startForwarder({

@@ -61,7 +61,11 @@ function sqsEvent(messages: Message[], queueArn: string): SQSEvent {
 }
 
 /** Message ids the function wants retried: all of them when the invocation itself failed. */
-async function invoke(opts: ForwarderOptions, event: SQSEvent): Promise<Set<string>> {
+async function invoke(
+  opts: ForwarderOptions,
+  event: SQSEvent,
+  stopping: () => boolean,
+): Promise<Set<string>> {
   const all = new Set(event.Records.map((r) => r.messageId));
   try {
     const res = await opts.lambda.send(
@@ -78,7 +82,9 @@ async function invoke(opts: ForwarderOptions, event: SQSEvent): Promise<Set<stri
     const body = JSON.parse(text || '{}') as Partial<SQSBatchResponse>;
     return new Set((body.batchItemFailures ?? []).map((f) => f.itemIdentifier));
   } catch (err: unknown) {
-    opts.log.error('could not invoke the ingest function', { err });
+    // While the flow stops, serverless offline goes away under an invocation: not a fault.
+    if (stopping()) opts.log.info('stopping: the message goes back to the queue', { err });
+    else opts.log.error('could not invoke the ingest function', { err });
     return all;
   }
 }
@@ -110,7 +116,7 @@ export function startForwarder(opts: ForwarderOptions): Forwarder {
     const messages = res.Messages ?? [];
     if (messages.length === 0) return;
     stats.invocations++;
-    const retry = await invoke(opts, sqsEvent(messages, opts.queueArn));
+    const retry = await invoke(opts, sqsEvent(messages, opts.queueArn), () => !running);
     for (const m of messages) {
       if (!m.ReceiptHandle) continue;
       if (retry.has(m.MessageId ?? '')) {

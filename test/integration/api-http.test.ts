@@ -1,6 +1,6 @@
 // The query API over HTTP: serverless offline (started here) in front of the real Cassandra, with
 // data put there by the real ingest pipeline. Responses are checked against openapi.yaml.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -11,7 +11,7 @@ import { createLogger } from '../../lib/log';
 import { type Offline, startOffline } from '../../scripts/local/offline';
 import { openApiErrors } from '../support/openapi';
 import { useSchemaKeyspace } from './support/cassandra';
-import { describeWithRealData, hasRealData, realDataDir } from './support/real-data';
+import { describeWithRealData, realDataDir, realDataFiles } from './support/real-data';
 
 const HEADER =
   'artist,auth,firstName,gender,itemInSession,lastName,length,level,location,method,page,registration,sessionId,song,status,ts,userId';
@@ -91,7 +91,7 @@ describe('the query API over HTTP (serverless offline)', () => {
       log: createLogger('error', {}, () => undefined),
     };
     const files = [join(dir, 'big.csv'), join(__dirname, '..', 'fixtures', 'quirks.csv')];
-    if (hasRealData) files.push(...readdirSync(realDataDir).map((f) => join(realDataDir, f)));
+    files.push(...realDataFiles().map((f) => join(realDataDir, f)));
     const names = outputNames(files.map((path) => ({ kind: 'file' as const, path })));
     for (const [i, file] of files.entries()) {
       const rejects = localOutputs(dir, names[i] as string).rejects;
@@ -228,11 +228,9 @@ describe('the query API over HTTP (serverless offline)', () => {
 
   describeWithRealData('on the real data', () => {
     type Row = Record<string, string>;
-    const rows = hasRealData
-      ? readdirSync(realDataDir).flatMap(
-          (f) => parse(readFileSync(join(realDataDir, f)), { columns: true, bom: true }) as Row[],
-        )
-      : [];
+    const rows = realDataFiles().flatMap(
+      (f) => parse(readFileSync(join(realDataDir, f)), { columns: true, bom: true }) as Row[],
+    );
     const plays = rows.filter((r) => r.page === 'NextSong');
 
     it('answers the three example queries with the rows the data implies', async () => {

@@ -1,6 +1,6 @@
 // Against reality: all 30 real daily files, uploaded to LocalStack and ingested by the handler. The
 // expected contents are computed here from the raw files with an independent CSV reading, not typed in.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -11,7 +11,7 @@ import type { IngestReport } from '../../lib/ingest/types';
 import { s3Event } from '../support/lambda-events';
 import { s3Client, uniqueName } from './support/aws';
 import { count, useSchemaKeyspace } from './support/cassandra';
-import { describeWithRealData, realDataDir } from './support/real-data';
+import { describeWithRealData, realDataDir, realDataFiles } from './support/real-data';
 
 type Row = Record<string, string>;
 type Handler = (event: S3Event | SQSEvent) => Promise<SQSBatchResponse | { reports: IngestReport[] }>;
@@ -20,9 +20,7 @@ describeWithRealData('the 30 real event files', () => {
   const ks = useSchemaKeyspace();
   const s3 = s3Client();
   const bucket = uniqueName('it-real');
-  const files = readdirSync(realDataDir)
-    .filter((f) => f.endsWith('.csv'))
-    .sort();
+  const files = realDataFiles();
   const rows: Row[] = files.flatMap(
     (f) => parse(readFileSync(join(realDataDir, f)), { columns: true, bom: true }) as Row[],
   );

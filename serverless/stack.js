@@ -48,6 +48,15 @@ async function options(resolveVariable) {
   }
   // The same values the functions' environment gets (custom.database in serverless.yml); the
   // password parameter is only fetched with password auth (lib/secrets.ts).
+  if (
+    database === 'cassandra' &&
+    String(await resolveVariable('param:cassandraContactPoints')).trim() === ''
+  ) {
+    throw new Error(
+      'a self-hosted Cassandra needs its contact points: --param="cassandraContactPoints=10.0.1.10:9042,10.0.2.10:9042" ' +
+        '(or CASSANDRA_CONTACT_POINTS), or deploy to Amazon Keyspaces with --param="database=keyspaces"',
+    );
+  }
   const auth = await resolveVariable(`self:custom.database.${database}.auth`);
   const passwordParameter = await resolveVariable(`self:custom.database.${database}.passwordParameter`);
   return {

@@ -61,15 +61,11 @@ export async function copyFrom(
   );
   const ms = performance.now() - started;
   // A write that timed out is retried by cqlsh itself ("will retry later, attempt 1 of 5"), which is
-  // part of its measured time; only rows it gave up on, skipped or never reported count as failure.
+  // part of its measured time, and makes cqlsh exit 1 even when every row got in. So the outcome is
+  // read from its summary: only rows it gave up on, skipped or never reported count as failure.
   const imported = Number(/(\d+) rows imported/.exec(r.output)?.[1] ?? Number.NaN);
   const skipped = Number(/\((\d+) skipped\)/.exec(r.output)?.[1] ?? 0);
-  if (
-    r.status !== 0 ||
-    imported !== expectedRows ||
-    skipped !== 0 ||
-    /given up|Exceeded maximum/i.test(r.output)
-  ) {
+  if (imported !== expectedRows || skipped !== 0 || /given up|Exceeded maximum/i.test(r.output)) {
     throw new Error(
       `cqlsh COPY into ${table} failed (${imported} of ${expectedRows} rows imported, ${skipped} skipped):\n${r.output.slice(-2000)}`,
     );

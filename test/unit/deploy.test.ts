@@ -44,6 +44,11 @@ interface Packaged {
  * folder are this run's own: osls empties `.serverless` in the service folder when it packages, so
  * two runs in one checkout would remove each other's artifacts.
  */
+function withoutContactPoints(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { CASSANDRA_CONTACT_POINTS: _, ...rest } = env;
+  return rest;
+}
+
 function packageStack(args: string[]): Packaged {
   const service = mkdtempSync(join(tmpdir(), 'sls-service-'));
   const dir = mkdtempSync(join(tmpdir(), 'sls-package-'));
@@ -65,7 +70,8 @@ function packageStack(args: string[]): Packaged {
       {
         cwd: service,
         encoding: 'utf8',
-        env: { ...process.env, TRACKLOG_ESBUILD_DIR: '.esbuild', AWS_ENDPOINT_URL: '' },
+        // Only what the arguments say: a contact point in the developer's environment would hide a missing one.
+        env: { ...withoutContactPoints(process.env), TRACKLOG_ESBUILD_DIR: '.esbuild', AWS_ENDPOINT_URL: '' },
       },
     );
     if (res.status !== 0) throw new Error(`serverless package failed:\n${res.stdout}\n${res.stderr}`);
@@ -204,7 +210,17 @@ describe('corsOrigins', () => {
 });
 
 describe('serverless package (self-hosted Cassandra)', () => {
-  const stack = packaged(['--stage', 'prod']);
+  const stack = packaged(['--stage', 'prod', '--param=cassandraContactPoints=10.0.1.10:9042,10.0.2.10:9042']);
+
+  it(
+    'refuses to package a self-hosted stage without contact points, rather than guess an address',
+    () => {
+      expect(() => packageStack(['--stage', 'prod'])).toThrow(
+        /needs its contact points: --param="cassandraContactPoints=/,
+      );
+    },
+    PACKAGE_TIMEOUT_MS,
+  );
 
   it('runs every function on Node.js 22 on arm64', () => {
     const fns = ofType(stack().template, 'AWS::Lambda::Function');
@@ -397,6 +413,7 @@ describe('serverless package (self-hosted Cassandra)', () => {
 
 describe('serverless package (self-hosted Cassandra in a VPC, two CORS origins, a named keyspace)', () => {
   const stack = packaged([
+    '--param=cassandraContactPoints=10.0.1.10:9042',
     '--stage',
     'prod',
     '--param=subnetIds=subnet-a,subnet-b',

@@ -7,7 +7,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { createLogger } from '../../../lib/log';
-import { startForwarder } from '../../../scripts/local/forwarder';
+import { type ForwarderOptions, startForwarder } from '../../../scripts/local/forwarder';
 
 const transient = (name: string) => Object.assign(new Error(`${name} (LocalStack)`), { name });
 
@@ -55,20 +55,28 @@ async function until(check: () => boolean, timeoutMs = 5000) {
   while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 }
 
+/** A one-worker forwarder over the fakes; what a test does not give is the plain default. */
+function forward(opts: Pick<ForwarderOptions, 'sqs' | 'lambda' | 'log'> & Partial<ForwarderOptions>) {
+  return startForwarder({
+    queueUrl: 'http://queue',
+    queueArn: 'arn:aws:sqs:us-east-1:000000000000:q',
+    functionName: 'ingest',
+    concurrency: 1,
+    ...opts,
+  });
+}
+
 describe('startForwarder', () => {
   it('keeps forwarding after failed deletes and polls, logging each failure', async () => {
     const { sqs, deleted } = fakeQueue(['a', 'b', 'c'], { receive: 2, delete: 1 });
     const { lambda, invoked } = fakeLambda();
     const lines: string[] = [];
-    const forwarder = startForwarder({
+    // One worker: before, the first failed delete ended it and nothing else was ever forwarded.
+    const forwarder = forward({
       sqs,
       lambda,
-      queueUrl: 'http://queue',
-      queueArn: 'arn:aws:sqs:us-east-1:000000000000:q',
-      functionName: 'ingest',
-      // One worker: before, the first failed delete ended it and nothing else was ever forwarded.
-      concurrency: 1,
       log: createLogger('warn', {}, (line) => lines.push(line)),
+      sleep: () => Promise.resolve(),
     });
     try {
       await until(() => deleted.length === 2);
@@ -96,13 +104,9 @@ describe('startForwarder', () => {
     const inBackoff = new Promise<void>((resolve) => {
       backingOff = resolve;
     });
-    const forwarder = startForwarder({
+    const forwarder = forward({
       sqs,
       lambda,
-      queueUrl: 'http://queue',
-      queueArn: 'arn:aws:sqs:us-east-1:000000000000:q',
-      functionName: 'ingest',
-      concurrency: 1,
       log: createLogger('error', {}, () => undefined),
       // A backoff that never ends by itself: only stop() can end the wait.
       sleep: (ms) => {

@@ -29,6 +29,7 @@ import { createLogger } from '../lib/log';
 import { writeEventFiles } from '../scripts/generate/index';
 import { startLocalFlow } from '../scripts/local/flow';
 import { startOffline } from '../scripts/local/offline';
+import { putFiles, type Uploaded } from '../scripts/local/put-files';
 import { CASSANDRA_VERSION } from '../scripts/stack/cassandra';
 import { stackUp } from '../scripts/stack/index';
 import { findJdk } from '../scripts/stack/java';
@@ -617,16 +618,11 @@ async function eventFlowLatency(reset: () => Promise<void>, rounds: number): Pro
     const ms: number[] = [];
     for (let i = 0; i < rounds; i++) {
       await reset();
-      const key = `flow/${Date.now()}-${i}/${basename(file)}`;
       const started = performance.now();
-      await running.s3.send(
-        new PutObjectCommand({
-          Bucket: names.bucket,
-          Key: key,
-          Body: createReadStream(file),
-          ContentLength: statSync(file).size,
-        }),
-      );
+      const [{ key }] = (await putFiles(running.s3, [file], {
+        bucket: names.bucket,
+        prefix: `flow/${Date.now()}-${i}/`,
+      })) as [Uploaded];
       for (;;) {
         const res = await fetch(url);
         await res.arrayBuffer();

@@ -14,9 +14,9 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { playTables } from '../lib/cassandra/model';
+import { classify } from '../lib/events/classify';
 import type { Play } from '../lib/events/event';
 import { openRecords } from '../lib/events/input';
-import { classify } from '../lib/events/validate';
 import { writeEventFiles } from '../scripts/generate/index';
 
 export interface Dataset {

@@ -21,13 +21,14 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { Client } from 'cassandra-driver';
 import { playTables } from '../lib/cassandra/model';
 import { applySchema } from '../lib/cassandra/schema';
+import { classify } from '../lib/events/classify';
 import type { Play } from '../lib/events/event';
 import { openRecords } from '../lib/events/input';
-import { classify } from '../lib/events/validate';
 import { stackNames } from '../lib/infra/cloudformation';
 import { createLogger } from '../lib/log';
 import { writeEventFiles } from '../scripts/generate/index';
 import { startLocalFlow } from '../scripts/local/flow';
+import { uploadedEvent } from '../scripts/local/lambda-events';
 import { startOffline } from '../scripts/local/offline';
 import { putFiles, type Uploaded } from '../scripts/local/put-files';
 import { CASSANDRA_VERSION } from '../scripts/stack/cassandra';
@@ -517,9 +518,6 @@ async function coldStarts(
   const sample = sampleRequests(playsFile, 1);
   const api = (q: Query) => eventFile(q, apiEvent(sample[q][0] as Request));
   const tiny = await writeEventFiles({ outDir: join(dir, 'data'), events: 200, seed: 'coldstart' });
-  const s3Event = (key: string) => ({
-    Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: BUCKET }, object: { key } } }],
-  });
   const starts = 5;
   const cases: { name: string; events: (run: number) => Promise<[string, string]> }[] = [
     { name: 'getSessionItem', events: async () => [api('q1'), api('q1')] },
@@ -532,8 +530,8 @@ async function coldStarts(
         const keys = [`bench/cold-${run}-a.csv`, `bench/cold-${run}-b.csv`];
         for (const k of keys) await upload(k, tiny.files[0]?.path ?? '');
         return [
-          eventFile(`ingest-${run}-a`, s3Event(keys[0] as string)),
-          eventFile(`ingest-${run}-b`, s3Event(keys[1] as string)),
+          eventFile(`ingest-${run}-a`, uploadedEvent(BUCKET, keys[0] as string)),
+          eventFile(`ingest-${run}-b`, uploadedEvent(BUCKET, keys[1] as string)),
         ];
       },
     },

@@ -2,8 +2,13 @@
 // default; a bad value fails at start with an error naming the variable. Domain code receives a
 // Config and never reads process.env itself.
 import { accessSync, constants, statSync } from 'node:fs';
+import { parseCorsOrigins } from './cors';
+import { type Level, LOG_LEVELS } from './log';
 
-export type Consistency = 'ONE' | 'LOCAL_ONE' | 'QUORUM' | 'LOCAL_QUORUM' | 'EACH_QUORUM' | 'ALL';
+export const CONSISTENCIES = ['ONE', 'LOCAL_ONE', 'QUORUM', 'LOCAL_QUORUM', 'EACH_QUORUM', 'ALL'] as const;
+export type Consistency = (typeof CONSISTENCIES)[number];
+
+const AUTH_KINDS = ['none', 'password', 'sigv4'] as const;
 
 export type CassandraAuth =
   | { kind: 'none' }
@@ -61,7 +66,7 @@ export interface Config {
   aws: AwsConfig;
   /** SSM parameters (SecureString) holding secrets, fetched once at start by resolveSecrets. */
   secretParameters: { cassandraPassword: string | undefined; cursorSecret: string | undefined };
-  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  logLevel: Level;
 }
 
 export class ConfigError extends Error {
@@ -75,15 +80,6 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
-
-const CONSISTENCIES: readonly Consistency[] = [
-  'ONE',
-  'LOCAL_ONE',
-  'QUORUM',
-  'LOCAL_QUORUM',
-  'EACH_QUORUM',
-  'ALL',
-];
 
 function str(env: Env, name: string, fallback: string): string;
 function str(env: Env, name: string, fallback?: undefined): string | undefined;
@@ -181,7 +177,7 @@ export function parseReplication(raw: string, variable = 'CASSANDRA_REPLICATION'
 }
 
 function readAuth(env: Env, region: string): CassandraAuth {
-  const kind = oneOf(env, 'CASSANDRA_AUTH', ['none', 'password', 'sigv4'] as const, 'none');
+  const kind = oneOf(env, 'CASSANDRA_AUTH', AUTH_KINDS, 'none');
   if (kind === 'password') {
     const username = str(env, 'CASSANDRA_USERNAME');
     // The password is given directly, or fetched from SSM at start (resolveSecrets).
@@ -229,37 +225,12 @@ export function apiCursorSecret(cfg: Config): string {
   return cfg.api.cursorSecret;
 }
 
-/** '*' or an origin exactly as browsers send it: scheme, host and port only, no path or slash. */
 function readCorsOrigins(env: Env): string[] {
-  const origins = str(env, 'CORS_ORIGINS', '*')
-    .split(',')
-    .map((o) => o.trim())
-    .filter((o) => o.length > 0);
-  for (const origin of origins) {
-    if (origin === '*') continue;
-    let url: URL | undefined;
-    try {
-      url = new URL(origin);
-    } catch {
-      url = undefined;
-    }
-    if (!url || !['http:', 'https:'].includes(url.protocol)) {
-      throw new ConfigError(
-        'CORS_ORIGINS',
-        `"${origin}" is not * or an http(s) origin such as https://app.example`,
-      );
-    }
-    if (url.origin !== origin) {
-      throw new ConfigError(
-        'CORS_ORIGINS',
-        `"${origin}" is not an origin as browsers send it; did you mean "${url.origin}"?`,
-      );
-    }
+  try {
+    return parseCorsOrigins(str(env, 'CORS_ORIGINS', '*'));
+  } catch (err: unknown) {
+    throw new ConfigError('CORS_ORIGINS', (err as Error).message);
   }
-  if (origins.includes('*') && origins.length > 1) {
-    throw new ConfigError('CORS_ORIGINS', '* allows every origin and cannot be combined with others');
-  }
-  return origins;
 }
 
 /** A PEM file the process can read now, rather than a TLS failure on the first connection. */
@@ -339,7 +310,7 @@ export function loadConfig(env: Env = process.env): Config {
       endpoint,
       s3ForcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', endpoint !== undefined),
     },
-    logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     secretParameters: {
       cassandraPassword: ssmName(env, 'CASSANDRA_PASSWORD_SSM_PARAMETER'),
       cursorSecret: ssmName(env, 'CURSOR_SECRET_SSM_PARAMETER'),

@@ -2,7 +2,7 @@
 // client; anything else is a generic 500 whose details only go to the log; a database that is
 // down, overloaded or slow is a 503 with Retry-After. Every response is JSON with a content type.
 // Which errors mean "the database is unavailable" is given by the routes that use the database
-// (lib/queries/runtime.ts passes the driver's classification), so this module does not load
+// (lib/queries/api-handler.ts passes the driver's classification), so this module does not load
 // cassandra-driver and a function that never queries (notFound) does not bundle it.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Logger } from './log';

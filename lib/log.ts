@@ -1,10 +1,10 @@
 // Structured JSON logs, one object per line on stderr (stdout belongs to the CLIs' reports; Lambda
 // ships both to CloudWatch). Context such as the object key or request id rides along via child().
 
-export type Level = 'debug' | 'info' | 'warn' | 'error';
+/** In order of severity: a logger at one level writes that level and those after it. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type Level = (typeof LOG_LEVELS)[number];
 export type Fields = Record<string, unknown>;
-
-const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface Logger {
   debug(msg: string, fields?: Fields): void;
@@ -38,7 +38,7 @@ export function createLogger(
   write: (line: string) => void = (line) => process.stderr.write(line),
 ): Logger {
   const emit = (lvl: Level, msg: string, fields?: Fields) => {
-    if (ORDER[lvl] < ORDER[level]) return;
+    if (LOG_LEVELS.indexOf(lvl) < LOG_LEVELS.indexOf(level)) return;
     const entry = { time: new Date().toISOString(), level: lvl, msg, ...context, ...serialise(fields ?? {}) };
     write(`${JSON.stringify(entry)}\n`);
   };

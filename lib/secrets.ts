@@ -20,7 +20,7 @@ export function ssmFetcher(cfg: Config): ParameterFetcher {
 }
 
 /**
- * The config with the secrets its SSM parameters hold. The Lambdas (runtimeConfig) and the CLIs
+ * The config with the secrets its SSM parameters hold. The Lambdas (configWithSecrets) and the CLIs
  * (npm run ingest, npm run schema) both start through this; a parameter that cannot be read fails
  * with the variable that names it.
  */
@@ -55,13 +55,13 @@ export async function resolveSecrets(cfg: Config, fetcher?: ParameterFetcher): P
   return resolved;
 }
 
-let runtime: Promise<Config> | undefined;
+let resolved: Promise<Config> | undefined;
 
 /** The process's configuration with its secrets fetched; computed once, retried after a failure. */
-export function runtimeConfig(): Promise<Config> {
-  runtime ??= resolveSecrets(config()).catch((err: unknown) => {
-    runtime = undefined;
+export function configWithSecrets(): Promise<Config> {
+  resolved ??= resolveSecrets(config()).catch((err: unknown) => {
+    resolved = undefined;
     throw err;
   });
-  return runtime;
+  return resolved;
 }

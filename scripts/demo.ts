@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { createClient } from '../lib/cassandra/client';
 import { applySchema } from '../lib/cassandra/schema';
 import { loadConfig } from '../lib/config';
-import type { IngestReport } from '../lib/ingest/types';
+import type { IngestReport } from '../lib/ingest/report';
 import { createLogger } from '../lib/log';
 import { type Examples, pickExamples } from './demo/examples';
 import { handleInterrupts, type Interrupts } from './demo/interrupt';

@@ -12,15 +12,16 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { createS3 } from '../lib/aws';
 import { createClient } from '../lib/cassandra/client';
 import { loadConfig } from '../lib/config';
+import { isEventFileName } from '../lib/events/formats';
 import { localOutputs, OutputCollisionError, type OutputTarget, outputNames } from '../lib/ingest/outputs';
+import type { IngestReport } from '../lib/ingest/report';
 import { reportJson } from '../lib/ingest/report';
 import { ingestFile, ingestS3Object } from '../lib/ingest/service';
-import type { IngestReport, Progress } from '../lib/ingest/types';
+import type { Progress } from '../lib/ingest/types';
 import { createLogger } from '../lib/log';
 import { resolveSecrets } from '../lib/secrets';
 
 const USAGE = 'usage: npm run ingest -- <file|dir|s3://bucket/key|s3://bucket/prefix/ ...> [--out DIR]';
-const INPUT = /\.(csv|json|jsonl|ndjson)(\.gz)?$/i;
 
 type Target = OutputTarget;
 
@@ -60,7 +61,7 @@ function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
     .sort((a, b) => a.name.localeCompare(b.name))
     .flatMap((e) =>
-      e.isDirectory() ? filesUnder(join(dir, e.name)) : INPUT.test(e.name) ? [join(dir, e.name)] : [],
+      e.isDirectory() ? filesUnder(join(dir, e.name)) : isEventFileName(e.name) ? [join(dir, e.name)] : [],
     );
 }
 
@@ -76,7 +77,7 @@ async function expand(input: string, s3: () => S3Client): Promise<Target[]> {
         new ListObjectsV2Command({ Bucket: bucket, Prefix: key, ContinuationToken: token }),
       );
       for (const o of page.Contents ?? [])
-        if (o.Key && INPUT.test(o.Key)) targets.push({ kind: 's3', bucket, key: o.Key });
+        if (o.Key && isEventFileName(o.Key)) targets.push({ kind: 's3', bucket, key: o.Key });
       token = page.NextContinuationToken;
     } while (token);
     return targets;

@@ -4,7 +4,8 @@
 import { basename } from 'node:path';
 import { createS3 } from '../lib/aws';
 import { loadConfig } from '../lib/config';
-import { skipReason, triggersIngest } from './local/event-files';
+import { triggersIngest } from '../lib/events/formats';
+import { skipReason } from './local/event-files';
 import { LOCAL_NAMES } from './local/flow';
 import { putFiles } from './local/put-files';
 

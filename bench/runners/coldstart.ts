@@ -15,6 +15,8 @@ async function main(): Promise<void> {
     const result = (await mod.handler(event)) as { statusCode?: number; batchItemFailures?: unknown[] };
     if (result?.statusCode !== undefined && result.statusCode !== 200)
       throw new Error(`handler answered ${result.statusCode}`);
+    if (result?.batchItemFailures !== undefined && result.batchItemFailures.length > 0)
+      throw new Error('the ingest reported its message failed');
     return performance.now() - t;
   };
   const firstMs = await invoke(events[0]);

@@ -1,9 +1,18 @@
 // The Cassandra client, built from the validated config: self-hosted (plain or user/password, with
 // optional TLS) or Amazon Keyspaces (TLS + SigV4). One connected client per process: Lambda
 // containers reuse it across invocations, and it is never shut down inside a handler.
+//
+// Who retries what, so that no failure is retried by two layers that do not know of each other:
+// - Reads (the API) are retried by the driver alone, with its default policy: at most once, on the
+//   next host, after a timeout or a lost connection. A client is waiting; there is no backoff layer.
+// - Writes (plays and the ledger) are retried by lib/cassandra/retry.ts (withRetry): with backoff,
+//   over seconds, so an overloaded or restarting node is ridden out. Their statements carry
+//   writeRetryPolicy, under which the driver only moves a request whose connection failed to the
+//   next host at once, and leaves every timeout, unavailable or overloaded answer to withRetry.
 import { readFileSync } from 'node:fs';
-import { auth, Client, type ClientOptions, types } from 'cassandra-driver';
+import { auth, Client, type ClientOptions, type QueryOptions, types } from 'cassandra-driver';
 import type { CassandraConfig, Consistency } from '../config';
+import { writeRetryPolicy } from './retry';
 import { SigV4AuthProvider } from './sigv4';
 
 export function consistencyCode(c: Consistency): number {
@@ -17,6 +26,16 @@ export function consistencyCode(c: Consistency): number {
       ALL: 'all',
     }[c] as keyof typeof types.consistencies
   ];
+}
+
+/** Options of every write: prepared, idempotent (upserts), retried as the header says. */
+export function writeOptions(cfg: CassandraConfig): QueryOptions {
+  return {
+    prepare: true,
+    isIdempotent: true,
+    consistency: consistencyCode(cfg.writeConsistency),
+    retry: writeRetryPolicy,
+  };
 }
 
 function authProvider(cfg: CassandraConfig): auth.AuthProvider | undefined {

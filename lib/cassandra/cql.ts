@@ -1,8 +1,10 @@
 // CQL derived from the data model: keyspace and table DDL, the insert of a source object into a
-// table, and keyed selects. A select can only be built on the full partition key (plus clustering
-// columns in order), so a non-keyed read cannot be expressed.
+// table, keyed selects, and a row read back into the source object's shape. A select can only be
+// built on the full partition key (plus clustering columns in order), so a non-keyed read cannot be
+// expressed.
+import type { types } from 'cassandra-driver';
 import type { Replication } from '../config';
-import type { TableDef } from './model';
+import type { CqlType, TableDef } from './model';
 
 /**
  * An identifier as CQL must spell it: bare when it is lowercase (what Cassandra folds bare names
@@ -85,4 +87,18 @@ export function keyedSelectCql<Source>(
   for (const c of columns) if (!known.has(c)) throw new Error(`${table.name}: no column ${c}`);
   const where = keyColumns.map((k) => `${quoteIdent(k)} = ?`).join(' AND ');
   return `SELECT ${columns.map(quoteIdent).join(', ')} FROM ${tableRef(keyspace, table.name)} WHERE ${where}`;
+}
+
+/** A value as the driver returns it, in the type the model's source objects use. */
+function fromCql(type: CqlType, value: unknown): unknown {
+  if (value === null || value === undefined) return undefined;
+  // bigint comes back as a driver Long; every bigint of the model (counts, durations) fits a double.
+  return type === 'bigint' ? Number(value) : value;
+}
+
+/** A row of `table` (selected with all its columns) as the source object it was written from. */
+export function fromRow<Source>(table: TableDef<Source>, row: types.Row): Source {
+  const source: Partial<Record<keyof Source, unknown>> = {};
+  for (const column of table.columns) source[column.from] = fromCql(column.type, row.get(column.name));
+  return source as Source;
 }

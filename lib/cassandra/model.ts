@@ -3,8 +3,10 @@
 // statements, the keyed selects and the CloudFormation resources are all derived from these
 // definitions (see cql.ts); no column list is typed anywhere else.
 import type { Play } from '../events/event';
+import type { Format } from '../events/formats';
 
-export type CqlType = 'int' | 'bigint' | 'text' | 'double' | 'timestamp';
+export const CQL_TYPES = ['int', 'bigint', 'text', 'double', 'timestamp'] as const;
+export type CqlType = (typeof CQL_TYPES)[number];
 
 export interface ColumnDef<Source> {
   name: string;
@@ -81,13 +83,20 @@ export const listenersBySong = table<Play>({
 /** Every play is written to each of these; a play counts as written when all writes succeeded. */
 export const playTables = [playsBySession, songsByUserSession, listenersBySong] as const;
 
-/** What the ingest ledger records per object version. */
+/** `running` while an ingest works on the object version; then how it ended. */
+export const LEDGER_STATUSES = ['running', 'completed', 'failed'] as const;
+export type LedgerStatus = (typeof LEDGER_STATUSES)[number];
+
+/**
+ * What the ingest ledger records per object version. Written from an ingest report and read back as
+ * a duplicate's `previous` by the two mappings in lib/ingest/report.ts.
+ */
 export interface LedgerEntry {
   source: string;
   etag: string;
   versionId: string | undefined;
-  status: 'running' | 'completed' | 'failed';
-  format: string | undefined;
+  status: LedgerStatus;
+  format: Format | undefined;
   rowsRead: number;
   rowsWritten: number;
   rowsSkipped: number;

@@ -1,7 +1,7 @@
 // Retries of idempotent statements on the errors that mean "try again later": coordinator
 // timeouts, overload, not enough replicas, a bootstrapping node, a client-side timeout, or no host
 // reachable for a moment. Exponential backoff with full jitter, so retrying clients spread out.
-import { errors, types } from 'cassandra-driver';
+import { errors, policies, types } from 'cassandra-driver';
 
 const TRANSIENT_CODES = new Set<number>([
   types.responseErrorCodes.writeTimeout,
@@ -16,6 +16,38 @@ export function isTransient(err: unknown): boolean {
   if (err instanceof errors.ResponseError) return TRANSIENT_CODES.has(err.code);
   return false;
 }
+
+/**
+ * The driver's share of a write's retries (see lib/cassandra/client.ts): a request whose connection
+ * failed goes to the next host at once (once), as under the driver's default policy; a timeout,
+ * unavailable or overloaded answer is handed back unretried, for withRetry to retry after a backoff.
+ */
+class WriteRetryPolicy extends policies.retry.RetryPolicy {
+  override onRequestError(
+    info: policies.retry.OperationInfo,
+    consistency: types.consistencies,
+    err: Error,
+  ): policies.retry.DecisionInfo {
+    // The driver marks socket errors; a client-side timeout or an overloaded node is not one.
+    if ((err as { isSocketError?: boolean }).isSocketError)
+      return super.onRequestError(info, consistency, err);
+    return this.rethrowResult();
+  }
+
+  override onReadTimeout() {
+    return this.rethrowResult();
+  }
+
+  override onWriteTimeout() {
+    return this.rethrowResult();
+  }
+
+  override onUnavailable() {
+    return this.rethrowResult();
+  }
+}
+
+export const writeRetryPolicy: policies.retry.RetryPolicy = new WriteRetryPolicy();
 
 /**
  * Backoff defaults: the first retry waits up to 200 ms and each next one up to twice as long, capped

@@ -117,6 +117,25 @@ export async function assertSchema(client: Client, keyspace: string): Promise<vo
   }
 }
 
+const checked = new Map<string, Promise<void>>();
+
+/**
+ * assertSchema once per keyspace per process (the ingest checks before each object); a failed
+ * check is not cached, so a fix is picked up. A keyspace that passed says nothing about another
+ * one (tests and backfills switch keyspaces).
+ */
+export function assertSchemaOnce(client: Client, keyspace: string): Promise<void> {
+  let check = checked.get(keyspace);
+  if (!check) {
+    check = assertSchema(client, keyspace).catch((err: unknown) => {
+      checked.delete(keyspace);
+      throw err;
+    });
+    checked.set(keyspace, check);
+  }
+  return check;
+}
+
 export interface SchemaChanges {
   created: string[];
   altered: string[];

@@ -10,8 +10,6 @@ import { InputError } from './input-error';
 
 /** A real record is a few hundred bytes; one this big means an unterminated quote ate the rest. */
 const MAX_RECORD_CHARS = 16 * 1024 * 1024;
-/** Rejects keep at most this much of a record's original text. */
-export const MAX_RAW_CHARS = 64 * 1024;
 
 interface CsvRow {
   record: string[];
@@ -22,6 +20,7 @@ interface CsvSkip {
   raw: string;
 }
 
+/** A record's original text, as rejects keep it: without the line break that ends it. */
 function stripEol(raw: string): string {
   return raw.replace(/\r?\n$|\r$/, '');
 }
@@ -32,11 +31,6 @@ function linesSpanned(raw: string): number {
   let n = 1;
   for (let i = body.indexOf('\n'); i !== -1; i = body.indexOf('\n', i + 1)) n++;
   return n;
-}
-
-function clip(raw: string): string {
-  const text = stripEol(raw);
-  return text.length > MAX_RAW_CHARS ? `${text.slice(0, MAX_RAW_CHARS)}…[truncated]` : text;
 }
 
 /** Records in batches (what the parser has ready), in order. */
@@ -80,7 +74,7 @@ export async function* csvRecords(bytes: AsyncIterable<Buffer>): AsyncGenerator<
             kind: 'malformed',
             line: start,
             reason: `CSV: ${item.skipped.message}`,
-            raw: clip(item.raw),
+            raw: stripEol(item.raw),
           });
           continue;
         }
@@ -98,7 +92,7 @@ export async function* csvRecords(bytes: AsyncIterable<Buffer>): AsyncGenerator<
             kind: 'malformed',
             line: start,
             reason: `expected ${header.length} fields as in the header, found ${record.length}`,
-            raw: clip(item.raw),
+            raw: stripEol(item.raw),
             fields,
           });
           continue;

@@ -1,5 +1,7 @@
-// The shape of one raw event (eventsim's field names, as in the CSV exports and JSON lines) and of
-// a validated song play, the unit the query tables are built from.
+// The shape of one raw event (eventsim's field names, as in the CSV exports and JSON lines), of a
+// validated song play (the unit the query tables are built from), and the limits a play's values
+// must respect. The query API checks its parameters against the same limits, so a value the ingest
+// can store is exactly a value the API can ask for.
 
 /** Fields a record must carry for a play to be validated; the CSV header must name all of them. */
 export const REQUIRED_FIELDS = [
@@ -13,6 +15,14 @@ export const REQUIRED_FIELDS = [
   'firstName',
   'lastName',
 ] as const;
+
+/** Ids are stored as CQL `int`: a 32-bit signed integer. */
+export const INT32_MIN = -2147483648;
+export const INT32_MAX = 2147483647;
+export const isInt32 = (n: number) => Number.isInteger(n) && n >= INT32_MIN && n <= INT32_MAX;
+
+/** Longer text is not a real artist, title or name; it would bloat partitions and responses. */
+export const MAX_TEXT_LENGTH = 1000;
 
 /** One parsed record: field name to value (strings from CSV, JSON values from JSON lines). */
 export type RawEvent = Record<string, unknown>;
@@ -29,9 +39,18 @@ export interface Play {
   lastName: string | undefined;
 }
 
-/** A record as read from the input, before validation, with the line it starts on (1-based). */
+/**
+ * A record as read from the input, before validation, with the line it starts on (1-based) and its
+ * original text (clipped by clipRaw only where a reject is stored).
+ */
 export type ParsedRecord =
   | { kind: 'event'; line: number; fields: RawEvent; raw: string }
   | { kind: 'malformed'; line: number; reason: string; raw: string; fields?: RawEvent };
 
-export type Format = 'csv' | 'jsonl';
+/** Rejects keep at most this much of a record's original text (a runaway record can be megabytes). */
+export const MAX_RAW_CHARS = 64 * 1024;
+
+/** A record's original text as a reject keeps it: clipped to MAX_RAW_CHARS. */
+export function clipRaw(text: string): string {
+  return text.length > MAX_RAW_CHARS ? `${text.slice(0, MAX_RAW_CHARS)}…[truncated]` : text;
+}

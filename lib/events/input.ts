@@ -5,7 +5,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { csvRecords } from './csv';
-import type { Format, ParsedRecord } from './event';
+import type { ParsedRecord } from './event';
+import { type Format, formatFromName } from './formats';
 import { InputError } from './input-error';
 import { jsonlRecords } from './jsonl';
 
@@ -60,13 +61,6 @@ function gunzip(bytes: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
       throw new InputError(`gzip data is corrupt or truncated: ${(err as Error).message}`, { cause: err });
     }
   })();
-}
-
-export function formatFromName(name: string): Format | undefined {
-  const base = name.toLowerCase().replace(/\.gz$/, '');
-  if (base.endsWith('.csv')) return 'csv';
-  if (base.endsWith('.json') || base.endsWith('.jsonl') || base.endsWith('.ndjson')) return 'jsonl';
-  return undefined;
 }
 
 export function sniffFormat(head: Buffer): Format {

@@ -13,9 +13,8 @@ import {
 } from '../cassandra/model';
 // The same rule lib/config.ts applies to CASSANDRA_KEYSPACE at start.
 import { KEYSPACE_NAME } from '../config';
-
-/** Object names the ingest is triggered for. */
-export const INGEST_SUFFIXES = ['.csv', '.json', '.jsonl', '.csv.gz', '.json.gz', '.jsonl.gz'] as const;
+import { parseCorsOrigins } from '../cors';
+import { BUCKET_TRIGGER_SUFFIXES } from '../events/formats';
 
 export type Database = 'cassandra' | 'keyspaces';
 
@@ -63,35 +62,13 @@ export function validKeyspace(name: string, what = 'param keyspace'): string {
   return name;
 }
 
-/**
- * The HTTP API's allowed origins from the comma-separated corsOrigins param: `*`, or origins as
- * browsers send them, such as `https://app.example.com` (scheme, host, a non-default port; no path
- * or trailing slash), the rule the functions apply to CORS_ORIGINS at start.
- */
-function isOrigin(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return ['http:', 'https:'].includes(url.protocol) && url.origin === value;
-  } catch {
-    return false;
-  }
-}
-
+/** The HTTP API's allowed origins from the comma-separated corsOrigins param (lib/cors.ts's rule). */
 export function corsOrigins(raw: string): string[] {
-  const origins = raw
-    .split(',')
-    .map((o) => o.trim())
-    .filter((o) => o.length > 0);
-  if (origins.length === 0) throw new Error('param corsOrigins is empty: give * or a list of origins');
-  for (const origin of origins) {
-    if (origin !== '*' && !isOrigin(origin)) {
-      throw new Error(`param corsOrigins: "${origin}" is not * or an origin like https://app.example.com`);
-    }
+  try {
+    return parseCorsOrigins(raw);
+  } catch (err: unknown) {
+    throw new Error(`param corsOrigins ${(err as Error).message}`);
   }
-  if (origins.includes('*') && origins.length > 1) {
-    throw new Error('param corsOrigins: * allows every origin and cannot be combined with others');
-  }
-  return origins;
 }
 
 const CFN_TYPE: Record<CqlType, string> = {
@@ -204,7 +181,7 @@ export function eventResources(names: StackNames): Record<string, Resource> {
           ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
         },
         NotificationConfiguration: {
-          QueueConfigurations: INGEST_SUFFIXES.map((suffix) => ({
+          QueueConfigurations: BUCKET_TRIGGER_SUFFIXES.map((suffix) => ({
             Event: 's3:ObjectCreated:*',
             Queue: { 'Fn::GetAtt': ['IngestQueue', 'Arn'] },
             Filter: { S3Key: { Rules: [{ Name: 'suffix', Value: suffix }] } },

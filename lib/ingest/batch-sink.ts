@@ -7,15 +7,15 @@
 // tables succeeded; at most `concurrency` requests are in flight, and add() makes the caller wait
 // while they are, which is what pauses parsing.
 import type { Client, QueryOptions } from 'cassandra-driver';
-import { consistencyCode } from '../cassandra/client';
+import { writeOptions } from '../cassandra/client';
 import { type InsertStatement, insertStatement } from '../cassandra/cql';
 import { playTables } from '../cassandra/model';
 import { type RetryOptions, withRetry } from '../cassandra/retry';
+import { ConcurrencyLimit } from '../concurrency';
 import type { CassandraConfig } from '../config';
 import type { Play } from '../events/event';
 import type { Logger } from '../log';
 import type { PlaySink } from './types';
-import { Window } from './window';
 
 /** Plays buffered before grouping; more finds more rows per partition, at the cost of memory. */
 export const BUFFER_PLAYS = 2048;
@@ -95,7 +95,7 @@ export class CassandraBatchSink implements PlaySink {
   error: unknown;
   private buffer: Play[] = [];
   private readonly tables: TableWriter[];
-  private readonly window: Window;
+  private readonly inFlight: ConcurrencyLimit;
   private readonly queryOptions: QueryOptions;
   private readonly batchOptions: QueryOptions;
   private readonly retryOptions: RetryOptions;
@@ -107,13 +107,9 @@ export class CassandraBatchSink implements PlaySink {
     opts: BatchSinkOptions,
   ) {
     this.tables = tableWriters(cfg.keyspace);
-    this.window = new Window(opts.concurrency);
+    this.inFlight = new ConcurrencyLimit(opts.concurrency);
     this.bufferPlays = opts.bufferPlays ?? BUFFER_PLAYS;
-    this.queryOptions = {
-      prepare: true,
-      isIdempotent: true,
-      consistency: consistencyCode(cfg.writeConsistency),
-    };
+    this.queryOptions = writeOptions(cfg);
     this.batchOptions = { ...this.queryOptions, logged: false };
     this.retryOptions = {
       maxRetries: opts.maxRetries,
@@ -130,7 +126,7 @@ export class CassandraBatchSink implements PlaySink {
 
   /** Highest number of requests that were in flight at once. */
   get peakInFlight(): number {
-    return this.window.peak;
+    return this.inFlight.peak;
   }
 
   add(play: Play): Promise<void> | undefined {
@@ -141,7 +137,7 @@ export class CassandraBatchSink implements PlaySink {
 
   async drain(): Promise<void> {
     await this.flush();
-    await this.window.idle();
+    await this.inFlight.idle();
   }
 
   private async flush(): Promise<void> {
@@ -154,20 +150,20 @@ export class CassandraBatchSink implements PlaySink {
       // Each play's bound values for this table, made once: sized for batching, then sent.
       const params = plays.map((p) => table.insert.values(p));
       for (const batch of partitionBatches(table, plays, params)) {
-        if (!this.window.tryAcquire()) await this.window.acquire();
+        if (!this.inFlight.tryAcquire()) await this.inFlight.acquire();
         if (this.error !== undefined) {
           // Something failed: send nothing more; the object will be ingested again as a whole.
-          this.window.release();
+          this.inFlight.release();
           return;
         }
         this.send(table.insert.cql, params, batch).then(
           () => {
             for (const i of batch) if (--(pending[i] as number) === 0) this.written++;
-            this.window.release();
+            this.inFlight.release();
           },
           (err: unknown) => {
             this.error ??= err;
-            this.window.release();
+            this.inFlight.release();
           },
         );
       }

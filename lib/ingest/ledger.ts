@@ -1,22 +1,13 @@
 // The ingest ledger in Cassandra: one row per object version, read before an ingest (is it a
-// duplicate?) and written as it starts and ends. Statements come from the data model.
+// duplicate?) and written as it starts and ends. Statements and the row mapping come from the data
+// model. Writes retry with lib/cassandra/retry.ts like the play writes.
 import type { Client, QueryOptions } from 'cassandra-driver';
-import { consistencyCode } from '../cassandra/client';
-import { insertStatement, keyedSelectCql } from '../cassandra/cql';
+import { writeOptions } from '../cassandra/client';
+import { fromRow, insertStatement, keyedSelectCql } from '../cassandra/cql';
 import { ingestLedger, type LedgerEntry } from '../cassandra/model';
 import { withRetry } from '../cassandra/retry';
 import type { CassandraConfig } from '../config';
 import type { Ledger } from './types';
-
-function writeOptions(cfg: CassandraConfig): QueryOptions {
-  return { prepare: true, isIdempotent: true, consistency: consistencyCode(cfg.writeConsistency) };
-}
-
-const ledgerColumns = ingestLedger.columns.map((c) => c.name);
-
-function toNumber(value: unknown): number {
-  return value === null || value === undefined ? 0 : Number(value);
-}
 
 export class CassandraLedger implements Ledger {
   private readonly insert;
@@ -29,7 +20,12 @@ export class CassandraLedger implements Ledger {
     private readonly maxRetries: number,
   ) {
     this.insert = insertStatement(cfg.keyspace, ingestLedger);
-    this.select = keyedSelectCql(cfg.keyspace, ingestLedger, ['source', 'etag'], ledgerColumns);
+    this.select = keyedSelectCql(
+      cfg.keyspace,
+      ingestLedger,
+      ['source', 'etag'],
+      ingestLedger.columns.map((c) => c.name),
+    );
     this.options = writeOptions(cfg);
   }
 
@@ -38,25 +34,7 @@ export class CassandraLedger implements Ledger {
       maxRetries: this.maxRetries,
     });
     const row = rs.first();
-    if (!row) return undefined;
-    const text = (name: string) => (row.get(name) as string | null) ?? undefined;
-    const date = (name: string) => (row.get(name) as Date | null) ?? undefined;
-    return {
-      source: row.get('source') as string,
-      etag: row.get('etag') as string,
-      versionId: text('version_id'),
-      status: row.get('status') as LedgerEntry['status'],
-      format: text('format'),
-      rowsRead: toNumber(row.get('rows_read')),
-      rowsWritten: toNumber(row.get('rows_written')),
-      rowsSkipped: toNumber(row.get('rows_skipped')),
-      rowsRejected: toNumber(row.get('rows_rejected')),
-      rejectsLocation: text('rejects_location'),
-      startedAt: date('started_at') ?? new Date(0),
-      finishedAt: date('finished_at'),
-      durationMs: row.get('duration_ms') === null ? undefined : toNumber(row.get('duration_ms')),
-      error: text('error'),
-    };
+    return row ? fromRow(ingestLedger, row) : undefined;
   }
 
   async record(entry: LedgerEntry): Promise<void> {

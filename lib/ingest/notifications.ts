@@ -1,9 +1,11 @@
-// What the ingest Lambda is invoked with: S3 event notifications directly, or the same delivered
-// through SQS (message body = S3 event; S3's s3:TestEvent is skipped). Every record is handled;
-// keys are URL-decoded as S3 encodes them ('+' is a space).
-import type { S3Event, S3EventRecord, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+// What the ingest Lambda is invoked with: SQS messages whose bodies are S3 event notifications, the
+// only wiring serverless.yml deploys (bucket → queue → function). Every message and every record in
+// it is handled; keys are URL-decoded as S3 encodes them ('+' is a space); S3's s3:TestEvent is
+// skipped. A message whose object failed is reported back as a batch item failure, so the queue
+// delivers it again; the others are deleted.
+import type { S3Event, S3EventRecord, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { errorFields, type Logger } from '../log';
-import type { IngestReport } from './types';
+import type { IngestReport } from './report';
 
 export interface ObjectRef {
   bucket: string;
@@ -18,11 +20,6 @@ function objectRef(record: S3EventRecord): ObjectRef {
   return { bucket: record.s3.bucket.name, key: decodeS3Key(record.s3.object.key) };
 }
 
-/** The objects an S3 event names; ObjectCreated records only. */
-export function objectsInS3Event(event: Partial<S3Event>): ObjectRef[] {
-  return (event.Records ?? []).filter((r) => r.eventName?.startsWith('ObjectCreated')).map(objectRef);
-}
-
 /** The objects an SQS message body names; none for S3's test event. Throws on a body that is neither. */
 export function objectsInSqsBody(body: string): ObjectRef[] {
   let parsed: unknown;
@@ -33,14 +30,9 @@ export function objectsInSqsBody(body: string): ObjectRef[] {
   }
   if (typeof parsed !== 'object' || parsed === null) throw new Error('SQS message body is not an S3 event');
   if ((parsed as { Event?: unknown }).Event === 's3:TestEvent') return [];
-  if (!Array.isArray((parsed as { Records?: unknown }).Records)) {
-    throw new Error('SQS message body is not an S3 event (no Records)');
-  }
-  return objectsInS3Event(parsed as S3Event);
-}
-
-function isSqsEvent(event: S3Event | SQSEvent): event is SQSEvent {
-  return event.Records.length > 0 && (event.Records[0] as SQSRecord).eventSource === 'aws:sqs';
+  const records = (parsed as Partial<S3Event>).Records;
+  if (!Array.isArray(records)) throw new Error('SQS message body is not an S3 event (no Records)');
+  return records.filter((r) => r.eventName?.startsWith('ObjectCreated')).map(objectRef);
 }
 
 export class IngestFailedError extends Error {
@@ -54,26 +46,23 @@ export class IngestFailedError extends Error {
 
 export type IngestOne = (ref: ObjectRef) => Promise<IngestReport>;
 
-async function ingestAll(refs: ObjectRef[], ingest: IngestOne): Promise<IngestReport[]> {
-  const reports: IngestReport[] = [];
-  for (const ref of refs) reports.push(await ingest(ref));
-  return reports;
+function isSqsEvent(event: unknown): event is SQSEvent {
+  const records = (event as Partial<SQSEvent> | undefined)?.Records;
+  return Array.isArray(records) && records.every((r) => r?.eventSource === 'aws:sqs');
 }
 
-/**
- * Direct S3 events: throws when any object failed, so Lambda retries the event. SQS events: returns
- * the messages to retry as a partial batch failure; the rest are deleted from the queue.
- */
+/** The messages to retry, as a partial batch failure; the queue deletes the rest. */
 export async function handleIngestEvent(
-  event: S3Event | SQSEvent,
+  event: SQSEvent,
   ingest: IngestOne,
   log: Logger,
-): Promise<SQSBatchResponse | { reports: IngestReport[] }> {
+): Promise<SQSBatchResponse> {
   if (!isSqsEvent(event)) {
-    const reports = await ingestAll(objectsInS3Event(event), ingest);
-    const failed = reports.filter((r) => r.status === 'failed');
-    if (failed.length > 0) throw new IngestFailedError(failed);
-    return { reports };
+    // Not a retryable state: nothing deployed invokes the function this way.
+    throw new Error(
+      'the ingest function takes SQS events from its queue (S3 notifications delivered through SQS); ' +
+        'this event is not one: wire the bucket to the ingest queue as serverless.yml does',
+    );
   }
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   for (const message of event.Records) {
@@ -83,7 +72,11 @@ export async function handleIngestEvent(
         log.info('skipping a message without objects (s3:TestEvent)', { messageId: message.messageId });
         continue;
       }
-      const failed = (await ingestAll(refs, ingest)).filter((r) => r.status === 'failed');
+      const failed: IngestReport[] = [];
+      for (const ref of refs) {
+        const report = await ingest(ref);
+        if (report.status === 'failed') failed.push(report);
+      }
       if (failed.length > 0) throw new IngestFailedError(failed);
     } catch (err: unknown) {
       log.error('message failed; it will be retried', {

@@ -1,19 +1,20 @@
-// The streaming ingest of one object: read → parse → validate → write, with a bounded number of
+// The streaming ingest of one object: read → parse → classify → write, with a bounded number of
 // plays in flight. Every record read is accounted for as written, skipped (not a play) or rejected
 // (kept with its reason); the outcome is a report, recorded in the ledger. Input problems and
 // write failures make a `failed` report, never an exception that loses it.
-import type { LedgerEntry } from '../cassandra/model';
-import type { Format } from '../events/event';
+import { classify } from '../events/classify';
+import { clipRaw, type ParsedRecord } from '../events/event';
+import type { Format } from '../events/formats';
 import { openRecords } from '../events/input';
-import { classify } from '../events/validate';
 import type { Logger } from '../log';
-import type { IngestReport, Ledger, ObjectSource, PlaySink, Progress, RejectSink } from './types';
+import { buildReport, type IngestReport, type IngestStatus, ledgerEntryOf, outcomeOf } from './report';
+import type { Ledger, ObjectSource, PlaySink, Progress, Reject, RejectStore } from './types';
 
 export interface IngestDeps {
   /** One per object: its counts are the report's. */
   sink: PlaySink;
   ledger: Ledger;
-  rejects: RejectSink;
+  rejects: RejectStore;
   log: Logger;
   onProgress?: (p: Progress) => void;
   progressIntervalMs?: number;
@@ -21,6 +22,11 @@ export interface IngestDeps {
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** A reject as stored: the record's original text clipped (a runaway record can be megabytes). */
+function rejectOf(rec: ParsedRecord, reason: string): Reject {
+  return { line: rec.line, reason, record: rec.fields, raw: clipRaw(rec.raw) };
 }
 
 export async function ingestObject(source: ObjectSource, deps: IngestDeps): Promise<IngestReport> {
@@ -34,13 +40,10 @@ export async function ingestObject(source: ObjectSource, deps: IngestDeps): Prom
   let versionId: string | undefined;
   let rejectsLocation: string | undefined;
 
-  const report = (status: IngestReport['status'], error?: string): IngestReport => {
-    const durationMs = Date.now() - startedAt.getTime();
-    return {
-      source: source.source,
+  const report = (status: IngestStatus, error?: string): IngestReport =>
+    buildReport(source.source, status, startedAt, {
       etag,
       versionId,
-      status,
       format,
       compressed,
       rowsRead: counts.read,
@@ -50,30 +53,8 @@ export async function ingestObject(source: ObjectSource, deps: IngestDeps): Prom
       rowsFailed: sink.failed,
       writeRetries: sink.retries,
       rejectsLocation,
-      startedAt: startedAt.toISOString(),
-      durationMs,
-      rowsPerSec: durationMs > 0 ? Math.round((counts.read * 1000) / durationMs) : counts.read,
       error,
-      previous: undefined,
-    };
-  };
-  /** The ledger row for the report's counts; `status` is the ledger's own (running while in progress). */
-  const ledgerEntry = (r: IngestReport, status: LedgerEntry['status']): LedgerEntry => ({
-    source: r.source,
-    etag: r.etag ?? '',
-    versionId: r.versionId,
-    status,
-    format: r.format,
-    rowsRead: r.rowsRead,
-    rowsWritten: r.rowsWritten,
-    rowsSkipped: r.rowsSkipped,
-    rowsRejected: r.rowsRejected,
-    rejectsLocation: r.rejectsLocation,
-    startedAt,
-    finishedAt: status === 'running' ? undefined : new Date(startedAt.getTime() + r.durationMs),
-    durationMs: status === 'running' ? undefined : r.durationMs,
-    error: r.error,
-  });
+    });
 
   let opened: Awaited<ReturnType<ObjectSource['open']>>;
   try {
@@ -91,20 +72,11 @@ export async function ingestObject(source: ObjectSource, deps: IngestDeps): Prom
       // This delivery reads and writes nothing: its counts stay 0 (read = written + skipped +
       // rejected holds), and what the earlier ingest did is carried apart, never as new work.
       opened.body.destroy();
-      const previous = {
-        format: prior.format,
-        rowsRead: prior.rowsRead,
-        rowsWritten: prior.rowsWritten,
-        rowsSkipped: prior.rowsSkipped,
-        rowsRejected: prior.rowsRejected,
-        rejectsLocation: prior.rejectsLocation,
-        startedAt: prior.startedAt.toISOString(),
-        finishedAt: prior.finishedAt?.toISOString(),
-      };
+      const previous = outcomeOf(prior);
       log.info('already ingested: this object version completed before, nothing written', { etag, previous });
-      return { ...report('duplicate'), rowsWritten: 0, rowsFailed: 0, writeRetries: 0, previous };
+      return buildReport(source.source, 'duplicate', startedAt, { etag, versionId, previous });
     }
-    await deps.ledger.record(ledgerEntry(report('completed'), 'running'));
+    await deps.ledger.record(ledgerEntryOf(report('completed'), 'running'));
   } catch (err: unknown) {
     opened.body.destroy();
     log.error('ingest ledger unavailable', { err });
@@ -123,7 +95,7 @@ export async function ingestObject(source: ObjectSource, deps: IngestDeps): Prom
         counts.read++;
         if (rec.kind === 'malformed') {
           counts.rejected++;
-          await deps.rejects.add({ line: rec.line, reason: rec.reason, record: rec.fields, raw: rec.raw });
+          await deps.rejects.add(rejectOf(rec, rec.reason));
           continue;
         }
         const verdict = classify(rec.fields);
@@ -133,12 +105,7 @@ export async function ingestObject(source: ObjectSource, deps: IngestDeps): Prom
         }
         if (verdict.kind === 'reject') {
           counts.rejected++;
-          await deps.rejects.add({
-            line: rec.line,
-            reason: verdict.reason,
-            record: rec.fields,
-            raw: rec.raw,
-          });
+          await deps.rejects.add(rejectOf(rec, verdict.reason));
           continue;
         }
         // Waiting here, while the sink has all it can take in flight, is what pauses parsing and reading.
@@ -185,7 +152,7 @@ export async function ingestObject(source: ObjectSource, deps: IngestDeps): Prom
     final = report('completed');
   }
   try {
-    await deps.ledger.record(ledgerEntry(final, final.status === 'completed' ? 'completed' : 'failed'));
+    await deps.ledger.record(ledgerEntryOf(final, final.status === 'completed' ? 'completed' : 'failed'));
   } catch (err: unknown) {
     // Not recorded as done means not done: the object will be ingested again (idempotently).
     final = {

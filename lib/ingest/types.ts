@@ -1,8 +1,8 @@
-// The ingest pipeline's ports and its outcome. The pipeline takes these interfaces; the Lambda and
-// the CLI wire the real Cassandra/S3/file implementations, unit tests wire fakes.
+// The ingest pipeline's ports. The pipeline takes these interfaces; the Lambda and the CLI wire the
+// real Cassandra/S3/file implementations, unit tests wire fakes. Its outcome is in report.ts.
 import type { Readable } from 'node:stream';
 import type { LedgerEntry } from '../cassandra/model';
-import type { Format, Play, RawEvent } from '../events/event';
+import type { Play, RawEvent } from '../events/event';
 
 export interface OpenedObject {
   body: Readable;
@@ -51,50 +51,10 @@ export interface Reject {
   raw: string;
 }
 
-export interface RejectSink {
+export interface RejectStore {
   add(reject: Reject): Promise<void>;
   /** Stores what was collected; returns where, or undefined when there was nothing to keep. */
   finish(): Promise<string | undefined>;
-}
-
-export type IngestStatus = 'completed' | 'duplicate' | 'failed' | 'ignored';
-
-/** The earlier ingest of the same object version, as the ledger recorded it. */
-export interface PreviousIngest {
-  format: string | undefined;
-  rowsRead: number;
-  rowsWritten: number;
-  rowsSkipped: number;
-  rowsRejected: number;
-  rejectsLocation: string | undefined;
-  startedAt: string;
-  finishedAt: string | undefined;
-}
-
-export interface IngestReport {
-  source: string;
-  etag: string | undefined;
-  versionId: string | undefined;
-  status: IngestStatus;
-  format: Format | undefined;
-  compressed: boolean | undefined;
-  rowsRead: number;
-  rowsWritten: number;
-  rowsSkipped: number;
-  rowsRejected: number;
-  /** Plays whose writes failed after retries (only on a failed ingest). */
-  rowsFailed: number;
-  writeRetries: number;
-  rejectsLocation: string | undefined;
-  startedAt: string;
-  durationMs: number;
-  rowsPerSec: number;
-  error: string | undefined;
-  /**
-   * Only on a duplicate: the completed ingest it repeats. The duplicate itself reads and writes
-   * nothing (all its counts are 0), so summing reports never counts a row twice.
-   */
-  previous: PreviousIngest | undefined;
 }
 
 export interface Progress {

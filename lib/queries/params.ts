@@ -2,18 +2,16 @@
 // `song` is present. Query strings are read with form semantics ('+' is a space, %2B a plus), the
 // way URLSearchParams, curl --data-urlencode and most HTTP clients write them.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { MAX_TEXT_LENGTH } from '../events/validate';
+import { INT32_MAX, INT32_MIN, MAX_TEXT_LENGTH } from '../events/event';
 import { badRequest } from '../http';
 
-const INT_MIN = -2147483648;
-const INT_MAX = 2147483647;
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
 
 function intValue(
   name: string,
   raw: string | undefined,
-  range: [number, number] = [INT_MIN, INT_MAX],
+  range: [number, number] = [INT32_MIN, INT32_MAX],
 ): number {
   if (raw === undefined || raw === '') throw badRequest(name, `${name} is required`);
   const n = /^[+-]?\d{1,11}$/.test(raw) ? Number(raw) : Number.NaN;

@@ -44,10 +44,11 @@ export interface QueryStore {
 const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
 export class CassandraQueryStore implements QueryStore {
-  private readonly q1: string;
-  private readonly q2: string;
-  private readonly q2Names: string;
-  private readonly q3: string;
+  private readonly sessionItemCql: string;
+  private readonly userSessionCql: string;
+  /** The user's names alone (static columns), for a trailing page that has no rows left. */
+  private readonly userNamesCql: string;
+  private readonly listenersCql: string;
   private readonly options: QueryOptions;
 
   constructor(
@@ -55,20 +56,20 @@ export class CassandraQueryStore implements QueryStore {
     cfg: CassandraConfig,
   ) {
     const ks = cfg.keyspace;
-    this.q1 = keyedSelectCql(
+    this.sessionItemCql = keyedSelectCql(
       ks,
       playsBySession,
       ['session_id', 'item_in_session'],
       ['artist', 'song', 'length'],
     );
-    this.q2 = keyedSelectCql(
+    this.userSessionCql = keyedSelectCql(
       ks,
       songsByUserSession,
       ['user_id', 'session_id'],
       ['item_in_session', 'artist', 'song', 'first_name', 'last_name'],
     );
-    this.q2Names = `${keyedSelectCql(ks, songsByUserSession, ['user_id', 'session_id'], ['first_name', 'last_name'])} LIMIT 1`;
-    this.q3 = keyedSelectCql(ks, listenersBySong, ['song'], ['user_id', 'first_name', 'last_name']);
+    this.userNamesCql = `${keyedSelectCql(ks, songsByUserSession, ['user_id', 'session_id'], ['first_name', 'last_name'])} LIMIT 1`;
+    this.listenersCql = keyedSelectCql(ks, listenersBySong, ['song'], ['user_id', 'first_name', 'last_name']);
     this.options = { prepare: true, isIdempotent: true, consistency: consistencyCode(cfg.readConsistency) };
   }
 
@@ -89,17 +90,19 @@ export class CassandraQueryStore implements QueryStore {
   }
 
   async sessionItem(sessionId: number, itemInSession: number): Promise<SessionItemRow | undefined> {
-    const row = (await this.client.execute(this.q1, [sessionId, itemInSession], this.options)).first();
+    const row = (
+      await this.client.execute(this.sessionItemCql, [sessionId, itemInSession], this.options)
+    ).first();
     if (!row) return undefined;
     return { artist: row.get('artist'), song: row.get('song'), length: row.get('length') ?? null };
   }
 
   async userSessionSongs(userId: number, sessionId: number, page: PageOptions): Promise<UserSessionPage> {
-    const rs = await this.page(this.q2, [userId, sessionId], page);
+    const rs = await this.page(this.userSessionCql, [userId, sessionId], page);
     let first = rs.rows[0];
     if (!first && page.pageState) {
       // A trailing empty page still answers with the user's name (a static column of the partition).
-      first = (await this.client.execute(this.q2Names, [userId, sessionId], this.options)).first();
+      first = (await this.client.execute(this.userNamesCql, [userId, sessionId], this.options)).first();
     }
     return {
       rows: rs.rows.map((r) => ({
@@ -114,7 +117,7 @@ export class CassandraQueryStore implements QueryStore {
   }
 
   async listeners(song: string, page: PageOptions): Promise<Page<ListenerRow>> {
-    const rs = await this.page(this.q3, [song], page);
+    const rs = await this.page(this.listenersCql, [song], page);
     return {
       rows: rs.rows.map((r) => ({
         userId: r.get('user_id'),

@@ -1,8 +1,8 @@
 // Picks example questions that the demo's data can answer: the original project's examples when the
 // data holds them (the real event logs do), otherwise ones found in the files themselves.
 import { createReadStream } from 'node:fs';
+import { classify } from '../../lib/events/classify';
 import { openRecords } from '../../lib/events/input';
-import { classify } from '../../lib/events/validate';
 
 export interface Examples {
   q1: { sessionId: number; itemInSession: number };

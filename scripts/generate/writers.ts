@@ -7,11 +7,13 @@ import { dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { constants, createGzip } from 'node:zlib';
+import { FORMATS, type Format } from '../../lib/events/formats';
 import { DEFAULT_SEED, EventGenerator, type GenerateOptions } from './events';
 import { CSV_HEADER, csvRow, jsonLine } from './format';
 
-export type OutputFormat = 'csv' | 'jsonl';
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['csv', 'jsonl'];
+/** The generator writes what the ingest reads. */
+export type OutputFormat = Format;
+export const OUTPUT_FORMATS = FORMATS;
 
 export interface WriteOptions extends GenerateOptions {
   /** Created if missing; files of the same names are overwritten, others are left alone. */

@@ -12,12 +12,8 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import {
-  eventResources,
-  INGEST_SUFFIXES,
-  MAX_RECEIVE_COUNT,
-  type StackNames,
-} from '../../lib/infra/cloudformation';
+import { BUCKET_TRIGGER_SUFFIXES } from '../../lib/events/formats';
+import { eventResources, MAX_RECEIVE_COUNT, type StackNames } from '../../lib/infra/cloudformation';
 
 export interface LocalFlow {
   bucket: string;
@@ -77,7 +73,7 @@ export async function bootstrapLocalFlow(
     new PutBucketNotificationConfigurationCommand({
       Bucket: names.bucket,
       NotificationConfiguration: {
-        QueueConfigurations: INGEST_SUFFIXES.map((suffix) => ({
+        QueueConfigurations: BUCKET_TRIGGER_SUFFIXES.map((suffix) => ({
           QueueArn: arn,
           Events: ['s3:ObjectCreated:*'],
           Filter: { Key: { FilterRules: [{ Name: 'suffix', Value: suffix }] } },

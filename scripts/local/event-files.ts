@@ -1,14 +1,12 @@
 // Which files the demo and `npm run upload` put into the bucket to be ingested: exactly those whose
 // names end in one of the bucket notification's suffixes (case-sensitive, as S3 compares them). Any
 // other upload is never delivered to the ingest, and the demo would wait for its report in vain.
-import { INGEST_SUFFIXES } from '../../lib/infra/cloudformation';
+import { BUCKET_TRIGGER_SUFFIXES, triggersIngest } from '../../lib/events/formats';
 
 export interface Selection {
   accepted: string[];
   skipped: string[];
 }
-
-export const triggersIngest = (name: string): boolean => INGEST_SUFFIXES.some((s) => name.endsWith(s));
 
 export function selectEventFiles(names: readonly string[]): Selection {
   const sorted = [...names].sort();
@@ -17,7 +15,7 @@ export function selectEventFiles(names: readonly string[]): Selection {
 
 /** Why a file is skipped, for the user. */
 export function skipReason(): string {
-  return `the bucket notifications deliver only names ending in ${INGEST_SUFFIXES.join(', ')} (case matters)`;
+  return `the bucket notifications deliver only names ending in ${BUCKET_TRIGGER_SUFFIXES.join(', ')} (case matters)`;
 }
 
 /** a, b, c and 4 more */

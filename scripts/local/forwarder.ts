@@ -6,12 +6,13 @@ import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
-  type Message,
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { ConcurrencyLimit } from '../../lib/concurrency';
 import type { Logger } from '../../lib/log';
+import { sqsEventOf } from './lambda-events';
 
 export interface ForwarderOptions {
   sqs: SQSClient;
@@ -37,27 +38,6 @@ export interface ForwarderStats {
 export interface Forwarder {
   stats: ForwarderStats;
   stop(): Promise<void>;
-}
-
-function sqsEvent(messages: Message[], queueArn: string): SQSEvent {
-  return {
-    Records: messages.map((m) => ({
-      messageId: m.MessageId ?? '',
-      receiptHandle: m.ReceiptHandle ?? '',
-      body: m.Body ?? '',
-      attributes: {
-        ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
-        SentTimestamp: m.Attributes?.SentTimestamp ?? '0',
-        SenderId: m.Attributes?.SenderId ?? '',
-        ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? '0',
-      },
-      messageAttributes: {},
-      md5OfBody: m.MD5OfBody ?? '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: queueArn,
-      awsRegion: queueArn.split(':')[3] ?? 'us-east-1',
-    })),
-  };
 }
 
 /** Message ids the function wants retried: all of them when the invocation itself failed. */
@@ -116,7 +96,7 @@ export function startForwarder(opts: ForwarderOptions): Forwarder {
     const messages = res.Messages ?? [];
     if (messages.length === 0) return;
     stats.invocations++;
-    const retry = await invoke(opts, sqsEvent(messages, opts.queueArn), () => !running);
+    const retry = await invoke(opts, sqsEventOf(messages, opts.queueArn), () => !running);
     for (const m of messages) {
       if (!m.ReceiptHandle) continue;
       if (retry.has(m.MessageId ?? '')) {
@@ -142,30 +122,44 @@ export function startForwarder(opts: ForwarderOptions): Forwarder {
     }
   };
 
-  // Every failure of a round is caught here: a worker that died on one LocalStack hiccup would quietly
-  // shrink the event flow, and a few of them would stop it. A message whose delete failed comes back
-  // after the visibility timeout, and the ingest reports it as a duplicate.
-  const worker = async () => {
-    let backoff = BACKOFF_MS.first;
+  // Up to `concurrency` rounds at once, each an invocation as the deployed event source makes. Every
+  // failure of a round is caught here: a poller that died on one LocalStack hiccup would quietly
+  // shrink the event flow. A failed round keeps its slot through its backoff, so repeated failures
+  // slow polling down. A message whose delete failed comes back after the visibility timeout, and
+  // the ingest reports it as a duplicate.
+  let backoff = BACKOFF_MS.first;
+  const poll = async () => {
+    const limit = new ConcurrencyLimit(opts.concurrency ?? 4);
     while (running) {
-      try {
-        await once();
-        backoff = BACKOFF_MS.first;
-      } catch (err: unknown) {
-        if (!running) return;
-        opts.log.warn('ingest queue round failed; polling on', { err, retryInMs: backoff });
-        await pause(backoff);
-        backoff = Math.min(backoff * 2, BACKOFF_MS.max);
+      await limit.acquire();
+      if (!running) {
+        limit.release();
+        break;
       }
+      once()
+        .then(
+          () => {
+            backoff = BACKOFF_MS.first;
+          },
+          async (err: unknown) => {
+            if (!running) return;
+            opts.log.warn('ingest queue round failed; polling on', { err, retryInMs: backoff });
+            const wait = backoff;
+            backoff = Math.min(backoff * 2, BACKOFF_MS.max);
+            await pause(wait);
+          },
+        )
+        .finally(() => limit.release());
     }
+    await limit.idle();
   };
-  const workers = Array.from({ length: opts.concurrency ?? 4 }, () => worker());
+  const polling = poll();
   return {
     stats,
     async stop() {
       running = false;
       wake();
-      await Promise.allSettled(workers);
+      await polling;
     },
   };
 }

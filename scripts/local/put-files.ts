@@ -4,6 +4,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { PutObjectCommand, type PutObjectCommandOutput } from '@aws-sdk/client-s3';
+import { runLimited } from '../../lib/concurrency';
 
 export interface PutTarget {
   send(command: PutObjectCommand): Promise<Pick<PutObjectCommandOutput, 'ETag'>>;
@@ -34,33 +35,20 @@ export async function putFiles(
   opts: PutFilesOptions,
 ): Promise<Uploaded[]> {
   const results: Uploaded[] = new Array(files.length);
-  let next = 0;
-  let failure: { err: unknown } | undefined;
-  const worker = async () => {
-    while (!failure && next < files.length) {
-      const index = next++;
-      const file = files[index] as string;
-      const key = `${opts.prefix}${basename(file)}`;
-      try {
-        const { size } = await stat(file);
-        const body = createReadStream(file);
-        try {
-          const put = await s3.send(
-            new PutObjectCommand({ Bucket: opts.bucket, Key: key, Body: body, ContentLength: size }),
-          );
-          results[index] = { file, key, etag: (put.ETag ?? '').replace(/"/g, '') };
-        } finally {
-          body.destroy();
-        }
-      } catch (err: unknown) {
-        failure ??= { err };
-        return;
-      }
-      opts.onUploaded?.(results[index] as Uploaded);
+  await runLimited(files.length, opts.concurrency ?? UPLOAD_CONCURRENCY, async (index) => {
+    const file = files[index] as string;
+    const key = `${opts.prefix}${basename(file)}`;
+    const { size } = await stat(file);
+    const body = createReadStream(file);
+    try {
+      const put = await s3.send(
+        new PutObjectCommand({ Bucket: opts.bucket, Key: key, Body: body, ContentLength: size }),
+      );
+      results[index] = { file, key, etag: (put.ETag ?? '').replace(/"/g, '') };
+    } finally {
+      body.destroy();
     }
-  };
-  const workers = Math.max(1, Math.min(opts.concurrency ?? UPLOAD_CONCURRENCY, files.length));
-  await Promise.all(Array.from({ length: workers }, worker));
-  if (failure) throw failure.err;
+    opts.onUploaded?.(results[index] as Uploaded);
+  });
   return results;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { applySchema } from '../../lib/cassandra/schema';
 import { loadConfig } from '../../lib/config';
-import { type IngestRuntime, ingestS3Object } from '../../lib/ingest/service';
+import { type IngestContext, ingestS3Object } from '../../lib/ingest/service';
 import { createLogger } from '../../lib/log';
 import { s3Client, uniqueName } from './support/aws';
 import { useSchemaKeyspace } from './support/cassandra';
@@ -15,7 +15,7 @@ describe('an ingest whose writes fail', () => {
   const s3 = s3Client();
   const bucket = uniqueName('it-fail');
   const key = 'raw/quirks.csv';
-  let rt: IngestRuntime;
+  let rt: IngestContext;
 
   beforeAll(async () => {
     rt = {

@@ -1,6 +1,6 @@
 // The ingest Lambda handler against the real local Cassandra and LocalStack: objects uploaded to a
-// bucket, the handler invoked with S3 (and SQS-wrapped) notifications, tables, rejects object and
-// ledger read back.
+// bucket, the handler invoked with the SQS messages the ingest queue delivers for them, tables,
+// report and rejects objects and ledger read back.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -11,15 +11,15 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import type { S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { closeSharedS3 } from '../../lib/aws';
 import { closeSharedClient } from '../../lib/cassandra/client';
-import type { IngestReport } from '../../lib/ingest/types';
-import { s3Event, sqsEvent } from '../support/lambda-events';
-import { s3Client, sqsClient, uniqueName } from './support/aws';
+import type { IngestReport } from '../../lib/ingest/report';
+import { s3Notification, sqsEvent, uploadedEvent } from '../../scripts/local/lambda-events';
+import { readReport, s3Client, sqsClient, uniqueName } from './support/aws';
 import { count, useSchemaKeyspace } from './support/cassandra';
 
-type Handler = (event: S3Event | SQSEvent) => Promise<SQSBatchResponse | { reports: IngestReport[] }>;
+type Handler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 
 const quirks = readFileSync(join(__dirname, '..', 'fixtures', 'quirks.csv'));
 
@@ -45,7 +45,13 @@ describe('the ingest handler', () => {
 
   const put = (key: string, body: Buffer | string) =>
     s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-  const reportsOf = (result: Awaited<ReturnType<Handler>>) => ('reports' in result ? result.reports : []);
+  /** The report the ingest stored for key (reports/<key>.json). */
+  const reportOf = (key: string) => readReport(s3, bucket, key);
+  /** Delivers the upload of key as the queue does; the report of its ingest. */
+  const ingest = async (key: string): Promise<IngestReport> => {
+    expect(await handler(uploadedEvent(bucket, key))).toEqual({ batchItemFailures: [] });
+    return reportOf(key);
+  };
   const select = async (cql: string, params: unknown[]) =>
     (await ks.client.execute(cql.replace(/\bks\./g, `${ks.name}.`), params, { prepare: true })).rows;
 
@@ -53,7 +59,7 @@ describe('the ingest handler', () => {
     const key = 'raw/2018-11-01 events+quirks.csv';
     await put(key, quirks);
 
-    const [report] = reportsOf(await handler(s3Event(bucket, key)));
+    const report = await ingest(key);
 
     expect(report).toMatchObject({
       source: `s3://${bucket}/${key}`,
@@ -137,7 +143,7 @@ describe('the ingest handler', () => {
       'raw/no-length.csv',
       `${header}\r\nNo Length,Logged In,A,F,0,B,,free,,PUT,NextSong,,900,Silence,200,1,77\r\n`,
     );
-    await handler(s3Event(bucket, 'raw/no-length.csv'));
+    await ingest('raw/no-length.csv');
     const rows = await select('SELECT length FROM ks.plays_by_session WHERE session_id = ?', [900]);
     expect(rows).toHaveLength(1);
     expect(rows[0]?.length).toBeNull();
@@ -179,8 +185,7 @@ describe('the ingest handler', () => {
 
   it('stores the report as reports/<key>.json beside the source', async () => {
     const key = 'raw/2018-11-01 events+quirks.csv';
-    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `reports/${key}.json` }));
-    const report = JSON.parse((await res.Body?.transformToString('utf8')) ?? '{}');
+    const report = await reportOf(key);
     expect(report).toMatchObject({
       source: `s3://${bucket}/${key}`,
       status: 'completed',
@@ -205,7 +210,7 @@ describe('the ingest handler', () => {
   it('reports a re-delivered object as a duplicate and adds nothing', async () => {
     const key = 'raw/2018-11-01 events+quirks.csv';
     const before = await count(ks.client, ks.name, 'plays_by_session');
-    const [again] = reportsOf(await handler(s3Event(bucket, key)));
+    const again = await ingest(key);
     expect(again).toMatchObject({
       status: 'duplicate',
       rowsRead: 0,
@@ -222,19 +227,12 @@ describe('the ingest handler', () => {
     });
     expect(Number.isNaN(Date.parse(again?.previous?.finishedAt ?? ''))).toBe(false);
     expect(await count(ks.client, ks.name, 'plays_by_session')).toBe(before);
-    // The report object now tells of this delivery, and still says what the first one did.
-    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `reports/${key}.json` }));
-    expect(JSON.parse((await res.Body?.transformToString('utf8')) ?? '{}')).toMatchObject({
-      status: 'duplicate',
-      rowsWritten: 0,
-      previous: { rowsWritten: 6 },
-    });
   });
 
   it('ingests a changed object again (same rows, new etag) and the tables stay the same', async () => {
     const key = 'raw/2018-11-01 events+quirks.csv';
     await put(key, Buffer.concat([quirks, Buffer.from('\r\n')]));
-    const [changed] = reportsOf(await handler(s3Event(bucket, key)));
+    const changed = await ingest(key);
     expect(changed).toMatchObject({ status: 'completed', rowsWritten: 6 });
     const ledger = await select('SELECT etag FROM ks.ingest_ledger WHERE source = ?', [
       `s3://${bucket}/${key}`,
@@ -242,7 +240,7 @@ describe('the ingest handler', () => {
     expect(ledger).toHaveLength(2);
   });
 
-  it('ingests gzip-compressed JSON lines delivered through SQS, skipping the S3 test event', async () => {
+  it('ingests gzip-compressed JSON lines, skipping the S3 test event in the same batch', async () => {
     const lines = [
       {
         page: 'NextSong',
@@ -273,7 +271,7 @@ describe('the ingest handler', () => {
     await put(key, gzipSync(`${lines.map((l) => JSON.stringify(l)).join('\n')}\n`));
 
     const result = await handler(
-      sqsEvent(JSON.stringify({ Event: 's3:TestEvent' }), JSON.stringify(s3Event(bucket, key))),
+      sqsEvent(JSON.stringify({ Event: 's3:TestEvent' }), JSON.stringify(s3Notification(bucket, key))),
     );
 
     expect(result).toEqual({ batchItemFailures: [] });
@@ -288,7 +286,7 @@ describe('the ingest handler', () => {
     expect(Number(ledger[0]?.rows_skipped)).toBe(1);
   });
 
-  it('handles the notification LocalStack itself sends for an upload (URL-encoded key, via SQS)', async () => {
+  it('handles the notification LocalStack itself sends for an upload (URL-encoded key)', async () => {
     const queue = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('it-ingest-q') }));
     const queueUrl = queue.QueueUrl ?? '';
     const { Attributes } = await sqs.send(
@@ -324,18 +322,23 @@ describe('the ingest handler', () => {
   });
 
   it('ignores objects under the rejects and reports prefixes instead of ingesting its own output', async () => {
-    const reports = reportsOf(
-      await handler(s3Event(bucket, 'rejected/raw/x.csv.jsonl', 'reports/raw/x.csv.json')),
-    );
-    expect(reports.map((r) => [r.status, r.rowsRead])).toEqual([
-      ['ignored', 0],
-      ['ignored', 0],
-    ]);
+    const own = ['rejected/raw/x.csv.jsonl', 'reports/raw/x.csv.json'];
+    for (const key of own) await put(key, '{}\n');
+    expect(await handler(uploadedEvent(bucket, ...own))).toEqual({ batchItemFailures: [] });
+    for (const key of own) {
+      const ledger = await select('SELECT status FROM ks.ingest_ledger WHERE source = ?', [
+        `s3://${bucket}/${key}`,
+      ]);
+      expect(ledger).toEqual([]);
+    }
   });
 
-  it('throws, so the event is retried, when the object cannot be read as an event log', async () => {
+  it('reports the message failed, so the queue delivers it again, when the object is not an event log', async () => {
     await put('raw/not-events.csv', 'name,age\nbob,3\n');
-    await expect(handler(s3Event(bucket, 'raw/not-events.csv'))).rejects.toThrow(/not an event log header/);
+    expect(await handler(uploadedEvent(bucket, 'raw/not-events.csv'))).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'm1' }],
+    });
+    expect(await reportOf('raw/not-events.csv')).toMatchObject({ status: 'failed' });
     const ledger = await select('SELECT status, error FROM ks.ingest_ledger WHERE source = ?', [
       `s3://${bucket}/raw/not-events.csv`,
     ]);

@@ -3,18 +3,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { parse } from 'csv-parse/sync';
 import { closeSharedS3 } from '../../lib/aws';
 import { closeSharedClient } from '../../lib/cassandra/client';
-import type { IngestReport } from '../../lib/ingest/types';
-import { s3Event } from '../support/lambda-events';
-import { s3Client, uniqueName } from './support/aws';
+import type { IngestReport } from '../../lib/ingest/report';
+import { uploadedEvent } from '../../scripts/local/lambda-events';
+import { readReport, s3Client, uniqueName } from './support/aws';
 import { count, useSchemaKeyspace } from './support/cassandra';
 import { describeWithRealData, realDataDir, realDataFiles } from './support/real-data';
 
 type Row = Record<string, string>;
-type Handler = (event: S3Event | SQSEvent) => Promise<SQSBatchResponse | { reports: IngestReport[] }>;
+type Handler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 
 describeWithRealData('the 30 real event files', () => {
   const ks = useSchemaKeyspace();
@@ -41,8 +41,9 @@ describeWithRealData('the 30 real event files', () => {
     }
     process.env.CASSANDRA_KEYSPACE = ks.name;
     const { handler } = require('../../functions/ingest') as { handler: Handler };
-    const result = await handler(s3Event(bucket, ...files.map((f) => `event_data/${f}`)));
-    reports = 'reports' in result ? result.reports : [];
+    const keys = files.map((f) => `event_data/${f}`);
+    expect(await handler(uploadedEvent(bucket, ...keys))).toEqual({ batchItemFailures: [] });
+    reports = await Promise.all(keys.map((key) => readReport(s3, bucket, key)));
   });
   afterAll(async () => {
     s3.destroy();

@@ -2,16 +2,17 @@
 // default self-hosted Cassandra, Amazon Keyspaces, and self-hosted in a VPC. The generated
 // CloudFormation is read back and checked: trigger, routes, per-function IAM, CORS, timeouts,
 // Keyspaces resources, bundles.
+
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { allTables, ingestLedger } from '../../lib/cassandra/model';
+import { BUCKET_TRIGGER_SUFFIXES } from '../../lib/events/formats';
 import {
   corsOrigins,
   FUNCTIONS,
   type FunctionName,
-  INGEST_SUFFIXES,
   INGEST_TIMEOUT_SECONDS,
   QUERY_TABLES,
   roleLogicalId,
@@ -240,7 +241,7 @@ describe('serverless package (self-hosted Cassandra)', () => {
         }[];
       }
     ).QueueConfigurations;
-    expect(notifications.map((n) => n.Filter.S3Key.Rules[0]?.Value)).toEqual([...INGEST_SUFFIXES]);
+    expect(notifications.map((n) => n.Filter.S3Key.Rules[0]?.Value)).toEqual([...BUCKET_TRIGGER_SUFFIXES]);
     for (const n of notifications)
       expect([n.Event, n.Queue]).toEqual(['s3:ObjectCreated:*', { 'Fn::GetAtt': ['IngestQueue', 'Arn'] }]);
     expect(props(template, 'RawEventsBucket').BucketName).toBe('tracklog-prod-raw-events');

@@ -3,7 +3,7 @@
 import { Readable } from 'node:stream';
 import type { LedgerEntry } from '../../../lib/cassandra/model';
 import type { Play } from '../../../lib/events/event';
-import type { Ledger, ObjectSource, PlaySink, Reject, RejectSink } from '../../../lib/ingest/types';
+import type { Ledger, ObjectSource, PlaySink, Reject, RejectStore } from '../../../lib/ingest/types';
 import { createLogger } from '../../../lib/log';
 
 export const quietLog = createLogger('error', {}, () => undefined);
@@ -80,7 +80,7 @@ export class FakeLedger implements Ledger {
   }
 }
 
-export class FakeRejects implements RejectSink {
+export class FakeRejects implements RejectStore {
   readonly rejects: Reject[] = [];
   failOnFinish = false;
 

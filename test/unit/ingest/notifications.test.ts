@@ -1,15 +1,14 @@
 import {
   decodeS3Key,
   handleIngestEvent,
-  IngestFailedError,
   type ObjectRef,
   objectsInSqsBody,
 } from '../../../lib/ingest/notifications';
-import type { IngestReport } from '../../../lib/ingest/types';
-import { s3Event as s3EventIn, sqsEvent } from '../../support/lambda-events';
+import type { IngestReport } from '../../../lib/ingest/report';
+import { s3Notification, sqsEvent, uploadedEvent } from '../../../scripts/local/lambda-events';
 import { quietLog } from './fakes';
 
-const s3Event = (...keys: string[]) => s3EventIn('raw-events', ...keys);
+const notification = (...keys: string[]) => JSON.stringify(s3Notification('raw-events', ...keys));
 
 function reporter(failing: string[] = []) {
   const seen: ObjectRef[] = [];
@@ -52,30 +51,27 @@ describe('objectsInSqsBody', () => {
 });
 
 describe('handleIngestEvent', () => {
-  it('ingests every record of a direct S3 event with decoded keys', async () => {
+  it('ingests every record of every message, with decoded keys', async () => {
     const { seen, ingest } = reporter();
-    const result = await handleIngestEvent(s3Event('day 1.csv', 'bé.json'), ingest, quietLog);
+    const result = await handleIngestEvent(
+      sqsEvent(notification('day 1.csv', 'bé.json'), notification('c.csv')),
+      ingest,
+      quietLog,
+    );
     expect(seen).toEqual([
       { bucket: 'raw-events', key: 'day 1.csv' },
       { bucket: 'raw-events', key: 'bé.json' },
+      { bucket: 'raw-events', key: 'c.csv' },
     ]);
-    expect(result).toMatchObject({ reports: [{ status: 'completed' }, { status: 'completed' }] });
+    expect(result).toEqual({ batchItemFailures: [] });
   });
 
-  it('throws after trying every record when any object of a direct S3 event failed, so Lambda retries', async () => {
-    const { seen, ingest } = reporter(['a.csv']);
-    const attempt = handleIngestEvent(s3Event('a.csv', 'b.csv'), ingest, quietLog);
-    await expect(attempt).rejects.toBeInstanceOf(IngestFailedError);
-    await expect(attempt).rejects.toThrow('1 object(s) failed to ingest: s3://raw-events/a.csv: boom');
-    expect(seen.map((r) => r.key)).toEqual(['a.csv', 'b.csv']);
-  });
-
-  it('returns the failed SQS messages as a partial batch failure and skips test events', async () => {
+  it('returns the failed messages as a partial batch failure and skips test events', async () => {
     const { seen, ingest } = reporter(['bad.csv']);
     const event = sqsEvent(
       JSON.stringify({ Event: 's3:TestEvent' }),
-      JSON.stringify(s3Event('good.csv')),
-      JSON.stringify(s3Event('bad.csv')),
+      notification('good.csv'),
+      notification('bad.csv'),
       'not json at all',
     );
     const result = await handleIngestEvent(event, ingest, quietLog);
@@ -83,12 +79,41 @@ describe('handleIngestEvent', () => {
     expect(seen.map((r) => r.key)).toEqual(['good.csv', 'bad.csv']);
   });
 
+  it('tries every object of a message before reporting the message failed', async () => {
+    const { seen, ingest } = reporter(['a.csv']);
+    const result = await handleIngestEvent(sqsEvent(notification('a.csv', 'b.csv')), ingest, quietLog);
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+    expect(seen.map((r) => r.key)).toEqual(['a.csv', 'b.csv']);
+  });
+
   it('ignores S3 records that are not ObjectCreated', async () => {
-    const event = s3Event('gone.csv');
-    const first = event.Records[0];
+    const body = s3Notification('raw-events', 'gone.csv');
+    const first = body.Records[0];
     if (first) first.eventName = 'ObjectRemoved:Delete';
     const { seen, ingest } = reporter();
-    await handleIngestEvent(event, ingest, quietLog);
+    expect(await handleIngestEvent(sqsEvent(JSON.stringify(body)), ingest, quietLog)).toEqual({
+      batchItemFailures: [],
+    });
     expect(seen).toEqual([]);
+  });
+
+  it('refuses a direct S3 event, which nothing deployed sends, naming the wiring it expects', async () => {
+    const { seen, ingest } = reporter();
+    const direct = s3Notification('raw-events', 'a.csv') as unknown as Parameters<
+      typeof handleIngestEvent
+    >[0];
+    await expect(handleIngestEvent(direct, ingest, quietLog)).rejects.toThrow(/takes SQS events/);
+    expect(seen).toEqual([]);
+  });
+
+  it('builds the same event for an upload as the queue delivers (one message per object)', () => {
+    const event = uploadedEvent('raw-events', 'a b.csv', 'c.csv');
+    expect(event.Records.map((r) => [r.eventSource, r.messageId])).toEqual([
+      ['aws:sqs', 'm1'],
+      ['aws:sqs', 'm2'],
+    ]);
+    expect(objectsInSqsBody(event.Records[0]?.body ?? '')).toEqual([
+      { bucket: 'raw-events', key: 'a b.csv' },
+    ]);
   });
 });

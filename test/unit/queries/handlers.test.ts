@@ -1,15 +1,15 @@
 import { errors, types } from 'cassandra-driver';
 import { route } from '../../../lib/http';
 import { createLogger } from '../../../lib/log';
+import { apiHttpOptions } from '../../../lib/queries/api-handler';
 import { getListeners } from '../../../lib/queries/listeners';
-import { apiHttpOptions } from '../../../lib/queries/runtime';
 import { getSessionItem } from '../../../lib/queries/session-item';
 import { getUserSessionSongs } from '../../../lib/queries/user-session';
 import { FakeStore, httpEvent } from './fakes';
 
 const secret = 'unit-test-cursor-secret';
 const logged: string[] = [];
-// The options the three API routes run with (lib/queries/runtime.ts), driver error classification included.
+// The options the three API routes run with (lib/queries/api-handler.ts), driver error classification included.
 const http = apiHttpOptions(
   ['*'],
   createLogger('debug', {}, (line) => logged.push(line)),

@@ -1,14 +1,15 @@
-// Rejected records are kept, never dropped: one JSON line each (line number, reason, the record as
+// Keeps rejected records, never drops them: one JSON line each (line number, reason, the record as
 // read and its original text), spooled to a temporary file so memory stays flat however many there
 // are, then stored as an S3 object beside the source or as a local file beside the CLI's report.
-// With no rejects, a stale rejects file from an earlier version of the object is removed.
+// With no rejects, a stale rejects file from an earlier version of the object is removed. Which
+// records are rejected, and why, is decided elsewhere (lib/events/classify.ts, the parsers).
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, stat, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { Reject, RejectSink } from './types';
+import type { Reject, RejectStore } from './types';
 
 interface Destination {
   location: string;
@@ -16,10 +17,10 @@ interface Destination {
   remove(): Promise<void>;
 }
 
-class SpooledRejects implements RejectSink {
+class SpooledRejects implements RejectStore {
   private out: WriteStream | undefined;
   private dir: string | undefined;
-  count = 0;
+  private count = 0;
 
   constructor(private readonly destination: Destination) {}
 
@@ -60,7 +61,7 @@ export function s3RejectsKey(prefix: string, key: string): string {
   return `${prefix}${key}.jsonl`;
 }
 
-export function s3Rejects(s3: S3Client, bucket: string, key: string): RejectSink & { count: number } {
+export function s3RejectStore(s3: S3Client, bucket: string, key: string): RejectStore {
   return new SpooledRejects({
     location: `s3://${bucket}/${key}`,
     store: async (file, bytes) => {
@@ -80,7 +81,7 @@ export function s3Rejects(s3: S3Client, bucket: string, key: string): RejectSink
   });
 }
 
-export function fileRejects(path: string): RejectSink & { count: number } {
+export function fileRejectStore(path: string): RejectStore {
   return new SpooledRejects({
     location: path,
     store: async (file) => {

@@ -1,4 +1,5 @@
-import { classify, MAX_TEXT_LENGTH } from '../../../lib/events/validate';
+import { classify } from '../../../lib/events/classify';
+import { MAX_TEXT_LENGTH } from '../../../lib/events/event';
 
 const play = {
   artist: "Des'ree",

@@ -1,6 +1,6 @@
 import type { Client } from 'cassandra-driver';
 import { allTables } from '../../../lib/cassandra/model';
-import { checkSchemaOnce } from '../../../lib/ingest/service';
+import { assertSchemaOnce } from '../../../lib/cassandra/schema';
 
 /** Answers the schema check's system_schema reads: keyspaces in `ready` have every table of the model. */
 function schemaClient(ready: ReadonlySet<string>) {
@@ -44,11 +44,11 @@ function schemaClient(ready: ReadonlySet<string>) {
   return { client: client as unknown as Client, asked };
 }
 
-describe('checkSchemaOnce', () => {
+describe('assertSchemaOnce', () => {
   it('checks each keyspace on its own: one that passed says nothing about another', async () => {
     const { client, asked } = schemaClient(new Set(['ready_one']));
-    await expect(checkSchemaOnce(client, 'ready_one')).resolves.toBeUndefined();
-    await expect(checkSchemaOnce(client, 'empty_one')).rejects.toThrow(
+    await expect(assertSchemaOnce(client, 'ready_one')).resolves.toBeUndefined();
+    await expect(assertSchemaOnce(client, 'empty_one')).rejects.toThrow(
       /keyspace empty_one does not exist.*CASSANDRA_KEYSPACE=empty_one/,
     );
     expect(new Set(asked)).toEqual(new Set(['ready_one', 'empty_one']));
@@ -57,11 +57,11 @@ describe('checkSchemaOnce', () => {
   it('asks again about a keyspace only until its check passes', async () => {
     const ready = new Set<string>();
     const { client, asked } = schemaClient(ready);
-    await expect(checkSchemaOnce(client, 'later_one')).rejects.toThrow(/run `npm run schema`/);
+    await expect(assertSchemaOnce(client, 'later_one')).rejects.toThrow(/run `npm run schema`/);
     ready.add('later_one');
-    await checkSchemaOnce(client, 'later_one');
+    await assertSchemaOnce(client, 'later_one');
     const queries = asked.length;
-    await checkSchemaOnce(client, 'later_one');
+    await assertSchemaOnce(client, 'later_one');
     expect(asked).toHaveLength(queries);
   });
 });

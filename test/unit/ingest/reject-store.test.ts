@@ -1,14 +1,14 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileRejects, s3RejectsKey } from '../../../lib/ingest/rejects';
+import { fileRejectStore, s3RejectsKey } from '../../../lib/ingest/reject-store';
 
-describe('fileRejects', () => {
+describe('fileRejectStore', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rejects-'));
 
   it('writes one JSON line per reject with line, reason, record and original text', async () => {
     const path = join(dir, 'day.csv.rejected.jsonl');
-    const sink = fileRejects(path);
+    const sink = fileRejectStore(path);
     await sink.add({
       line: 9,
       reason: 'userId is missing',
@@ -30,7 +30,7 @@ describe('fileRejects', () => {
   it('writes nothing when there were no rejects, and removes a stale file from an earlier version', async () => {
     const path = join(dir, 'clean.csv.rejected.jsonl');
     writeFileSync(path, '{"line":1}\n');
-    expect(await fileRejects(path).finish()).toBeUndefined();
+    expect(await fileRejectStore(path).finish()).toBeUndefined();
     expect(existsSync(path)).toBe(false);
   });
 });

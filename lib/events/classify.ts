@@ -1,14 +1,12 @@
-// Classifies one raw event: a valid song play, a non-play event (skipped, not an error), or a play
-// that cannot be stored (rejected, with a reason a person can act on). Pure: no I/O.
-import type { Play, RawEvent } from './event';
+// Where a record becomes a song play, a skip or a reject: classify() decides, for one raw event,
+// whether it is a valid song play, a non-play event (skipped, not an error), or a play that cannot
+// be stored (rejected, with a reason a person can act on). The pipeline only counts and routes what
+// this decides; lib/ingest/reject-store.ts only keeps the rejects. Pure: no I/O.
+import { isInt32, MAX_TEXT_LENGTH, type Play, type RawEvent } from './event';
 
 export type Classified = { kind: 'play'; play: Play } | { kind: 'skip' } | { kind: 'reject'; reason: string };
 
 export const PLAY_PAGE = 'NextSong';
-/** Longer text is not a real artist, title or name; it would bloat partitions and responses. */
-export const MAX_TEXT_LENGTH = 1000;
-const INT_MIN = -2147483648;
-const INT_MAX = 2147483647;
 // Plain decimals and the E notation spreadsheets write (1.54111E+12).
 const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
@@ -18,7 +16,7 @@ function present(value: unknown): boolean {
   return value !== undefined && value !== null && !(typeof value === 'string' && value.trim() === '');
 }
 
-function describe(value: unknown): string {
+function quoted(value: unknown): string {
   // String(NaN) is "NaN" where JSON.stringify would say null.
   const text =
     typeof value === 'string' ? value : typeof value === 'number' ? String(value) : JSON.stringify(value);
@@ -29,9 +27,9 @@ function toNumber(name: string, value: unknown): number {
   let n: number;
   if (typeof value === 'number') n = value;
   else if (typeof value === 'string' && NUMERIC.test(value.trim())) n = Number(value.trim());
-  else throw new Invalid(`${name} is not a number: ${describe(value)}`);
+  else throw new Invalid(`${name} is not a number: ${quoted(value)}`);
   // 1e999 is well-formed but becomes Infinity: not a length or an id anyone can store or read back.
-  if (!Number.isFinite(n)) throw new Invalid(`${name} is not a finite number: ${describe(value)}`);
+  if (!Number.isFinite(n)) throw new Invalid(`${name} is not a finite number: ${quoted(value)}`);
   return n;
 }
 
@@ -39,9 +37,8 @@ function int(fields: RawEvent, name: string): number {
   const value = fields[name];
   if (!present(value)) throw new Invalid(`${name} is missing`);
   const n = toNumber(name, value);
-  if (!Number.isInteger(n)) throw new Invalid(`${name} is not an integer: ${describe(value)}`);
-  if (n < INT_MIN || n > INT_MAX)
-    throw new Invalid(`${name} is outside the 32-bit int range: ${describe(value)}`);
+  if (!Number.isInteger(n)) throw new Invalid(`${name} is not an integer: ${quoted(value)}`);
+  if (!isInt32(n)) throw new Invalid(`${name} is outside the 32-bit int range: ${quoted(value)}`);
   return n;
 }
 
@@ -53,7 +50,7 @@ function text(fields: RawEvent, name: string, required: boolean): string | undef
     if (required) throw new Invalid(`${name} is empty`);
     return undefined;
   }
-  if (typeof value !== 'string') throw new Invalid(`${name} is not text: ${describe(value)}`);
+  if (typeof value !== 'string') throw new Invalid(`${name} is not text: ${quoted(value)}`);
   if (value.length > MAX_TEXT_LENGTH) {
     throw new Invalid(`${name} is longer than ${MAX_TEXT_LENGTH} characters (${value.length})`);
   }
@@ -64,7 +61,7 @@ function length(fields: RawEvent): number | undefined {
   const value = fields.length;
   if (!present(value)) return undefined;
   const n = toNumber('length', value);
-  if (n < 0) throw new Invalid(`length is negative: ${describe(value)}`);
+  if (n < 0) throw new Invalid(`length is negative: ${quoted(value)}`);
   return n;
 }
 

@@ -1,12 +1,13 @@
-// What the API handlers share per container: the validated config (secrets fetched), a logger, and
-// a query store over the one connected Cassandra client, created on first use and then reused.
+// Builds the handler of one API route: what the handlers share per container (the validated config
+// with its secrets fetched, a logger, and a query store over the one connected Cassandra client,
+// created on first use and then reused) and the error mapping of routes over Cassandra.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { sharedClient } from '../cassandra/client';
 import { isTransient } from '../cassandra/retry';
 import { apiCursorSecret, config } from '../config';
 import { type HttpOptions, type HttpResponse, route } from '../http';
 import { createLogger, type Logger } from '../log';
-import { runtimeConfig } from '../secrets';
+import { configWithSecrets } from '../secrets';
 import { CassandraQueryStore, type QueryStore } from './store';
 
 export interface QueryDeps {
@@ -17,7 +18,7 @@ export interface QueryDeps {
 let deps: Promise<QueryDeps> | undefined;
 
 function queryDeps(): Promise<QueryDeps> {
-  deps ??= runtimeConfig()
+  deps ??= configWithSecrets()
     .then(async (cfg) => ({
       store: new CassandraQueryStore(await sharedClient(cfg.cassandra), cfg.cassandra),
       cursorSecret: apiCursorSecret(cfg),

@@ -1,0 +1,32 @@
+// The CORS origin rule, for the functions' CORS_ORIGINS (lib/config.ts) and the HTTP API's
+// corsOrigins deploy param (lib/infra): `*`, or a comma-separated list of origins exactly as
+// browsers send them in the Origin header (scheme, host and a non-default port; no path, no
+// trailing slash), which is what both the functions and API Gateway compare against.
+
+/** The allowed origins of a comma-separated list; throws an Error saying what is wrong with it. */
+export function parseCorsOrigins(raw: string): string[] {
+  const origins = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o.length > 0);
+  if (origins.length === 0) throw new Error('is empty: give * or a list of origins');
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol)) {
+      throw new Error(`"${origin}" is not * or an http(s) origin such as https://app.example`);
+    }
+    if (url.origin !== origin) {
+      throw new Error(`"${origin}" is not an origin as browsers send it; did you mean "${url.origin}"?`);
+    }
+  }
+  if (origins.includes('*') && origins.length > 1) {
+    throw new Error('* allows every origin and cannot be combined with others');
+  }
+  return origins;
+}

@@ -69,7 +69,7 @@ export function json(
 const RETRY_AFTER_SECONDS = '2';
 
 /** Maps any error to a response; the only place that decides status codes for failures. */
-export function errorResponse(err: unknown, event: APIGatewayProxyEventV2, opts: HttpOptions): HttpResponse {
+function errorResponse(err: unknown, event: APIGatewayProxyEventV2, opts: HttpOptions): HttpResponse {
   const requestId = event.requestContext?.requestId;
   if (err instanceof HttpError) {
     const error = {

@@ -6,7 +6,7 @@ import { type Config, ConfigError, config } from './config';
 
 export type ParameterFetcher = (name: string) => Promise<string>;
 
-export function ssmFetcher(cfg: Config): ParameterFetcher {
+function ssmFetcher(cfg: Config): ParameterFetcher {
   const ssm = new SSMClient({
     region: cfg.aws.region,
     ...(cfg.aws.endpoint ? { endpoint: cfg.aws.endpoint } : {}),

@@ -10,6 +10,7 @@ import { applySchema } from '../lib/cassandra/schema';
 import { loadConfig } from '../lib/config';
 import type { IngestReport } from '../lib/ingest/report';
 import { createLogger } from '../lib/log';
+import { parseCommandLine, runCli, UsageError, wholeNumber } from './cli';
 import { type Examples, pickExamples } from './demo/examples';
 import { handleInterrupts, type Interrupts } from './demo/interrupt';
 import { printExamples } from './demo/print';
@@ -32,19 +33,16 @@ interface DemoArgs {
   events: number;
 }
 
-function parseArgs(argv: string[]): DemoArgs {
-  const args: DemoArgs = { exit: false, data: undefined, events: 20_000 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--exit') args.exit = true;
-    else if (a === '--data') args.data = argv[++i];
-    else if (a === '--events') args.events = Number(argv[++i]);
-    else throw new Error(`unknown argument ${a}; usage: npm run demo -- [--exit] [--data DIR] [--events N]`);
-  }
-  if (args.data === '') throw new Error('--data needs a directory');
-  if (!Number.isInteger(args.events) || args.events < 100)
-    throw new Error('--events must be an integer >= 100');
-  return args;
+const USAGE = 'usage: npm run demo -- [--exit] [--data DIR] [--events N]';
+
+function readArgs(argv: string[]): DemoArgs {
+  const { values } = parseCommandLine(argv, {
+    exit: { type: 'boolean', default: false },
+    data: { type: 'string' },
+    events: { type: 'string' },
+  });
+  if (values.data === '') throw new UsageError('--data needs a directory');
+  return { exit: values.exit, data: values.data, events: wholeNumber('events', values.events, 20_000, 100) };
 }
 
 const say = (text: string) => process.stdout.write(`\n▶ ${text}\n`);
@@ -198,17 +196,4 @@ async function run(args: DemoArgs, interrupts: Interrupts): Promise<number> {
   return ok ? 0 : 1;
 }
 
-let args: DemoArgs;
-try {
-  args = parseArgs(process.argv.slice(2));
-} catch (err: unknown) {
-  process.stderr.write(`demo: ${(err as Error).message}\n`);
-  process.exit(2);
-}
-main(args).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runCli('demo', USAGE, () => main(readArgs(process.argv.slice(2))));

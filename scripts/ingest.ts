@@ -20,6 +20,7 @@ import { ingestFile, ingestS3Object } from '../lib/ingest/service';
 import type { Progress } from '../lib/ingest/types';
 import { createLogger } from '../lib/log';
 import { resolveSecrets } from '../lib/secrets';
+import { parseCommandLine, runCli, UsageError } from './cli';
 
 const USAGE = 'usage: npm run ingest -- <file|dir|s3://bucket/key|s3://bucket/prefix/ ...> [--out DIR]';
 
@@ -36,25 +37,15 @@ function unique(targets: Target[]): Target[] {
   });
 }
 
-class UsageError extends Error {}
-
-function parseArgs(argv: string[]): { inputs: string[]; out: string } {
-  const inputs: string[] = [];
-  let out = 'ingest-out';
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--out') {
-      const value = argv[++i];
-      if (!value) throw new UsageError('--out needs a directory');
-      out = value;
-    } else if (arg === '--help' || arg === '-h') {
-      throw new UsageError('');
-    } else if (arg.startsWith('--')) {
-      throw new UsageError(`unknown option ${arg}`);
-    } else inputs.push(arg);
-  }
-  if (inputs.length === 0) throw new UsageError('no input given');
-  return { inputs, out };
+function readArgs(argv: string[]): { inputs: string[]; out: string } {
+  const { values, positionals } = parseCommandLine(
+    argv,
+    { out: { type: 'string', default: 'ingest-out' }, help: { type: 'boolean', short: 'h' } },
+    true,
+  );
+  if (values.help) throw new UsageError();
+  if (positionals.length === 0) throw new UsageError('no input given');
+  return { inputs: positionals, out: values.out };
 }
 
 function filesUnder(dir: string): string[] {
@@ -105,7 +96,7 @@ function progressPrinter(index: number, total: number): ((p: Progress) => void) 
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { inputs, out } = parseArgs(argv);
+  const { inputs, out } = readArgs(argv);
   const cfg = await resolveSecrets(loadConfig());
   // The reports on stdout say what the info logs would; the CLI logs warnings and errors.
   const log = createLogger(cfg.logLevel === 'debug' ? 'debug' : 'warn', { cli: 'ingest' });
@@ -149,14 +140,4 @@ async function main(argv: string[]): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof UsageError) {
-      process.stderr.write(`${err.message ? `ingest: ${err.message}\n` : ''}${USAGE}\n`);
-      process.exit(err.message ? 2 : 0);
-    }
-    process.stderr.write(`ingest: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runCli('ingest', USAGE, () => main(process.argv.slice(2)));

@@ -5,21 +5,21 @@ import { basename } from 'node:path';
 import { createS3 } from '../lib/aws';
 import { loadConfig } from '../lib/config';
 import { triggersIngest } from '../lib/events/formats';
+import { parseCommandLine, runCli, UsageError } from './cli';
 import { skipReason } from './local/event-files';
 import { LOCAL_NAMES } from './local/flow';
 import { putFiles } from './local/put-files';
 
+const USAGE = 'usage: npm run upload -- <file ...> [--prefix incoming/]';
+
 async function main(argv: string[]): Promise<number> {
-  let prefix = 'incoming/';
-  const files: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--prefix') prefix = argv[++i] ?? '';
-    else files.push(argv[i] as string);
-  }
-  if (files.length === 0) {
-    process.stderr.write('usage: npm run upload -- <file ...> [--prefix incoming/]\n');
-    return 2;
-  }
+  const { values, positionals: files } = parseCommandLine(
+    argv,
+    { prefix: { type: 'string', default: 'incoming/' } },
+    true,
+  );
+  const prefix = values.prefix;
+  if (files.length === 0) throw new UsageError('no file given');
   const cfg = loadConfig({
     ...process.env,
     AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566',
@@ -42,10 +42,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`upload: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runCli('upload', USAGE, () => main(process.argv.slice(2)));

@@ -49,7 +49,7 @@ function authProvider(cfg: CassandraConfig): auth.AuthProvider | undefined {
   }
 }
 
-export function clientOptions(cfg: CassandraConfig): ClientOptions {
+function clientOptions(cfg: CassandraConfig): ClientOptions {
   const options: ClientOptions = {
     contactPoints: cfg.contactPoints,
     localDataCenter: cfg.localDataCenter,

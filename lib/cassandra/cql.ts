@@ -11,11 +11,11 @@ import type { CqlType, TableDef } from './model';
  * to), quoted otherwise. Every statement names keyspaces, tables and columns through this, so a
  * name means the same thing in every statement.
  */
-export const quoteIdent = (name: string) =>
+const quoteIdent = (name: string) =>
   /^[a-z][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
 
 /** keyspace.table, each part spelled by quoteIdent. */
-export const tableRef = (keyspace: string, table: string) => `${quoteIdent(keyspace)}.${quoteIdent(table)}`;
+const tableRef = (keyspace: string, table: string) => `${quoteIdent(keyspace)}.${quoteIdent(table)}`;
 
 export function replicationCql(replication: Replication): string {
   if (replication.class === 'SimpleStrategy') {

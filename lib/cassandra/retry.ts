@@ -69,7 +69,7 @@ export interface RetryOptions {
 }
 
 /** Full jitter: a uniformly random wait up to min(cap, base * 2^(attempt - 1)); attempt counts from 1. */
-export function backoffDelayMs(attempt: number, baseMs: number, capMs: number, random: () => number): number {
+function backoffDelayMs(attempt: number, baseMs: number, capMs: number, random: () => number): number {
   return Math.round(random() * Math.min(capMs, baseMs * 2 ** (attempt - 1)));
 }
 

@@ -6,7 +6,7 @@ import { isInt32, MAX_TEXT_LENGTH, type Play, type RawEvent } from './event';
 
 export type Classified = { kind: 'play'; play: Play } | { kind: 'skip' } | { kind: 'reject'; reason: string };
 
-export const PLAY_PAGE = 'NextSong';
+const PLAY_PAGE = 'NextSong';
 // Plain decimals and the E notation spreadsheets write (1.54111E+12).
 const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 

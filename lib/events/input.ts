@@ -63,7 +63,7 @@ function gunzip(bytes: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
   })();
 }
 
-export function sniffFormat(head: Buffer): Format {
+function sniffFormat(head: Buffer): Format {
   const text = head
     .toString('utf8')
     .replace(/^\uFEFF/, '')

@@ -4,7 +4,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { ParsedRecord } from './event';
 
 /** A real event is under 1 KB; a longer line is kept as a reject (clipped, as every reject's text is) and skipped. */
-export const MAX_LINE_CHARS = 1024 * 1024;
+const MAX_LINE_CHARS = 1024 * 1024;
 
 function toRecord(text: string, line: number): ParsedRecord | undefined {
   const raw = text.endsWith('\r') ? text.slice(0, -1) : text;

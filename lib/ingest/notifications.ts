@@ -35,7 +35,7 @@ export function objectsInSqsBody(body: string): ObjectRef[] {
   return records.filter((r) => r.eventName?.startsWith('ObjectCreated')).map(objectRef);
 }
 
-export class IngestFailedError extends Error {
+class IngestFailedError extends Error {
   constructor(readonly reports: IngestReport[]) {
     super(
       `${reports.length} object(s) failed to ingest: ${reports.map((r) => `${r.source}: ${r.error ?? 'failed'}`).join('; ')}`,

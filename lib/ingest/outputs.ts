@@ -35,7 +35,7 @@ function keyAsPath(key: string): string {
     .join('/');
 }
 
-function describe(target: OutputTarget): string {
+function targetName(target: OutputTarget): string {
   return target.kind === 'file' ? resolve(target.path) : `s3://${target.bucket}/${target.key}`;
 }
 
@@ -54,12 +54,12 @@ export function outputNames(targets: readonly OutputTarget[]): string[] {
   const seen = new Map<string, number>();
   names.forEach((name, i) => {
     if (name.length === 0 || isAbsolute(name) || name.split('/').includes('..')) {
-      throw new OutputCollisionError(`cannot name the outputs of ${describe(targets[i] as OutputTarget)}`);
+      throw new OutputCollisionError(`cannot name the outputs of ${targetName(targets[i] as OutputTarget)}`);
     }
     const earlier = seen.get(name.toLowerCase());
     if (earlier !== undefined) {
       throw new OutputCollisionError(
-        `${describe(targets[earlier] as OutputTarget)} and ${describe(targets[i] as OutputTarget)} ` +
+        `${targetName(targets[earlier] as OutputTarget)} and ${targetName(targets[i] as OutputTarget)} ` +
           `would both be reported as ${name}; ingest them in separate runs with different --out directories`,
       );
     }

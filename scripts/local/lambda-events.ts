@@ -6,7 +6,7 @@ import type { Message } from '@aws-sdk/client-sqs';
 import type { S3Event, SQSEvent } from 'aws-lambda';
 
 /** S3 URL-encodes keys in notifications, with '+' for spaces. */
-export function encodeS3Key(key: string): string {
+function encodeS3Key(key: string): string {
   return encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
 }
 

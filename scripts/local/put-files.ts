@@ -26,7 +26,7 @@ export interface Uploaded {
   etag: string;
 }
 
-export const UPLOAD_CONCURRENCY = 4;
+const UPLOAD_CONCURRENCY = 4;
 
 /** Uploads files, in their order in the result; the first failure stops new uploads and is thrown. */
 export async function putFiles(

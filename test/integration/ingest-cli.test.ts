@@ -165,7 +165,7 @@ describe('npm run ingest', () => {
   });
 
   it.each([
-    [['--out'], /--out needs a directory/],
+    [['--out'], /--out needs a value/],
     [['--fast', 'x.csv'], /unknown option --fast/],
     [[], /no input given/],
     [['/no/such/file.csv'], /no such file or directory: \/no\/such\/file.csv/],

@@ -24,7 +24,7 @@ import { applySchema } from '../lib/cassandra/schema';
 import { classify } from '../lib/events/classify';
 import type { Play } from '../lib/events/event';
 import { openRecords } from '../lib/events/input';
-import { stackNames } from '../lib/infra/cloudformation';
+import { stackNames } from '../lib/infra/names';
 import { createLogger } from '../lib/log';
 import { writeEventFiles } from '../scripts/generate/index';
 import { startLocalFlow } from '../scripts/local/flow';

@@ -1,7 +1,6 @@
-// Bridges serverless.yml to lib/infra/cloudformation.ts, so the bucket notifications, the
-// per-function IAM roles and the Keyspaces tables come from the project's data model and constants
-// rather than being typed again in YAML. The TypeScript is bundled in memory with esbuild when the
-// file is read.
+// Bridges serverless.yml to lib/infra/stack.ts, so the bucket notifications, the per-function IAM
+// roles and the Keyspaces tables come from the project's data model and constants rather than being
+// typed again in YAML. The TypeScript is bundled with esbuild when the file is first read.
 const { buildSync } = require('esbuild');
 const { mkdtempSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -10,9 +9,9 @@ const { join } = require('node:path');
 let infra;
 function load() {
   if (!infra) {
-    const outfile = join(mkdtempSync(join(tmpdir(), 'tracklog-infra-')), 'cloudformation.cjs');
+    const outfile = join(mkdtempSync(join(tmpdir(), 'tracklog-infra-')), 'stack.cjs');
     buildSync({
-      entryPoints: [join(__dirname, '..', 'lib', 'infra', 'cloudformation.ts')],
+      entryPoints: [join(__dirname, '..', 'lib', 'infra', 'stack.ts')],
       bundle: true,
       platform: 'node',
       format: 'cjs',
@@ -43,8 +42,9 @@ async function vpc(resolveVariable) {
 
 async function options(resolveVariable) {
   const database = await resolveVariable('param:database');
-  if (database !== 'cassandra' && database !== 'keyspaces') {
-    throw new Error(`param database must be cassandra or keyspaces, got "${database}"`);
+  const { DATABASES } = load();
+  if (!DATABASES.includes(database)) {
+    throw new Error(`param database must be ${DATABASES.join(' or ')}, got "${database}"`);
   }
   // The same values the functions' environment gets (custom.database in serverless.yml); the
   // password parameter is only fetched with password auth (lib/secrets.ts).

@@ -13,7 +13,8 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { BUCKET_TRIGGER_SUFFIXES } from '../../lib/events/formats';
-import { eventResources, MAX_RECEIVE_COUNT, type StackNames } from '../../lib/infra/cloudformation';
+import { eventResources, MAX_RECEIVE_COUNT } from '../../lib/infra/events';
+import type { StackNames } from '../../lib/infra/names';
 
 export interface LocalFlow {
   bucket: string;

@@ -4,7 +4,7 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { type StackNames, stackNames } from '../../lib/infra/cloudformation';
+import { type StackNames, stackNames } from '../../lib/infra/names';
 import type { IngestReport } from '../../lib/ingest/report';
 import { s3ReportKey } from '../../lib/ingest/service';
 import type { Logger } from '../../lib/log';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { playTables } from '../../lib/cassandra/model';
-import { stackNames } from '../../lib/infra/cloudformation';
+import { stackNames } from '../../lib/infra/names';
 import { createLogger } from '../../lib/log';
 import { type RunningFlow, startLocalFlow, waitForReport } from '../../scripts/local/flow';
 import { count, useSchemaKeyspace } from './support/cassandra';

@@ -8,7 +8,8 @@ import {
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
 } from '@aws-sdk/client-sqs';
-import { INGEST_TIMEOUT_SECONDS, MAX_RECEIVE_COUNT, stackNames } from '../../lib/infra/cloudformation';
+import { INGEST_TIMEOUT_SECONDS, MAX_RECEIVE_COUNT } from '../../lib/infra/events';
+import { stackNames } from '../../lib/infra/names';
 import { bootstrapLocalFlow } from '../../scripts/local/bootstrap';
 import { s3Client, sqsClient } from './support/aws';
 

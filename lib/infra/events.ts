@@ -1,0 +1,76 @@
+// The event flow's resources: the raw-events bucket, its ObjectCreated notifications to the ingest
+// queue (for the suffixes of lib/events/formats.ts), and the queue's dead-letter queue.
+// scripts/local/bootstrap.ts creates the same flow in LocalStack from these.
+import { BUCKET_TRIGGER_SUFFIXES } from '../events/formats';
+import type { Resource, StackNames } from './names';
+
+/** The ingest Lambda's timeout; the queue hides a message six times as long while it is worked on. */
+export const INGEST_TIMEOUT_SECONDS = 900;
+export const MAX_RECEIVE_COUNT = 5;
+
+export function eventResources(names: StackNames): Record<string, Resource> {
+  const bucketArn = `arn:aws:s3:::${names.bucket}`;
+  return {
+    IngestDeadLetterQueue: {
+      Type: 'AWS::SQS::Queue',
+      Properties: { QueueName: names.deadLetterQueue, MessageRetentionPeriod: 1209600 },
+    },
+    IngestQueue: {
+      Type: 'AWS::SQS::Queue',
+      Properties: {
+        QueueName: names.queue,
+        VisibilityTimeout: INGEST_TIMEOUT_SECONDS * 6,
+        MessageRetentionPeriod: 1209600,
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': ['IngestDeadLetterQueue', 'Arn'] },
+          maxReceiveCount: MAX_RECEIVE_COUNT,
+        },
+      },
+    },
+    IngestQueuePolicy: {
+      Type: 'AWS::SQS::QueuePolicy',
+      Properties: {
+        Queues: [{ Ref: 'IngestQueue' }],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'RawEventsBucketNotifications',
+              Effect: 'Allow',
+              Principal: { Service: 's3.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: { 'Fn::GetAtt': ['IngestQueue', 'Arn'] },
+              Condition: {
+                ArnEquals: { 'aws:SourceArn': bucketArn },
+                StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              },
+            },
+          ],
+        },
+      },
+    },
+    RawEventsBucket: {
+      Type: 'AWS::S3::Bucket',
+      DependsOn: ['IngestQueuePolicy'],
+      Properties: {
+        BucketName: names.bucket,
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        NotificationConfiguration: {
+          QueueConfigurations: BUCKET_TRIGGER_SUFFIXES.map((suffix) => ({
+            Event: 's3:ObjectCreated:*',
+            Queue: { 'Fn::GetAtt': ['IngestQueue', 'Arn'] },
+            Filter: { S3Key: { Rules: [{ Name: 'suffix', Value: suffix }] } },
+          })),
+        },
+      },
+    },
+  };
+}

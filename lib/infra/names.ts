@@ -1,0 +1,92 @@
+// The deployed stack's names and params: what the bucket and queues are called, which keyspace a
+// stage uses, the CORS origins param, the functions serverless.yml declares, and the options the
+// generators (events.ts, keyspaces.ts, iam.ts, assembled by stack.ts) take.
+// The same rule lib/config.ts applies to CASSANDRA_KEYSPACE at start.
+import { KEYSPACE_NAME } from '../config';
+import { parseCorsOrigins } from '../cors';
+
+/** The values of the database param: a self-hosted cluster, or Amazon Keyspaces. */
+export const DATABASES = ['cassandra', 'keyspaces'] as const;
+export type Database = (typeof DATABASES)[number];
+
+export interface StackNames {
+  bucket: string;
+  queue: string;
+  deadLetterQueue: string;
+}
+
+export function stackNames(service: string, stage: string): StackNames {
+  return {
+    bucket: `${service}-${stage}-raw-events`,
+    queue: `${service}-${stage}-ingest`,
+    deadLetterQueue: `${service}-${stage}-ingest-dlq`,
+  };
+}
+
+/**
+ * The default keyspace of a deployed stage, `<service>_<stage>` (`tracklog_prod`), so that two
+ * stages in one account never share or replace each other's keyspace. Stage names may hold `-`,
+ * which keyspace names may not: every character outside [a-z0-9_] becomes `_`.
+ */
+export function stageKeyspace(service: string, stage: string): string {
+  const name = `${service}_${stage}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  return validKeyspace(name, `the keyspace derived from service ${service} and stage ${stage}`);
+}
+
+export function validKeyspace(name: string, what = 'param keyspace'): string {
+  if (!KEYSPACE_NAME.test(name)) {
+    throw new Error(
+      `${what} is "${name}": a keyspace name is a lowercase letter followed by up to 47 lowercase letters, digits or _ (set --param="keyspace=...")`,
+    );
+  }
+  return name;
+}
+
+/** The HTTP API's allowed origins from the comma-separated corsOrigins param (lib/cors.ts's rule). */
+export function corsOrigins(raw: string): string[] {
+  try {
+    return parseCorsOrigins(raw);
+  } catch (err: unknown) {
+    throw new Error(`param corsOrigins ${(err as Error).message}`);
+  }
+}
+
+/** The functions serverless.yml declares; each names its role, `<Function>Role`, as `role:`. */
+export const FUNCTIONS = [
+  'ingest',
+  'getSessionItem',
+  'getUserSessionSongs',
+  'getListeners',
+  'notFound',
+] as const;
+export type FunctionName = (typeof FUNCTIONS)[number];
+
+export interface StackOptions {
+  service: string;
+  stage: string;
+  database: Database;
+  keyspace: string;
+  rejectsPrefix: string;
+  reportsPrefix: string;
+  /** SSM parameters the functions fetch at start (the password only for password auth); '' if none. */
+  cassandraPasswordParameter: string;
+  cursorSecretParameter: string;
+  /** The functions that reach Cassandra run in the VPC (subnetIds and securityGroupIds given). */
+  vpc: boolean;
+}
+
+/** A CloudFormation resource, as the generators return it. */
+export type Resource = {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DependsOn?: string[];
+  UpdateReplacePolicy?: 'Retain';
+};
+
+/** A logical id from a name: `songs_by_user_session` → `SongsByUserSession`, `ingest` → `Ingest`. */
+export const logicalId = (name: string) =>
+  name
+    .split(/[^a-zA-Z0-9]/)
+    .filter(Boolean)
+    .map((p) => p[0]?.toUpperCase() + p.slice(1))
+    .join('');

@@ -1,0 +1,25 @@
+// The entry serverless/stack.js bundles: the CloudFormation serverless.yml does not declare itself
+// (the event flow of events.ts, the roles of iam.ts and, on Amazon Keyspaces, the tables of
+// keyspaces.ts), and the name and param helpers of names.ts that serverless.yml resolves through it.
+import { eventResources } from './events';
+import { functionRoles } from './iam';
+import { keyspacesResources } from './keyspaces';
+import { type StackOptions, stackNames } from './names';
+
+export { corsOrigins, DATABASES, stackNames, stageKeyspace, validKeyspace } from './names';
+
+export function stackResources(opts: StackOptions) {
+  const names = stackNames(opts.service, opts.stage);
+  return {
+    Resources: {
+      ...eventResources(names),
+      ...functionRoles(opts),
+      ...(opts.database === 'keyspaces' ? keyspacesResources(opts.keyspace) : {}),
+    },
+    Outputs: {
+      RawEventsBucketName: { Value: { Ref: 'RawEventsBucket' } },
+      IngestQueueUrl: { Value: { Ref: 'IngestQueue' } },
+      IngestDeadLetterQueueUrl: { Value: { Ref: 'IngestDeadLetterQueue' } },
+    },
+  };
+}

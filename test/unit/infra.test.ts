@@ -1,0 +1,98 @@
+// The stack generators of lib/infra without the framework: the Keyspaces columns, and
+// serverless/stack.js (what serverless.yml resolves) called with a fake resolver.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { allTables } from '../../lib/cassandra/model';
+import { DATABASES } from '../../lib/infra/names';
+import { stackResources } from '../../lib/infra/stack';
+
+// The bridge serverless.yml loads (plain CommonJS; it bundles lib/infra/stack.ts with esbuild).
+type Resolver = { resolveVariable: (name: string) => Promise<unknown> };
+const stackJs: { resources: (r: Resolver) => Promise<{ Resources: Record<string, { Type: string }> }> } =
+  require('../../serverless/stack.js');
+
+describe('the Keyspaces tables', () => {
+  const { Resources } = stackResources({
+    service: 'tracklog',
+    stage: 'prod',
+    database: 'keyspaces',
+    keyspace: 'tracklog_prod',
+    rejectsPrefix: 'rejected/',
+    reportsPrefix: 'reports/',
+    cassandraPasswordParameter: '',
+    cursorSecretParameter: '/tracklog/prod/cursor-secret',
+    vpc: false,
+  });
+
+  it('give each column its CQL type from the data model, static columns marked STATIC', () => {
+    const types = (name: string) => {
+      const table = Object.values(Resources).find(
+        (r) => r.Type === 'AWS::Cassandra::Table' && r.Properties.TableName === name,
+      )?.Properties as {
+        PartitionKeyColumns: { ColumnName: string; ColumnType: string }[];
+        ClusteringKeyColumns: { Column: { ColumnName: string; ColumnType: string } }[];
+        RegularColumns: { ColumnName: string; ColumnType: string }[];
+      };
+      return Object.fromEntries(
+        [
+          ...table.PartitionKeyColumns,
+          ...table.ClusteringKeyColumns.map((c) => c.Column),
+          ...table.RegularColumns,
+        ].map((c) => [c.ColumnName, c.ColumnType]),
+      );
+    };
+    expect(allTables.length).toBeGreaterThan(0);
+    for (const model of allTables) {
+      expect(types(model.name)).toEqual(
+        Object.fromEntries(model.columns.map((c) => [c.name, `${c.type}${c.static ? ' STATIC' : ''}`])),
+      );
+    }
+  });
+});
+
+describe('serverless/stack.js', () => {
+  /** A resolver for a Keyspaces or self-hosted stage `prod`; an unexpected variable fails the test. */
+  const resolver = (database: string): Resolver => {
+    const values: Record<string, string> = {
+      'param:database': database,
+      'param:cassandraContactPoints': '10.0.1.10:9042',
+      [`self:custom.database.${database}.auth`]: database === 'keyspaces' ? 'sigv4' : 'password',
+      [`self:custom.database.${database}.passwordParameter`]: '',
+      'self:service': 'tracklog',
+      'sls:stage': 'prod',
+      'param:keyspace': 'tracklog_prod',
+      'param:rejectsPrefix': 'rejected/',
+      'param:reportsPrefix': 'reports/',
+      'param:cursorSecretParameter': '/tracklog/prod/cursor-secret',
+      'param:subnetIds': '',
+      'param:securityGroupIds': '',
+    };
+    return {
+      resolveVariable: async (name) => {
+        if (!(name in values)) throw new Error(`unexpected variable ${name}`);
+        return values[name];
+      },
+    };
+  };
+  const keyspaceResources = (r: { Resources: Record<string, { Type: string }> }) =>
+    Object.values(r.Resources).filter((x) => x.Type.startsWith('AWS::Cassandra::'));
+
+  it('accepts each database of DATABASES, with Keyspaces resources only for keyspaces', async () => {
+    // The databases serverless.yml configures (custom.database.<database>).
+    const yml = parse(readFileSync(join(__dirname, '..', '..', 'serverless.yml'), 'utf8'), {
+      logLevel: 'error',
+    });
+    expect([...DATABASES].sort()).toEqual(Object.keys(yml.custom.database).sort());
+    expect(keyspaceResources(await stackJs.resources(resolver('cassandra')))).toEqual([]);
+    expect(keyspaceResources(await stackJs.resources(resolver('keyspaces')))).toHaveLength(
+      allTables.length + 1,
+    );
+  });
+
+  it('refuses any other database, naming those it accepts', async () => {
+    await expect(stackJs.resources(resolver('dynamodb'))).rejects.toThrow(
+      'param database must be cassandra or keyspaces, got "dynamodb"',
+    );
+  });
+});

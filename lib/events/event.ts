@@ -44,8 +44,27 @@ export interface Play {
  * original text (clipped by clipRaw only where a reject is stored).
  */
 export type ParsedRecord =
-  | { kind: 'event'; line: number; fields: RawEvent; raw: string }
+  | { readonly kind: 'event'; readonly line: number; readonly fields: RawEvent; readonly raw: string }
   | { kind: 'malformed'; line: number; reason: string; raw: string; fields?: RawEvent };
+
+/**
+ * Where reading stands: the byte offset (in the decompressed bytes) and the line number of the next
+ * record, and the CSV header read so far. A checkpoint is one of these: a resumed ingest reads from
+ * `offset` on, as if it had read everything before.
+ */
+export interface ReadPosition {
+  offset: number;
+  line: number;
+  header: string[] | undefined;
+}
+
+/** What a reader yields: records in order, and the position after the last of them. */
+export interface RecordBatch {
+  records: ParsedRecord[];
+  end: ReadPosition;
+}
+
+export const START_OF_OBJECT: ReadPosition = { offset: 0, line: 1, header: undefined };
 
 /** Rejects keep at most this much of a record's original text (a runaway record can be megabytes). */
 export const MAX_RAW_CHARS = 64 * 1024;

@@ -1,13 +1,17 @@
 // JSON lines, eventsim's native output: one JSON object per line, numbers as numbers, null for
-// missing values. A line that is not a JSON object is yielded as malformed, never dropped.
-import { StringDecoder } from 'node:string_decoder';
-import type { ParsedRecord } from './event';
+// missing values. A line that is not a JSON object is yielded as malformed, never dropped. Lines are
+// split on the bytes (a line feed never occurs inside a multi-byte UTF-8 character), so every batch
+// knows the byte offset a resumed ingest would start from.
+import type { ParsedRecord, ReadPosition, RecordBatch } from './event';
 
 /** A real event is under 1 KB; a longer line is kept as a reject (clipped, as every reject's text is) and skipped. */
-const MAX_LINE_CHARS = 1024 * 1024;
+const MAX_LINE_BYTES = 1024 * 1024;
+const LF = 0x0a;
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-function toRecord(text: string, line: number): ParsedRecord | undefined {
-  const raw = text.endsWith('\r') ? text.slice(0, -1) : text;
+function toRecord(buf: Buffer, start: number, end: number, line: number): ParsedRecord | undefined {
+  const stop = end > start && buf[end - 1] === 0x0d ? end - 1 : end;
+  const raw = buf.toString('utf8', start, stop);
   if (raw.trim() === '') return undefined;
   let value: unknown;
   try {
@@ -21,47 +25,70 @@ function toRecord(text: string, line: number): ParsedRecord | undefined {
   return { kind: 'event', line, fields: value as Record<string, unknown>, raw };
 }
 
-/** Records in batches (the complete lines of each chunk read), in order. */
-export async function* jsonlRecords(bytes: AsyncIterable<Buffer>): AsyncGenerator<ParsedRecord[]> {
-  const decoder = new StringDecoder('utf8');
-  let carry = '';
-  let line = 0;
-  let first = true;
-  // While set, the rest of an overlong line is being discarded (it was already rejected).
+/** Records in batches (the complete lines of each chunk read), in order, from `from` on. */
+export async function* jsonlRecords(
+  bytes: AsyncIterable<Buffer>,
+  from: ReadPosition,
+): AsyncGenerator<RecordBatch> {
+  let carry: Buffer = Buffer.alloc(0);
+  // The absolute offset of carry[0], and the number of the line it starts.
+  let offset = from.offset;
+  let line = from.line;
+  let atStart = from.offset === 0;
+  // Records not yet handed on: held while an overlong line is being discarded, because the
+  // position after them is only known (and a batch may only end) once that line has ended.
+  let held: ParsedRecord[] = [];
   let discarding = false;
   for await (const chunk of bytes) {
-    let text = carry + decoder.write(chunk);
-    if (first && text.length > 0) {
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      first = false;
+    let buf: Buffer = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    if (atStart) {
+      if (buf.length < BOM.length) {
+        carry = buf;
+        continue;
+      }
+      if (buf.subarray(0, BOM.length).equals(BOM)) {
+        buf = buf.subarray(BOM.length);
+        offset += BOM.length;
+      }
+      atStart = false;
     }
-    const out: ParsedRecord[] = [];
     let start = 0;
-    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-      line++;
+    for (let nl = buf.indexOf(LF); nl !== -1; nl = buf.indexOf(LF, start)) {
       if (discarding) discarding = false;
       else {
-        const rec = toRecord(text.slice(start, nl), line);
-        if (rec) out.push(rec);
+        const rec = toRecord(buf, start, nl, line);
+        if (rec) held.push(rec);
       }
+      line++;
       start = nl + 1;
     }
-    carry = text.slice(start);
-    if (!discarding && carry.length > MAX_LINE_CHARS) {
-      out.push({
+    carry = buf.subarray(start);
+    offset += start;
+    if (!discarding && carry.length > MAX_LINE_BYTES) {
+      held.push({
         kind: 'malformed',
-        line: line + 1,
-        reason: `line longer than ${MAX_LINE_CHARS} characters`,
-        raw: carry,
+        line,
+        reason: `line longer than ${MAX_LINE_BYTES} bytes`,
+        raw: carry.toString('utf8', 0, MAX_LINE_BYTES),
       });
       discarding = true;
     }
-    if (discarding) carry = '';
-    if (out.length > 0) yield out;
+    if (discarding) {
+      // Its bytes are dropped as they come, but counted: the position after it includes them.
+      offset += carry.length;
+      carry = Buffer.alloc(0);
+    } else if (start > 0) {
+      yield { records: held, end: { offset, line, header: undefined } };
+      held = [];
+    }
   }
-  carry += decoder.end();
+  if (atStart && BOM.subarray(0, carry.length).equals(carry)) carry = Buffer.alloc(0); // a BOM alone
   if (carry.length > 0 && !discarding) {
-    const rec = toRecord(carry, line + 1);
-    if (rec) yield [rec];
+    const rec = toRecord(carry, 0, carry.length, line);
+    if (rec) held.push(rec);
+    offset += carry.length;
+    line++;
   }
+  if (held.length > 0 || carry.length > 0 || discarding)
+    yield { records: held, end: { offset, line, header: undefined } };
 }

@@ -91,7 +91,7 @@ export async function ingestObject(source: ObjectSource, deps: IngestDeps): Prom
     format = input.format;
     compressed = input.compressed;
     reading: for await (const batch of input.batches) {
-      for (const rec of batch) {
+      for (const rec of batch.records) {
         counts.read++;
         if (rec.kind === 'malformed') {
           counts.rejected++;

@@ -28,8 +28,8 @@ export async function pickExamples(files: string[], limit = 200_000): Promise<Ex
     const input = await openRecords(createReadStream(file), file);
     for await (const batch of input.batches) {
       if (seen >= limit) break;
-      seen += batch.length;
-      for (const rec of batch) {
+      seen += batch.records.length;
+      for (const rec of batch.records) {
         if (rec.kind !== 'event') continue;
         const c = classify(rec.fields);
         if (c.kind !== 'play') continue;

@@ -1,5 +1,7 @@
-// Two tiers: `unit` never touches the network; `integration` runs against the real Cassandra and
-// LocalStack that the global setup brings up (and stops afterwards if it started them).
+// Three tiers: `unit` never spawns the framework or touches the network; `deploy` runs
+// `serverless package` (osls, from the npm tree, no AWS account) and reads the CloudFormation back;
+// `integration` runs against the real Cassandra and LocalStack that the global setup brings up (and
+// stops afterwards if it started them).
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 
 /** @type {import('jest').Config} */
@@ -10,6 +12,12 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+    },
+    {
+      displayName: 'deploy',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/deploy/**/*.test.ts'],
     },
     {
       displayName: 'integration',

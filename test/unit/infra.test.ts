@@ -1,16 +1,48 @@
-// The stack generators of lib/infra without the framework: the Keyspaces columns, and
-// serverless/stack.js (what serverless.yml resolves) called with a fake resolver.
+// The stack generators of lib/infra without the framework: the name and param rules, the Keyspaces
+// columns, and serverless/stack.js (what serverless.yml resolves) called with a fake resolver. The
+// packaged CloudFormation is checked by the `deploy` tier (test/deploy/).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { allTables } from '../../lib/cassandra/model';
 import { DATABASES } from '../../lib/infra/names';
-import { stackResources } from '../../lib/infra/stack';
+import { corsOrigins, stackResources, stageKeyspace } from '../../lib/infra/stack';
 
 // The bridge serverless.yml loads (plain CommonJS; it bundles lib/infra/stack.ts with esbuild).
 type Resolver = { resolveVariable: (name: string) => Promise<unknown> };
 const stackJs: { resources: (r: Resolver) => Promise<{ Resources: Record<string, { Type: string }> }> } =
   require('../../serverless/stack.js');
+
+describe('stageKeyspace', () => {
+  it.each([
+    ['prod', 'tracklog_prod'],
+    ['pr-42', 'tracklog_pr_42'],
+    ['Staging-EU-1', 'tracklog_staging_eu_1'],
+  ])('names the keyspace of stage %s %s', (stage, keyspace) => {
+    expect(stageKeyspace('tracklog', stage)).toBe(keyspace);
+  });
+
+  it('refuses a name longer than the 48 characters Cassandra allows, saying which param to set', () => {
+    expect(() => stageKeyspace('tracklog', 'x'.repeat(40))).toThrow(/--param="keyspace=/);
+  });
+});
+
+describe('corsOrigins', () => {
+  it('splits the comma-separated param into origins', () => {
+    expect(corsOrigins('https://a.example, https://b.example:8443')).toEqual([
+      'https://a.example',
+      'https://b.example:8443',
+    ]);
+    expect(corsOrigins('*')).toEqual(['*']);
+  });
+
+  it.each([[''], ['a.example'], ['https://a.example/'], ['https://a.example/path'], ['*,https://a.example']])(
+    'refuses "%s"',
+    (raw) => {
+      expect(() => corsOrigins(raw)).toThrow(/param corsOrigins/);
+    },
+  );
+});
 
 describe('the Keyspaces tables', () => {
   const { Resources } = stackResources({

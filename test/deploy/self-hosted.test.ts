@@ -1,0 +1,229 @@
+// `serverless package` of the default variant, a self-hosted Cassandra (stage prod): the refusal
+// without contact points, the runtime, the S3 → SQS → ingest trigger, the routes, one role per
+// function and what each may do, secrets as SSM parameter names, timeouts, keyspace, CORS, bundles.
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { BUCKET_TRIGGER_SUFFIXES } from '../../lib/events/formats';
+import { INGEST_TIMEOUT_SECONDS } from '../../lib/infra/events';
+import { FUNCTIONS } from '../../lib/infra/names';
+import {
+  actions,
+  allStatements,
+  env,
+  fetchedParameters,
+  keyPaths,
+  lambdaId,
+  logs,
+  ofType,
+  PACKAGE_TIMEOUT_MS,
+  packaged,
+  packageStack,
+  props,
+  QUERY_FUNCTIONS,
+  roleId,
+  roleStatements,
+  ssmArn,
+  starStatements,
+} from './support/package';
+
+describe('serverless package (self-hosted Cassandra)', () => {
+  const stack = packaged(['--stage', 'prod', '--param=cassandraContactPoints=10.0.1.10:9042,10.0.2.10:9042']);
+
+  it(
+    'refuses to package a self-hosted stage without contact points, rather than guess an address',
+    () => {
+      expect(() => packageStack(['--stage', 'prod'])).toThrow(
+        /needs its contact points: --param="cassandraContactPoints=/,
+      );
+    },
+    PACKAGE_TIMEOUT_MS,
+  );
+
+  it('runs every function on Node.js 22 on arm64', () => {
+    const fns = ofType(stack().template, 'AWS::Lambda::Function');
+    expect(fns.map(([id]) => id).sort()).toEqual(FUNCTIONS.map(lambdaId).sort());
+    for (const [, fn] of fns)
+      expect([fn.Properties.Runtime, fn.Properties.Architectures]).toEqual(['nodejs22.x', ['arm64']]);
+  });
+
+  it('triggers the ingest from the raw-events bucket through SQS, with a dead-letter queue', () => {
+    const { template } = stack();
+    const notifications = (
+      props(template, 'RawEventsBucket').NotificationConfiguration as {
+        QueueConfigurations: {
+          Event: string;
+          Queue: unknown;
+          Filter: { S3Key: { Rules: { Name: string; Value: string }[] } };
+        }[];
+      }
+    ).QueueConfigurations;
+    expect(notifications.map((n) => n.Filter.S3Key.Rules[0]?.Value)).toEqual([...BUCKET_TRIGGER_SUFFIXES]);
+    for (const n of notifications)
+      expect([n.Event, n.Queue]).toEqual(['s3:ObjectCreated:*', { 'Fn::GetAtt': ['IngestQueue', 'Arn'] }]);
+    expect(props(template, 'RawEventsBucket').BucketName).toBe('tracklog-prod-raw-events');
+
+    const mapping = ofType(template, 'AWS::Lambda::EventSourceMapping')[0]?.[1];
+    expect(mapping?.Properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': ['IngestQueue', 'Arn'] },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 4 },
+    });
+    // The mapping is created once the role may read the queue.
+    expect(mapping?.DependsOn).toContain('IngestRole');
+    expect(props(template, 'IngestQueue')).toMatchObject({
+      VisibilityTimeout: INGEST_TIMEOUT_SECONDS * 6,
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': ['IngestDeadLetterQueue', 'Arn'] },
+        maxReceiveCount: 5,
+      },
+    });
+    expect(props(template, 'IngestLambdaFunction').Timeout).toBe(INGEST_TIMEOUT_SECONDS);
+    // Only S3 notifications from this bucket may send to the queue.
+    expect(JSON.stringify(props(template, 'IngestQueuePolicy'))).toContain(
+      'arn:aws:s3:::tracklog-prod-raw-events',
+    );
+  });
+
+  it('routes the three queries and everything else (JSON 404) through the HTTP API', () => {
+    const routes = ofType(stack().template, 'AWS::ApiGatewayV2::Route').map(
+      ([, route]) => route.Properties.RouteKey,
+    );
+    expect(routes.sort()).toEqual([
+      '$default',
+      'GET /listeners',
+      'GET /sessions/{sessionId}/items/{itemInSession}',
+      'GET /users/{userId}/sessions/{sessionId}/songs',
+    ]);
+  });
+
+  it('gives each function a role of its own, assumable by Lambda only, and no shared role', () => {
+    const { template } = stack();
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+    for (const fn of FUNCTIONS) {
+      expect(props(template, lambdaId(fn)).Role).toEqual({ 'Fn::GetAtt': [roleId(fn), 'Arn'] });
+      expect(props(template, roleId(fn)).AssumeRolePolicyDocument).toEqual({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com'] }, Action: ['sts:AssumeRole'] },
+        ],
+      });
+    }
+    expect(
+      ofType(template, 'AWS::IAM::Role')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(FUNCTIONS.map(roleId).sort());
+  });
+
+  it('lets the ingest read raw objects, write only under rejects and reports, and use its queue', () => {
+    const ingest = roleStatements(stack().template, 'ingest');
+    expect(actions(ingest, 's3:')).toEqual([
+      { Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::tracklog-prod-raw-events/*'] },
+      {
+        Effect: 'Allow',
+        Action: ['s3:PutObject'],
+        Resource: [
+          'arn:aws:s3:::tracklog-prod-raw-events/rejected/*',
+          'arn:aws:s3:::tracklog-prod-raw-events/reports/*',
+        ],
+      },
+      // A stale rejects object is removed when a new version of the object has no rejects.
+      {
+        Effect: 'Allow',
+        Action: ['s3:DeleteObject'],
+        Resource: ['arn:aws:s3:::tracklog-prod-raw-events/rejected/*'],
+      },
+    ]);
+    expect(actions(ingest, 'sqs:')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        Resource: [{ 'Fn::GetAtt': ['IngestQueue', 'Arn'] }],
+      },
+    ]);
+    expect(ingest[0]).toEqual(logs('ingest'));
+    expect(actions(ingest, 'cassandra:')).toEqual([]);
+    expect(actions(ingest, 'ec2:')).toEqual([]);
+  });
+
+  it('gives the query functions their logs and secrets only: no S3, no queue', () => {
+    for (const fn of QUERY_FUNCTIONS) {
+      expect(roleStatements(stack().template, fn)).toEqual([
+        logs(fn),
+        {
+          Effect: 'Allow',
+          Action: ['ssm:GetParameter'],
+          Resource: [ssmArn('/tracklog/prod/cursor-secret'), ssmArn('/tracklog/prod/cassandra-password')],
+        },
+      ]);
+    }
+  });
+
+  it('gives notFound nothing but its own logs', () => {
+    expect(roleStatements(stack().template, 'notFound')).toEqual([logs('notFound')]);
+  });
+
+  it('grants each function exactly the SSM parameters its environment makes it fetch', () => {
+    const { template } = stack();
+    for (const fn of FUNCTIONS.filter((f) => f !== 'notFound')) {
+      const granted = actions(roleStatements(template, fn), 'ssm:').flatMap((s) => s.Resource);
+      expect(fetchedParameters(template, fn).length).toBeGreaterThan(0);
+      expect(granted).toEqual(expect.arrayContaining(fetchedParameters(template, fn).map(ssmArn)));
+      expect(granted).toHaveLength(fetchedParameters(template, fn).length);
+    }
+  });
+
+  it('has no * resource and no managed policy anywhere', () => {
+    const { template } = stack();
+    expect(allStatements(template.Resources).length).toBeGreaterThan(FUNCTIONS.length);
+    expect(starStatements(template)).toEqual([]);
+    expect(keyPaths(template.Resources, 'ManagedPolicyArns')).toEqual([]);
+    expect(keyPaths(template.Resources, 'NotResource')).toEqual([]);
+  });
+
+  it('names SSM parameters for secrets instead of holding them', () => {
+    const { template } = stack();
+    const variables = env(template, 'ingest');
+    expect(variables.CASSANDRA_PASSWORD).toBeUndefined();
+    expect(variables.CASSANDRA_PASSWORD_SSM_PARAMETER).toBe('/tracklog/prod/cassandra-password');
+    // Only the query functions sign cursors: the ingest is given no cursor secret, nor allowed one.
+    expect(variables.CURSOR_SECRET_SSM_PARAMETER).toBeUndefined();
+    expect(actions(roleStatements(template, 'ingest'), 'ssm:').flatMap((s) => s.Resource)).toEqual([
+      ssmArn('/tracklog/prod/cassandra-password'),
+    ]);
+    for (const fn of QUERY_FUNCTIONS)
+      expect(env(template, fn).CURSOR_SECRET_SSM_PARAMETER).toBe('/tracklog/prod/cursor-secret');
+    expect(ofType(template, 'AWS::Cassandra::Table')).toEqual([]);
+  });
+
+  it('times out Cassandra requests of the HTTP functions well before the functions themselves', () => {
+    const { template } = stack();
+    for (const fn of QUERY_FUNCTIONS) {
+      const timeoutMs = (props(template, lambdaId(fn)).Timeout as number) * 1000;
+      const requestMs = Number(env(template, fn).CASSANDRA_REQUEST_TIMEOUT_MS);
+      expect([timeoutMs, requestMs]).toEqual([10_000, 3000]);
+      // A read that times out is retried on the next replica: three attempts still end in time.
+      expect(3 * requestMs).toBeLessThan(timeoutMs);
+    }
+    // The ingest keeps the driver default of lib/config.ts under its 900 s timeout.
+    expect(env(template, 'ingest').CASSANDRA_REQUEST_TIMEOUT_MS).toBeUndefined();
+  });
+
+  it('uses a keyspace named after the stage', () => {
+    for (const fn of FUNCTIONS) expect(env(stack().template, fn).CASSANDRA_KEYSPACE).toBe('tracklog_prod');
+  });
+
+  it('allows any origin by default', () => {
+    expect(props(stack().template, 'HttpApi').CorsConfiguration).toMatchObject({
+      AllowOrigins: ['*'],
+      AllowMethods: ['GET'],
+    });
+  });
+
+  it('bundles each function on its own, small', () => {
+    for (const fn of FUNCTIONS) {
+      expect(statSync(join(stack().dir, `${fn}.zip`)).size).toBeLessThan(512 * 1024);
+    }
+  });
+});

@@ -1,29 +1,14 @@
-// A real single-node Apache Cassandra 5.0, run as a background JVM on the host: cassandra-all and its
+// A real Apache Cassandra 5.0 node, run as a background JVM on the host: cassandra-all and its
 // dependencies come from Maven Central (cached in ~/.m2, the classpath file in the user cache), the
 // configuration from stack/cassandra/, data and logs in .local/cassandra/.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findJdk, type Jdk } from './java';
-import { cqlReleaseVersion, waitFor } from './probes';
-import {
-  isRunning,
-  liveProcess,
-  portInUse,
-  rssMiB,
-  runCommand,
-  startDetached,
-  stopRecorded,
-  tail,
-} from './proc';
-import {
-  CASSANDRA_HOST,
-  CASSANDRA_PORT,
-  type StackSettings,
-  seconds,
-  stackConfigDir,
-  stackLog,
-} from './settings';
+import { cqlReleaseVersion } from './probes';
+import { portInUse, runCommand } from './proc';
+import { launchOnHost, type StackService } from './service';
+import { CASSANDRA_PORT, type StackSettings, seconds, stackConfigDir, stackLog } from './settings';
 
 export const CASSANDRA_VERSION = '5.0.8';
 const STORAGE_PORT = 7000;
@@ -39,13 +24,62 @@ export interface CassandraPaths {
   stdoutLog: string;
 }
 
-export function cassandraPaths(s: StackSettings): CassandraPaths {
-  const root = join(s.localDir, 'cassandra');
+/** Where node n lives and listens; node 1 is the single node the stack has always run. */
+export interface CassandraNode {
+  /** Its name in log lines and its folder under .local: cassandra, cassandra-2, … */
+  label: string;
+  /** Its name in messages. */
+  title: string;
+  address: string;
+  ports: { cql: number; storage: number; jmx: number };
+  paths: CassandraPaths;
+}
+
+export function cassandraNodeLayout(s: StackSettings, n: number): CassandraNode {
+  const label = n === 1 ? 'cassandra' : `cassandra-${n}`;
+  const root = join(s.localDir, label);
   return {
-    root,
-    logs: join(root, 'logs'),
-    pidFile: join(root, 'cassandra.pid'),
-    stdoutLog: join(root, 'logs', 'stdout.log'),
+    label,
+    title: n === 1 ? 'Cassandra' : `Cassandra node ${n}`,
+    // Nodes share the ports and differ in address (127.0.0.1, 127.0.0.2, …), as in a real cluster…
+    address: `127.0.0.${n}`,
+    // …except JMX, which Cassandra binds to 127.0.0.1 whatever the node's address.
+    ports: { cql: CASSANDRA_PORT, storage: STORAGE_PORT, jmx: JMX_PORT + 100 * (n - 1) },
+    paths: {
+      root,
+      logs: join(root, 'logs'),
+      pidFile: join(root, 'cassandra.pid'),
+      stdoutLog: join(root, 'logs', 'stdout.log'),
+    },
+  };
+}
+
+/** Cassandra node n as the ladder sees it. */
+export function cassandraNode(s: StackSettings, n: number): StackService {
+  const node = cassandraNodeLayout(s, n);
+  const contactPoints = (s.externalCassandra ?? `${node.address}:${node.ports.cql}`)
+    .split(',')
+    .map((p) => p.trim());
+  return {
+    // Every node belongs to the one service: `down` and `onStart` speak of services.
+    name: 'cassandra',
+    title: node.title,
+    address: node.address,
+    port: node.ports.cql,
+    endpoint: contactPoints.join(','),
+    external: s.externalCassandra,
+    externalSetting: 'CASSANDRA_CONTACT_POINTS',
+    pidFile: node.paths.pidFile,
+    hostPrerequisites: () => {
+      const host = cassandraPrerequisites(s);
+      return host.ok ? { ok: true, start: () => startCassandraOnHost(s, node, host.jdk) } : host;
+    },
+    compose: 'cassandra',
+    probe: () => cqlReleaseVersion(contactPoints),
+    probeIntervalMs: 1000,
+    waitMs: { ours: START_TIMEOUT_MS, external: 60_000, portTaken: 30_000 },
+    // Cassandra drains on SIGTERM (flushes memtables); give it time before forcing.
+    stopGraceMs: 60_000,
   };
 }
 
@@ -62,7 +96,7 @@ function cachedClasspath(s: StackSettings): string | undefined {
   return jars.length > 10 && jars.every((jar) => existsSync(jar)) ? cp : undefined;
 }
 
-export function hostPrerequisites(s: StackSettings): { ok: true; jdk: Jdk } | { ok: false; reason: string } {
+function cassandraPrerequisites(s: StackSettings): { ok: true; jdk: Jdk } | { ok: false; reason: string } {
   try {
     const jdk = findJdk(process.env.JAVA_HOME);
     if (cachedClasspath(s) === undefined && spawnSync('mvn', ['-v']).status !== 0) {
@@ -113,79 +147,69 @@ function jvmOptions(): string[] {
     .filter((line) => line.startsWith('-'));
 }
 
-async function assertPortsFree(): Promise<void> {
-  for (const port of [CASSANDRA_PORT, STORAGE_PORT, JMX_PORT]) {
-    if (await portInUse(port)) {
+async function assertPortsFree(node: CassandraNode): Promise<void> {
+  const { cql, storage, jmx } = node.ports;
+  const wanted: [number, string][] = [
+    [cql, node.address],
+    [storage, node.address],
+    [jmx, '127.0.0.1'],
+  ];
+  for (const [port, address] of wanted) {
+    if (await portInUse(port, address)) {
       throw new Error(
-        `port ${port} on 127.0.0.1 is taken by another process; the local Cassandra needs ` +
-          `${CASSANDRA_PORT} (CQL), ${STORAGE_PORT} (storage) and ${JMX_PORT} (JMX). ` +
+        `port ${port} on ${address} is taken by another process; the local Cassandra needs ` +
+          `${cql} (CQL), ${storage} (storage) and ${jmx} (JMX). ` +
           'Stop that process, or point CASSANDRA_CONTACT_POINTS at a Cassandra you run yourself.',
       );
     }
   }
 }
 
-export const cassandraEndpoint = `${CASSANDRA_HOST}:${CASSANDRA_PORT}`;
-
-/** Starts the host JVM (the caller has checked nothing answers yet). Resolves once CQL answers. */
-export async function startCassandraOnHost(s: StackSettings, jdk: Jdk): Promise<{ version: string }> {
-  const paths = cassandraPaths(s);
+/** Starts the node's JVM (the caller has checked nothing answers yet). Resolves once CQL answers. */
+async function startCassandraOnHost(s: StackSettings, node: CassandraNode, jdk: Jdk): Promise<string> {
+  const { paths } = node;
+  const endpoint = `${node.address}:${node.ports.cql}`;
   const started = Date.now();
   const classpath = await resolveClasspath(s, jdk);
-  await assertPortsFree();
+  await assertPortsFree(node);
   mkdirSync(paths.logs, { recursive: true });
   stackLog(
-    `cassandra: starting ${CASSANDRA_VERSION} on JDK ${jdk.major} (${jdk.home}), heap ${s.cassandraHeap}, ` +
+    `${node.label}: starting ${CASSANDRA_VERSION} on JDK ${jdk.major} (${jdk.home}), heap ${s.cassandraHeap}, ` +
       `data in ${paths.root}`,
   );
   const marker = `-Dtracklog.stack=${s.localDir}`;
-  const rec = startDetached({
-    command: jdk.java,
-    args: [
+  const version = await launchOnHost({
+    process: {
+      command: jdk.java,
+      args: [
+        marker,
+        `-Xms${s.cassandraHeap}`,
+        `-Xmx${s.cassandraHeap}`,
+        ...jvmOptions(),
+        `-Dcassandra.config=file://${join(confDir, 'cassandra.yaml')}`,
+        `-Dcassandra.storagedir=${paths.root}`,
+        `-Dcassandra.logdir=${paths.logs}`,
+        `-Dlogback.configurationFile=file://${join(confDir, 'logback.xml')}`,
+        `-Dcassandra.jmx.local.port=${node.ports.jmx}`,
+        '-Dcassandra-foreground=yes',
+        '-cp',
+        classpath,
+        'org.apache.cassandra.service.CassandraDaemon',
+      ],
+      env: { ...process.env, JAVA_HOME: jdk.home },
+      cwd: paths.root,
+      logFile: paths.stdoutLog,
+      pidFile: paths.pidFile,
       marker,
-      `-Xms${s.cassandraHeap}`,
-      `-Xmx${s.cassandraHeap}`,
-      ...jvmOptions(),
-      `-Dcassandra.config=file://${join(confDir, 'cassandra.yaml')}`,
-      `-Dcassandra.storagedir=${paths.root}`,
-      `-Dcassandra.logdir=${paths.logs}`,
-      `-Dlogback.configurationFile=file://${join(confDir, 'logback.xml')}`,
-      `-Dcassandra.jmx.local.port=${JMX_PORT}`,
-      '-Dcassandra-foreground=yes',
-      '-cp',
-      classpath,
-      'org.apache.cassandra.service.CassandraDaemon',
-    ],
-    env: { ...process.env, JAVA_HOME: jdk.home },
-    cwd: paths.root,
-    logFile: paths.stdoutLog,
-    pidFile: paths.pidFile,
-    marker,
+    },
+    ready: () => cqlReleaseVersion([endpoint]),
+    readyTimeoutMs: START_TIMEOUT_MS,
+    readyIntervalMs: 1000,
+    title: node.title,
+    logs: [paths.stdoutLog, join(paths.logs, 'system.log')],
+    logLines: 15,
+    abortGraceMs: 10_000,
   });
-  try {
-    const version = await waitFor(() => cqlReleaseVersion([cassandraEndpoint]), {
-      timeoutMs: START_TIMEOUT_MS,
-      intervalMs: 1000,
-      alive: () => isRunning(rec.pid),
-      what: 'Cassandra',
-    });
-    stackLog(`cassandra: ready in ${seconds(Date.now() - started)} (CQL ${version} at ${cassandraEndpoint})`);
-    return { version };
-  } catch (err: unknown) {
-    const logs = `--- ${paths.stdoutLog}\n${tail(paths.stdoutLog, 15)}\n--- ${join(paths.logs, 'system.log')}\n${tail(join(paths.logs, 'system.log'), 15)}`;
-    await stopRecorded(paths.pidFile, 10_000);
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${logs}`);
-  }
-}
-
-export function hostCassandraProcess(
-  s: StackSettings,
-): { pid: number; rssMiB: number | undefined } | undefined {
-  const rec = liveProcess(cassandraPaths(s).pidFile);
-  return rec ? { pid: rec.pid, rssMiB: rssMiB(rec.pid) } : undefined;
-}
-
-/** Cassandra drains on SIGTERM (flushes memtables); give it time before forcing. */
-export function stopHostCassandra(s: StackSettings): Promise<boolean> {
-  return stopRecorded(cassandraPaths(s).pidFile, 60_000);
+  stackLog(`${node.label}: ready in ${seconds(Date.now() - started)} (CQL ${version} at ${endpoint})`);
+  return version;
 }

@@ -6,20 +6,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { localStackHealth, s3AndSqsReady, waitFor } from './probes';
-import {
-  isRunning,
-  liveProcess,
-  portInUse,
-  rssMiB,
-  runCommand,
-  startDetached,
-  stopRecorded,
-  tail,
-} from './proc';
+import { localStackHealth, s3AndSqsReady } from './probes';
+import { portInUse, runCommand } from './proc';
+import { launchOnHost, type StackService } from './service';
 import { LOCALSTACK_URL, type StackSettings, seconds, stackConfigDir, stackLog } from './settings';
 
 export const LOCALSTACK_VERSION = '4.14.0';
+const ADDRESS = '127.0.0.1';
 const PORT = 4566;
 const START_TIMEOUT_MS = 90_000;
 const lockFile = join(stackConfigDir, 'localstack', 'requirements.lock');
@@ -105,70 +98,87 @@ export function localStackPaths(s: StackSettings) {
   return { root, pidFile: join(root, 'localstack.pid'), log: join(root, 'localstack.log') };
 }
 
-export async function startLocalStackOnHost(s: StackSettings, python: Python): Promise<{ version: string }> {
+/** LocalStack as the ladder sees it. */
+export function localStack(s: StackSettings): StackService {
+  const endpoint = s.externalAws ?? LOCALSTACK_URL;
+  return {
+    name: 'localstack',
+    title: 'LocalStack',
+    address: ADDRESS,
+    port: PORT,
+    endpoint,
+    external: s.externalAws,
+    externalSetting: 'AWS_ENDPOINT_URL',
+    pidFile: localStackPaths(s).pidFile,
+    hostPrerequisites: () => {
+      const python = findPython(s);
+      return 'path' in python
+        ? { ok: true, start: () => startLocalStackOnHost(s, python) }
+        : { ok: false, reason: python.missing };
+    },
+    compose: 'localstack',
+    probe: async () => {
+      const h = await localStackHealth(endpoint);
+      if (!s3AndSqsReady(h))
+        throw new Error(`s3=${h.services.s3 ?? 'absent'} sqs=${h.services.sqs ?? 'absent'}`);
+      return h.version;
+    },
+    probeIntervalMs: 250,
+    waitMs: { ours: START_TIMEOUT_MS, external: 30_000, portTaken: 15_000 },
+    stopGraceMs: 15_000,
+  };
+}
+
+async function startLocalStackOnHost(s: StackSettings, python: Python): Promise<string> {
   const paths = localStackPaths(s);
   const started = Date.now();
   const venv = await ensureVenv(s, python);
-  if (await portInUse(PORT)) {
+  if (await portInUse(PORT, ADDRESS)) {
     throw new Error(
-      `port ${PORT} on 127.0.0.1 is taken by another process that is not LocalStack; ` +
+      `port ${PORT} on ${ADDRESS} is taken by another process that is not LocalStack; ` +
         'stop it, or point AWS_ENDPOINT_URL at the S3/SQS endpoint you run yourself.',
     );
   }
   mkdirSync(paths.root, { recursive: true });
   stackLog(`localstack: starting ${LOCALSTACK_VERSION} (Python ${python.version}) on ${LOCALSTACK_URL}`);
   const pythonBin = join(venv, 'bin', 'python');
-  const rec = startDetached({
-    command: pythonBin,
-    args: ['-m', 'localstack.runtime.main'],
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      LANG: process.env.LANG,
-      SERVICES: 's3,sqs',
-      EAGER_SERVICE_LOADING: '1',
-      GATEWAY_LISTEN: `127.0.0.1:${PORT}`,
-      LOCALSTACK_HOST: `127.0.0.1:${PORT}`,
-      // Queue URLs of the form http://127.0.0.1:4566/queue/<region>/<account>/<name>: resolvable without DNS.
-      SQS_ENDPOINT_STRATEGY: 'path',
-      DNS_ADDRESS: '0',
-      DISABLE_EVENTS: '1',
-      SKIP_SSL_CERT_DOWNLOAD: '1',
-      PERSISTENCE: '0',
-      FILESYSTEM_ROOT: join(paths.root, 'fs'),
-    },
-    cwd: paths.root,
-    logFile: paths.log,
-    pidFile: paths.pidFile,
-    marker: pythonBin,
-  });
-  try {
-    const health = await waitFor(
-      async () => {
-        const h = await localStackHealth(LOCALSTACK_URL);
-        if (!s3AndSqsReady(h)) throw new Error(`s3=${h.services.s3} sqs=${h.services.sqs}`);
-        return h;
+  const version = await launchOnHost({
+    process: {
+      command: pythonBin,
+      args: ['-m', 'localstack.runtime.main'],
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        LANG: process.env.LANG,
+        SERVICES: 's3,sqs',
+        EAGER_SERVICE_LOADING: '1',
+        GATEWAY_LISTEN: `${ADDRESS}:${PORT}`,
+        LOCALSTACK_HOST: `${ADDRESS}:${PORT}`,
+        // Queue URLs of the form http://127.0.0.1:4566/queue/<region>/<account>/<name>: resolvable without DNS.
+        SQS_ENDPOINT_STRATEGY: 'path',
+        DNS_ADDRESS: '0',
+        DISABLE_EVENTS: '1',
+        SKIP_SSL_CERT_DOWNLOAD: '1',
+        PERSISTENCE: '0',
+        FILESYSTEM_ROOT: join(paths.root, 'fs'),
       },
-      { timeoutMs: START_TIMEOUT_MS, intervalMs: 250, alive: () => isRunning(rec.pid), what: 'LocalStack' },
-    );
-    stackLog(
-      `localstack: ready in ${seconds(Date.now() - started)} (${health.version}, s3 and sqs available)`,
-    );
-    return { version: health.version };
-  } catch (err: unknown) {
-    const logs = `--- ${paths.log}\n${tail(paths.log, 20)}`;
-    await stopRecorded(paths.pidFile, 5000);
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${logs}`);
-  }
-}
-
-export function hostLocalStackProcess(
-  s: StackSettings,
-): { pid: number; rssMiB: number | undefined } | undefined {
-  const rec = liveProcess(localStackPaths(s).pidFile);
-  return rec ? { pid: rec.pid, rssMiB: rssMiB(rec.pid) } : undefined;
-}
-
-export function stopHostLocalStack(s: StackSettings): Promise<boolean> {
-  return stopRecorded(localStackPaths(s).pidFile, 15_000);
+      cwd: paths.root,
+      logFile: paths.log,
+      pidFile: paths.pidFile,
+      marker: pythonBin,
+    },
+    ready: async () => {
+      const h = await localStackHealth(LOCALSTACK_URL);
+      if (!s3AndSqsReady(h)) throw new Error(`s3=${h.services.s3} sqs=${h.services.sqs}`);
+      return h.version;
+    },
+    readyTimeoutMs: START_TIMEOUT_MS,
+    readyIntervalMs: 250,
+    title: 'LocalStack',
+    logs: [paths.log],
+    logLines: 20,
+    abortGraceMs: 5000,
+  });
+  stackLog(`localstack: ready in ${seconds(Date.now() - started)} (${version}, s3 and sqs available)`);
+  return version;
 }

@@ -23,7 +23,6 @@ export interface StackSettings {
 export const repoRoot = resolve(__dirname, '..', '..');
 export const stackConfigDir = join(repoRoot, 'stack');
 
-export const CASSANDRA_HOST = '127.0.0.1';
 export const CASSANDRA_PORT = 9042;
 export const LOCALSTACK_URL = 'http://127.0.0.1:4566';
 

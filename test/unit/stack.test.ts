@@ -1,16 +1,22 @@
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cassandraNode, cassandraNodeLayout } from '../../scripts/stack/cassandra';
 import type { ComposeService } from '../../scripts/stack/docker';
-import {
-  localStackPython,
-  type ServiceStarter,
-  type ServiceState,
-  stackUpWith,
-} from '../../scripts/stack/index';
+import { localStackPython, stackServices } from '../../scripts/stack/index';
 import { findJdk, jdkMajor } from '../../scripts/stack/java';
+import {
+  type Machine,
+  type ServiceState,
+  serviceUp,
+  stackDownWith,
+  stackStatusWith,
+  stackUpWith,
+} from '../../scripts/stack/ladder';
+import { localStack } from '../../scripts/stack/localstack';
 import { liveProcess, readPidFile } from '../../scripts/stack/proc';
-import { readStackSettings } from '../../scripts/stack/settings';
+import type { HostPrerequisites, StackService } from '../../scripts/stack/service';
+import { readStackSettings, type StackMode, type StackSettings } from '../../scripts/stack/settings';
 
 function fakeJdk(root: string, name: string, version: string): string {
   const home = join(root, name);
@@ -121,116 +127,225 @@ describe('pid files', () => {
   });
 });
 
-describe('stackUpWith', () => {
-  const settings = readStackSettings();
-  const state = (service: ComposeService, startedNow: boolean): ServiceState => ({
-    service,
-    mode: 'host',
-    endpoint: service,
-    ready: true,
-    startedNow,
-  });
-  /** Already running: never calls launching. */
-  const running =
-    (service: ComposeService): ServiceStarter =>
-    async () =>
-      state(service, false);
-  /** Starts the service, after a tick so the other starter runs side by side. */
-  const starts =
-    (service: ComposeService): ServiceStarter =>
-    async (_s, launching) => {
-      launching();
-      await new Promise((r) => setTimeout(r, 5));
-      return state(service, true);
-    };
-  const failsAfterStarting =
-    (message: string): ServiceStarter =>
-    async (_s, launching) => {
-      launching();
-      throw new Error(message);
-    };
-  const failsBeforeStarting =
-    (message: string): ServiceStarter =>
-    async () => {
-      throw new Error(message);
-    };
-  const recordingStop = (result: (only: readonly ComposeService[]) => string[] = (o) => [...o]) => {
-    const calls: ComposeService[][] = [];
-    return {
-      calls,
-      stop: async (_s: unknown, only: readonly ComposeService[]) => {
-        calls.push([...only]);
-        return result(only);
-      },
-    };
+/** A machine where nothing runs until a test says so; `calls` records what the ladder did, in order. */
+function fakeMachine(opts: { portsTaken?: number[]; dockerWorks?: boolean } = {}) {
+  const running = new Map<string, number>();
+  const containers = new Set<ComposeService>();
+  const calls: string[] = [];
+  const machine: Machine = {
+    recordedProcess: (pidFile) => {
+      const pid = running.get(pidFile);
+      return pid === undefined ? undefined : { pid, rssMiB: 42 };
+    },
+    stopRecorded: async (pidFile) => {
+      calls.push(`stop ${pidFile}`);
+      return running.delete(pidFile);
+    },
+    portInUse: async (port) => {
+      calls.push(`port ${port}`);
+      return opts.portsTaken?.includes(port) ?? false;
+    },
+    dockerWorks: () => {
+      calls.push('docker info');
+      return opts.dockerWorks ?? false;
+    },
+    startedWithDocker: (_s, service) => containers.has(service),
+    composeUp: (_s, service) => {
+      calls.push(`compose up ${service}`);
+      containers.add(service);
+    },
+    composeStop: (_s, service) => containers.delete(service),
   };
+  /** Records the service's process as running, as a host start or an earlier `stack:up` would. */
+  const launch = (svc: StackService) => running.set(svc.pidFile, 1000 + running.size);
+  return { machine, running, containers, calls, launch };
+}
+
+type FakeMachine = ReturnType<typeof fakeMachine>;
+
+/** A service whose host start takes a tick (so others run side by side) and records its process. */
+function fakeService(m: FakeMachine, name: ComposeService, overrides: Partial<StackService> = {}) {
+  const svc: StackService = {
+    name,
+    title: name === 'cassandra' ? 'Cassandra' : 'LocalStack',
+    address: '127.0.0.1',
+    port: name === 'cassandra' ? 9042 : 4566,
+    endpoint: `${name}:1`,
+    external: undefined,
+    externalSetting: `${name.toUpperCase()}_URL`,
+    pidFile: `/fake/${name}.pid`,
+    hostPrerequisites: () => {
+      m.calls.push('prerequisites');
+      return {
+        ok: true,
+        start: async () => {
+          m.launch(svc);
+          await new Promise((r) => setTimeout(r, 5));
+          return '1.0';
+        },
+      };
+    },
+    compose: name,
+    probe: async () => '1.0',
+    probeIntervalMs: 1,
+    waitMs: { ours: 200, external: 200, portTaken: 200 },
+    stopGraceMs: 1,
+    ...overrides,
+  };
+  return svc;
+}
+
+const lacking = (m: FakeMachine, reason: string) => (): HostPrerequisites => {
+  m.calls.push('prerequisites');
+  return { ok: false, reason };
+};
+
+/** A probe that fails `failures` times before it answers, counting its calls. */
+function flakyProbe(failures: number) {
+  const probe = Object.assign(
+    async () => {
+      probe.calls += 1;
+      if (probe.calls <= failures) throw new Error(`not yet (${probe.calls})`);
+      return '2.0';
+    },
+    { calls: 0 },
+  );
+  return probe;
+}
+
+describe('serviceUp', () => {
+  const settings = readStackSettings();
+  interface Given {
+    mode?: StackMode;
+    external?: boolean;
+    running?: boolean;
+    container?: boolean;
+    portTaken?: boolean;
+    hostLacks?: boolean;
+    docker?: boolean;
+  }
+  const [found, started] = [{ startedNow: false }, { startedNow: true }];
+  // biome-ignore format: one situation a line reads as the ladder's table
+  it.each<[string, Given, Partial<ServiceState> | string, string[]]>([
+    ['takes the endpoint the user sets, looking for nothing of ours', { external: true, running: true, portTaken: true }, { mode: 'external', ...found, note: 'LOCALSTACK_URL is set' }, []],
+    ['reports a host process of ours as it is', { running: true, container: true }, { mode: 'host', pid: 1000, rssMiB: 42, ...found }, []],
+    ['waits for a container of ours instead of starting another', { container: true, portTaken: true }, { mode: 'docker', ...found }, []],
+    ["leaves alone what someone else runs on the port", { portTaken: true, docker: true }, { mode: 'external', ...found, note: 'already running, not started here' }, ['port 4566']],
+    ['starts on the host when nothing answers', { docker: true }, { mode: 'host', ...started, pid: 1000 }, ['port 4566', 'prerequisites', 'launching']],
+    ['falls back to Docker when the host lacks a prerequisite', { hostLacks: true, docker: true }, { mode: 'docker', ...started }, ['port 4566', 'prerequisites', 'docker info', 'launching', 'compose up localstack']],
+    ['never asks the host in docker mode', { mode: 'docker', docker: true }, { mode: 'docker', ...started }, ['port 4566', 'docker info', 'launching', 'compose up localstack']],
+    ['says what the host lacks and tries no Docker in host mode', { mode: 'host', hostLacks: true, docker: true }, 'cannot start LocalStack: no Python', ['port 4566', 'prerequisites']],
+    ['says what the host lacks when Docker does not work either', { hostLacks: true }, 'cannot start LocalStack: no Python', ['port 4566', 'prerequisites', 'docker info']],
+    ['says there is no Docker engine in docker mode', { mode: 'docker' }, 'cannot start LocalStack: no Docker engine', ['port 4566', 'docker info']],
+  ])('%s', async (_, given, expected, calls) => {
+    const m = fakeMachine({ portsTaken: given.portTaken ? [4566] : [], dockerWorks: given.docker });
+    const svc = fakeService(m, 'localstack', {
+      ...(given.external ? { external: 'http://elsewhere' } : {}),
+      ...(given.hostLacks ? { hostPrerequisites: lacking(m, 'no Python') } : {}),
+    });
+    if (given.running) m.launch(svc);
+    if (given.container) m.containers.add('localstack');
+    const up = serviceUp(svc, { ...settings, mode: given.mode ?? 'auto' }, m.machine, () =>
+      m.calls.push('launching'),
+    );
+    if (typeof expected === 'string') await expect(up).rejects.toThrow(expected);
+    else expect(await up).toMatchObject({ service: 'localstack', ready: true, version: '1.0', ...expected });
+    expect(m.calls).toEqual(calls);
+  });
+
+  it('keeps the key order `stack:up --json` has always had', async () => {
+    const m = fakeMachine();
+    const [running, starting] = [fakeService(m, 'cassandra'), fakeService(m, 'localstack')];
+    m.launch(running);
+    const keys = async (svc: StackService) =>
+      Object.keys(await serviceUp(svc, settings, m.machine, () => {})).join();
+    expect(await keys(running)).toBe('service,endpoint,ready,mode,version,pid,startedNow,rssMiB');
+    expect(await keys(starting)).toBe('service,endpoint,ready,mode,version,startedNow,pid,rssMiB');
+  });
+
+  it("waits as long as the service's budget for the situation allows, and no longer", async () => {
+    const m = fakeMachine({ portsTaken: [4566] });
+    const slow = flakyProbe(3);
+    const external = fakeService(m, 'cassandra', { external: 'db1:9042', probe: slow });
+    expect(await serviceUp(external, settings, m.machine, () => {})).toMatchObject({ version: '2.0' });
+    expect(slow.calls).toBe(4);
+
+    const never = fakeService(m, 'localstack', {
+      probe: flakyProbe(Number.POSITIVE_INFINITY),
+      waitMs: { ours: 60_000, external: 60_000, portTaken: 30 },
+    });
+    await expect(serviceUp(never, settings, m.machine, () => {})).rejects.toThrow(
+      'LocalStack was not ready after 0 s: not yet',
+    );
+  });
+});
+
+describe('stackUpWith', () => {
+  const settings: StackSettings = { ...readStackSettings(), mode: 'host' };
+  const up = (m: FakeMachine, services: StackService[], s = settings, machine = m.machine) =>
+    stackUpWith({ services, machine }, s);
+  const stops = (m: FakeMachine) => m.calls.filter((c) => c.startsWith('stop'));
 
   it('stops the service it started when the other one fails, and names both in the error', async () => {
-    const { calls, stop } = recordingStop();
-    const up = stackUpWith(
-      {
-        starters: {
-          cassandra: failsBeforeStarting('cannot start Cassandra: no JDK'),
-          localstack: starts('localstack'),
-        },
-        stop,
-      },
-      settings,
-    );
-    await expect(up).rejects.toThrow('cannot start Cassandra: no JDK');
-    await expect(up).rejects.toThrow('stopped again what this start had started: localstack');
-    expect(calls).toEqual([['localstack']]);
+    const m = fakeMachine();
+    const failed = up(m, [
+      fakeService(m, 'cassandra', { hostPrerequisites: lacking(m, 'no JDK') }),
+      fakeService(m, 'localstack'),
+    ]);
+    await expect(failed).rejects.toThrow('cannot start Cassandra: no JDK');
+    await expect(failed).rejects.toThrow('stopped again what this start had started: localstack (host)');
+    expect(stops(m)).toEqual(['stop /fake/localstack.pid']);
+    expect(m.running.size).toBe(0);
   });
 
   it('also stops a service whose own start failed after launching it (a container that never got healthy)', async () => {
-    const { calls, stop } = recordingStop();
+    const m = fakeMachine({ dockerWorks: true });
+    const unhealthy = fakeService(m, 'localstack', {
+      hostPrerequisites: lacking(m, 'no Python'),
+      probe: flakyProbe(Number.POSITIVE_INFINITY),
+      waitMs: { ours: 20, external: 20, portTaken: 20 },
+    });
     await expect(
-      stackUpWith(
-        {
-          starters: {
-            cassandra: starts('cassandra'),
-            localstack: failsAfterStarting('LocalStack was not ready'),
-          },
-          stop,
-        },
-        settings,
-      ),
-    ).rejects.toThrow('LocalStack was not ready');
-    expect(calls).toHaveLength(1);
-    expect([...(calls[0] ?? [])].sort()).toEqual(['cassandra', 'localstack']);
+      up(m, [fakeService(m, 'cassandra'), unhealthy], { ...settings, mode: 'auto' }),
+    ).rejects.toThrow(
+      /not ready after 0 s[\s\S]*stopped again what this start had started: cassandra \(host\), localstack \(docker\)/,
+    );
+    expect([m.running.size, m.containers.size]).toEqual([0, 0]);
   });
 
   it('never stops a service that was already running before the call', async () => {
-    const { calls, stop } = recordingStop();
-    await expect(
-      stackUpWith(
-        {
-          starters: { cassandra: running('cassandra'), localstack: failsBeforeStarting('no Python >= 3.12') },
-          stop,
-        },
-        settings,
-      ),
-    ).rejects.toThrow('no Python >= 3.12');
-    expect(calls).toEqual([]);
+    const m = fakeMachine();
+    const cassandra = fakeService(m, 'cassandra');
+    m.launch(cassandra);
+    const localstack = fakeService(m, 'localstack', { hostPrerequisites: lacking(m, 'no Python >= 3.12') });
+    await expect(up(m, [cassandra, localstack])).rejects.toThrow(
+      'cannot start LocalStack: no Python >= 3.12',
+    );
+    expect(stops(m)).toEqual([]);
+    expect(m.running.has(cassandra.pidFile)).toBe(true);
   });
 
   it('still throws the start error when stopping fails, and says what could not be stopped', async () => {
-    const stop = async () => {
+    const m = fakeMachine();
+    const stopRecorded = async () => {
       throw new Error('pid file unreadable');
     };
-    await expect(
-      stackUpWith(
-        { starters: { cassandra: failsBeforeStarting('boom'), localstack: starts('localstack') }, stop },
-        settings,
-      ),
-    ).rejects.toThrow(/boom[\s\S]*could not stop localstack again: pid file unreadable/);
+    const services = [
+      fakeService(m, 'cassandra', { hostPrerequisites: lacking(m, 'boom') }),
+      fakeService(m, 'localstack'),
+    ];
+    await expect(up(m, services, settings, { ...m.machine, stopRecorded })).rejects.toThrow(
+      /boom[\s\S]*could not stop localstack again: pid file unreadable/,
+    );
   });
 
   it('stops nothing on success and tells the caller each service as it starts', async () => {
-    const { calls, stop } = recordingStop();
+    const m = fakeMachine();
+    const cassandra = fakeService(m, 'cassandra');
+    m.launch(cassandra);
     const announced: ComposeService[] = [];
     const states = await stackUpWith(
-      { starters: { cassandra: running('cassandra'), localstack: starts('localstack') }, stop },
+      { services: [cassandra, fakeService(m, 'localstack')], machine: m.machine },
       settings,
       { onStart: (service) => announced.push(service) },
     );
@@ -239,7 +354,98 @@ describe('stackUpWith', () => {
       ['localstack', true],
     ]);
     expect(announced).toEqual(['localstack']);
-    expect(calls).toEqual([]);
+    expect(stops(m)).toEqual([]);
+  });
+});
+
+describe('stackStatusWith', () => {
+  const settings = readStackSettings();
+
+  it('asks each running service once, in the key order `stack:status --json` has always had', async () => {
+    const m = fakeMachine();
+    const probe = flakyProbe(1);
+    const services = [fakeService(m, 'cassandra', { probe }), fakeService(m, 'localstack')];
+    for (const svc of services) m.launch(svc);
+    const [c, l] = await stackStatusWith({ services, machine: m.machine }, settings);
+    expect(probe.calls).toBe(1);
+    expect(c).toMatchObject({ mode: 'host', ready: false, pid: 1000, note: 'not yet (1)' });
+    expect(Object.keys(l ?? {}).join()).toBe('service,mode,endpoint,ready,startedNow,pid,rssMiB,version');
+  });
+
+  it("tells ours (host, docker) from someone else's (external) from nothing (none), probing only what runs", async () => {
+    const m = fakeMachine({ portsTaken: [4566] });
+    m.containers.add('cassandra');
+    const stopped = flakyProbe(0);
+    const states = await stackStatusWith(
+      {
+        services: [
+          fakeService(m, 'cassandra'),
+          fakeService(m, 'localstack'),
+          fakeService(m, 'cassandra', { compose: 'localstack', port: 1, pidFile: '/none', probe: stopped }),
+          fakeService(m, 'localstack', { port: 1, external: 'http://elsewhere' }),
+        ],
+        machine: m.machine,
+      },
+      settings,
+    );
+    expect(states.map((s) => [s.mode, s.ready])).toEqual([
+      ['docker', true],
+      ['external', true],
+      ['none', false],
+      ['external', true],
+    ]);
+    expect(stopped.calls).toBe(0);
+  });
+});
+
+describe('stackDownWith', () => {
+  it('stops host processes first, then containers, and only those asked for', async () => {
+    const m = fakeMachine();
+    const [cassandra, localstack] = [fakeService(m, 'cassandra'), fakeService(m, 'localstack')];
+    const parts = { services: [cassandra, localstack], machine: m.machine };
+    const s = readStackSettings();
+    m.launch(cassandra);
+    m.containers.add('localstack');
+    m.containers.add('cassandra');
+    expect(await stackDownWith(parts, s, ['localstack'])).toEqual(['localstack (docker)']);
+    expect(m.running.has(cassandra.pidFile)).toBe(true);
+    expect(await stackDownWith(parts, s)).toEqual(['cassandra (host)', 'cassandra (docker)']);
+    expect(await stackDownWith(parts, s)).toEqual([]);
+  });
+});
+
+describe('the service table', () => {
+  const s: StackSettings = {
+    ...readStackSettings(),
+    localDir: '/tmp/local',
+    externalCassandra: undefined,
+    externalAws: undefined,
+  };
+
+  it('lists Cassandra node 1 where the single node has always lived, then LocalStack', () => {
+    expect(stackServices(s).map((svc) => [svc.name, svc.compose, svc.pidFile, svc.endpoint])).toEqual([
+      ['cassandra', 'cassandra', '/tmp/local/cassandra/cassandra.pid', '127.0.0.1:9042'],
+      ['localstack', 'localstack', '/tmp/local/localstack/localstack.pid', 'http://127.0.0.1:4566'],
+    ]);
+    expect(cassandraNodeLayout(s, 1)).toMatchObject({
+      address: '127.0.0.1',
+      ports: { cql: 9042, storage: 7000, jmx: 7199 },
+      paths: { root: '/tmp/local/cassandra', logs: '/tmp/local/cassandra/logs' },
+    });
+  });
+
+  it('gives every further node its own address, folders, pid file and JMX port', () => {
+    const [one, three] = [cassandraNodeLayout(s, 1), cassandraNodeLayout(s, 3)];
+    expect([three.address, three.paths.root]).toEqual(['127.0.0.3', '/tmp/local/cassandra-3']);
+    expect(three.paths.pidFile).not.toBe(one.paths.pidFile);
+    expect(three.ports.jmx).not.toBe(one.ports.jmx);
+    expect(cassandraNode(s, 3).endpoint).toBe('127.0.0.3:9042');
+  });
+
+  it('points the services at the endpoints the user sets instead of their own', () => {
+    const external = { ...s, externalCassandra: 'db1:9042, db2:9042', externalAws: 'http://aws:4566' };
+    expect(cassandraNode(external, 1).endpoint).toBe('db1:9042,db2:9042');
+    expect(localStack(external).endpoint).toBe('http://aws:4566');
   });
 });
 

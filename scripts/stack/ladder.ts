@@ -1,0 +1,194 @@
+// Up, status and down for any service described by a StackService: one ladder for all of them, so
+// every service is found, started and stopped by the same rules.
+import type { ComposeService } from './docker';
+import { waitFor } from './probes';
+import type { HostProcess, StackService } from './service';
+import type { StackSettings } from './settings';
+
+export type Mode = 'host' | 'docker' | 'external' | 'none';
+
+export interface ServiceState {
+  service: ComposeService;
+  /** host: a process these scripts started; docker: a container they started; external: someone else's. */
+  mode: Mode;
+  endpoint: string;
+  ready: boolean;
+  version?: string;
+  pid?: number;
+  rssMiB?: number;
+  /** True when this call started it. */
+  startedNow: boolean;
+  note?: string;
+}
+
+/** What the ladder asks of this machine (pid files, Docker, ports); the unit tests pass a fake one. */
+export interface Machine {
+  recordedProcess(pidFile: string): HostProcess | undefined;
+  stopRecorded(pidFile: string, graceMs: number): Promise<boolean>;
+  portInUse(port: number, address: string): Promise<boolean>;
+  dockerWorks(): boolean;
+  startedWithDocker(s: StackSettings, service: ComposeService): boolean;
+  composeUp(s: StackSettings, service: ComposeService): void;
+  composeStop(s: StackSettings, service: ComposeService): boolean;
+}
+
+/** The services of the stack and the machine they run on. */
+export interface StackParts {
+  services: readonly StackService[];
+  machine: Machine;
+}
+
+export interface StackUpOptions {
+  /**
+   * Called as this call starts a service, before it is ready: a caller interrupted meanwhile (Ctrl-C)
+   * knows what to stop.
+   */
+  onStart?: (service: ComposeService) => void;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function rss(proc: HostProcess | undefined): { rssMiB?: number } {
+  return proc?.rssMiB !== undefined ? { rssMiB: proc.rssMiB } : {};
+}
+
+/** Resolves to the version once the service answers; waitMs 0 asks once. */
+function answers(svc: StackService, waitMs: number): Promise<string> {
+  if (waitMs <= 0) return svc.probe();
+  return waitFor(svc.probe, { timeoutMs: waitMs, intervalMs: svc.probeIntervalMs, what: svc.title });
+}
+
+/**
+ * Brings one service up. `launching` is called just before this call starts it (a host process or a
+ * container), never when it was already running: from then on it is ours to stop.
+ */
+export async function serviceUp(
+  svc: StackService,
+  s: StackSettings,
+  machine: Machine,
+  launching: () => void,
+): Promise<ServiceState> {
+  // The key order of these objects is the order of `stack:up --json`.
+  const base = { service: svc.name, endpoint: svc.endpoint, ready: true };
+  if (svc.external) {
+    const version = await answers(svc, svc.waitMs.external);
+    return { ...base, mode: 'external', version, startedNow: false, note: `${svc.externalSetting} is set` };
+  }
+  const proc = machine.recordedProcess(svc.pidFile);
+  if (proc) {
+    const version = await answers(svc, svc.waitMs.ours);
+    return { ...base, mode: 'host', version, pid: proc.pid, startedNow: false, ...rss(proc) };
+  }
+  if (machine.startedWithDocker(s, svc.compose)) {
+    return { ...base, mode: 'docker', version: await answers(svc, svc.waitMs.ours), startedNow: false };
+  }
+  if (await machine.portInUse(svc.port, svc.address)) {
+    const version = await answers(svc, svc.waitMs.portTaken);
+    return {
+      ...base,
+      mode: 'external',
+      version,
+      startedNow: false,
+      note: 'already running, not started here',
+    };
+  }
+  const host = s.mode === 'docker' ? undefined : svc.hostPrerequisites();
+  if (host?.ok) {
+    launching();
+    const version = await host.start();
+    const started = machine.recordedProcess(svc.pidFile);
+    return { ...base, mode: 'host', version, startedNow: true, pid: started?.pid, ...rss(started) };
+  }
+  if (s.mode === 'host' || !machine.dockerWorks()) {
+    throw new Error(`cannot start ${svc.title}: ${host && !host.ok ? host.reason : 'no Docker engine'}`);
+  }
+  launching();
+  machine.composeUp(s, svc.compose);
+  return { ...base, mode: 'docker', version: await answers(svc, svc.waitMs.ours), startedNow: true };
+}
+
+/**
+ * Starts whatever is not running yet, all services side by side. When any fails, the services this
+ * call started are stopped again before the error is thrown, so a failed start leaks nothing.
+ */
+export async function stackUpWith(
+  parts: StackParts,
+  s: StackSettings,
+  opts: StackUpOptions = {},
+): Promise<ServiceState[]> {
+  const launched: ComposeService[] = [];
+  const results = await Promise.allSettled(
+    parts.services.map((svc) =>
+      serviceUp(svc, s, parts.machine, () => {
+        launched.push(svc.name);
+        opts.onStart?.(svc.name);
+      }),
+    ),
+  );
+  const states = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const messages = results.flatMap((r) => (r.status === 'rejected' ? [describe(r.reason)] : []));
+  if (messages.length === 0) return states;
+  if (launched.length > 0) {
+    try {
+      const stopped = await stackDownWith(parts, s, launched);
+      if (stopped.length > 0)
+        messages.push(`stopped again what this start had started: ${stopped.join(', ')}`);
+    } catch (err: unknown) {
+      messages.push(`could not stop ${launched.join(', ')} again: ${describe(err)}`);
+    }
+  }
+  throw new Error(messages.join('\n\n'));
+}
+
+/** Stops only what these scripts started (pid files, compose markers). Returns what it stopped. */
+export async function stackDownWith(
+  parts: StackParts,
+  s: StackSettings,
+  only?: readonly ComposeService[],
+): Promise<string[]> {
+  const { machine } = parts;
+  const wanted = parts.services.filter((svc) => !only || only.includes(svc.name));
+  const onHost = await Promise.all(wanted.map((svc) => machine.stopRecorded(svc.pidFile, svc.stopGraceMs)));
+  const stopped = wanted.filter((_, i) => onHost[i]).map((svc) => `${svc.name} (host)`);
+  for (const svc of wanted) {
+    if (machine.composeStop(s, svc.compose)) stopped.push(`${svc.name} (docker)`);
+  }
+  return stopped;
+}
+
+/** Reports on one service without starting or waiting for anything. */
+export async function serviceStatus(
+  svc: StackService,
+  s: StackSettings,
+  machine: Machine,
+): Promise<ServiceState> {
+  const proc = machine.recordedProcess(svc.pidFile);
+  const mode: Mode = proc
+    ? 'host'
+    : machine.startedWithDocker(s, svc.compose)
+      ? 'docker'
+      : svc.external || (await machine.portInUse(svc.port, svc.address))
+        ? 'external'
+        : 'none';
+  // The key order of this object is the order of `stack:status --json`.
+  const state: ServiceState = {
+    service: svc.name,
+    mode,
+    endpoint: svc.endpoint,
+    ready: false,
+    startedNow: false,
+  };
+  if (proc) Object.assign(state, { pid: proc.pid }, rss(proc));
+  if (mode === 'none') return state;
+  try {
+    return { ...state, ready: true, version: await answers(svc, 0) };
+  } catch (err: unknown) {
+    return { ...state, note: describe(err) };
+  }
+}
+
+export function stackStatusWith(parts: StackParts, s: StackSettings): Promise<ServiceState[]> {
+  return Promise.all(parts.services.map((svc) => serviceStatus(svc, s, parts.machine)));
+}

@@ -1,0 +1,85 @@
+// What the generic up / status / down ladder (ladder.ts) needs to know about one service of the local
+// stack. Each service is described once (cassandra.ts, localstack.ts) and the ladder treats them all
+// alike, so a further service or Cassandra node is one more description, not one more ladder.
+import type { ComposeService } from './docker';
+import { waitFor } from './probes';
+import { isRunning, liveProcess, rssMiB, type StartOptions, startDetached, stopRecorded, tail } from './proc';
+
+/** A process these scripts started on the host, as its pid file records it. */
+export interface HostProcess {
+  pid: number;
+  rssMiB: number | undefined;
+}
+
+/** Either the host has what the service needs (and `start` launches it there), or why not. */
+export type HostPrerequisites = { ok: true; start: () => Promise<string> } | { ok: false; reason: string };
+
+export interface StackService {
+  /** What status rows, `onStart` and `stackDown(only)` call it. */
+  name: ComposeService;
+  /** What messages call it, e.g. "cannot start Cassandra". */
+  title: string;
+  /** The client port; something listening there that is not ours means the user runs one. */
+  address: string;
+  port: number;
+  /** What clients connect to: the external override when set, else the one these scripts run. */
+  endpoint: string;
+  /** The user's own endpoint (then nothing is started or stopped) and the variable that sets it. */
+  external: string | undefined;
+  externalSetting: string;
+  /** Where a host start records the process, so later calls find (and stop) only what is ours. */
+  pidFile: string;
+  hostPrerequisites: () => HostPrerequisites;
+  /** Its service in docker-compose.yml, the fallback where the host lacks the prerequisites. */
+  compose: ComposeService;
+  /** Asks the service once whether it serves real requests; resolves to its version. */
+  probe: () => Promise<string>;
+  probeIntervalMs: number;
+  /**
+   * How long a probe may keep failing: `ours` for a process or container of ours (start-up can be
+   * slow), `external` for the user's endpoint, `portTaken` for an unknown process on our port.
+   */
+  waitMs: { ours: number; external: number; portTaken: number };
+  /** How long a stop waits for a clean exit (Cassandra drains on SIGTERM) before SIGKILL. */
+  stopGraceMs: number;
+}
+
+/** The process a pid file records, if it is still running and still the one we started. */
+export function recordedProcess(pidFile: string): HostProcess | undefined {
+  const rec = liveProcess(pidFile);
+  return rec ? { pid: rec.pid, rssMiB: rssMiB(rec.pid) } : undefined;
+}
+
+export interface HostLaunch {
+  process: StartOptions;
+  /** Polled until it resolves (to the version); the start fails when the process dies first. */
+  ready: () => Promise<string>;
+  readyTimeoutMs: number;
+  readyIntervalMs: number;
+  title: string;
+  /** Logs whose last lines explain a failed start. */
+  logs: string[];
+  logLines: number;
+  /** A start that failed is stopped again; this is its grace before SIGKILL. */
+  abortGraceMs: number;
+}
+
+/**
+ * Starts a detached host process and waits until it answers. A start that fails leaves nothing
+ * running and says why: the error carries the tails of its logs.
+ */
+export async function launchOnHost(launch: HostLaunch): Promise<string> {
+  const rec = startDetached(launch.process);
+  try {
+    return await waitFor(launch.ready, {
+      timeoutMs: launch.readyTimeoutMs,
+      intervalMs: launch.readyIntervalMs,
+      alive: () => isRunning(rec.pid),
+      what: launch.title,
+    });
+  } catch (err: unknown) {
+    const logs = launch.logs.map((file) => `--- ${file}\n${tail(file, launch.logLines)}`).join('\n');
+    await stopRecorded(launch.process.pidFile, launch.abortGraceMs);
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${logs}`);
+  }
+}

@@ -1,12 +1,12 @@
 // npm run stack:up | stack:down | stack:status [-- --json]; tsx scripts/stack.ts python (for CI: the
 // Python LocalStack would run with, or exit 1 saying why there is none).
+import { parseStackCommand, STACK_USAGE } from './stack/command-line';
 import { formatStates, localStackPython, stackDown, stackStatus, stackUp } from './stack/index';
 import { readStackSettings, seconds, stackLog } from './stack/settings';
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  const json = rest.includes('--json');
   const settings = readStackSettings();
+  const { command, json } = parseStackCommand(argv) ?? { command: undefined, json: false };
   const started = Date.now();
   switch (command) {
     case 'up': {
@@ -32,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
       return ok ? 0 : 1;
     }
     default:
-      process.stderr.write('usage: tsx scripts/stack.ts up|down|status [--json] | python\n');
+      process.stderr.write(`${STACK_USAGE}\n`);
       return 2;
   }
 }

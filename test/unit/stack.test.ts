@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cassandraNode, cassandraNodeLayout } from '../../scripts/stack/cassandra';
+import { parseStackCommand } from '../../scripts/stack/command-line';
 import type { ComposeService } from '../../scripts/stack/docker';
 import { localStackPython, stackServices } from '../../scripts/stack/index';
 import { findJdk, jdkMajor } from '../../scripts/stack/java';
@@ -447,6 +448,18 @@ describe('the service table', () => {
     expect(cassandraNode(external, 1).endpoint).toBe('db1:9042,db2:9042');
     expect(localStack(external).endpoint).toBe('http://aws:4566');
   });
+});
+
+describe('parseStackCommand', () => {
+  it('reads a command and --json, in either order', () => {
+    expect(parseStackCommand(['up'])).toEqual({ command: 'up', json: false });
+    expect(parseStackCommand(['--json', 'status'])).toEqual({ command: 'status', json: true });
+  });
+
+  it.each([[[]], [['status', '--jsn']], [['up', '--json=yes']], [['up', 'now']]])(
+    'refuses %j (the script prints its usage and exits 2)',
+    (argv) => expect(parseStackCommand(argv)).toBeUndefined(),
+  );
 });
 
 describe('localStackPython', () => {

@@ -1,18 +1,32 @@
-// Lambda: the ingest queue's messages (S3 ObjectCreated notifications) → the ingest pipeline.
-// Clients are created once per container and reused; a failed object is reported back as a batch
-// item failure so the queue delivers its message again, never acknowledged as done.
-import type { SQSEvent } from 'aws-lambda';
-import { sharedS3 } from '../lib/aws';
+// Lambda: the ingest queue's messages (S3 ObjectCreated notifications, and the continuations the
+// ingest sends itself) → the ingest pipeline, one part per object within the invocation's time.
+// Clients are created once per container and reused; a message is only acknowledged when its
+// objects are done, continued, or moved to the dead-letter queue (lib/ingest/notifications.ts).
+import type { Context, SQSEvent } from 'aws-lambda';
+import { sharedS3, sharedSqs } from '../lib/aws';
 import { sharedClient } from '../lib/cassandra/client';
 import { handleIngestEvent } from '../lib/ingest/notifications';
+import { sqsIngestQueue } from '../lib/ingest/queue';
 import { ingestS3Object } from '../lib/ingest/service';
 import { createLogger } from '../lib/log';
 import { configWithSecrets } from '../lib/secrets';
 
-export async function handler(event: SQSEvent, context?: { awsRequestId?: string }) {
+export async function handler(
+  event: SQSEvent,
+  context?: Partial<Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>>,
+) {
+  const startedAt = Date.now();
   const cfg = await configWithSecrets();
   const log = createLogger(cfg.logLevel, { fn: 'ingest', requestId: context?.awsRequestId });
   const s3 = sharedS3(cfg.aws);
   const ctx = { cfg, client: await sharedClient(cfg.cassandra), log };
-  return handleIngestEvent(event, (ref) => ingestS3Object(ctx, s3, ref.bucket, ref.key), log);
+  const { queueUrl, deadLetterQueueUrl } = cfg.ingest;
+  // The time left when the invocation began; every object of the event shares it.
+  const remainingMs = context?.getRemainingTimeInMillis?.();
+  const time = { startedAt, ...(remainingMs !== undefined ? { remainingMs } : {}) };
+  return handleIngestEvent(event, {
+    ingest: (ref) => ingestS3Object(ctx, s3, ref, time),
+    queue: queueUrl ? sqsIngestQueue(sharedSqs(cfg.aws), queueUrl, deadLetterQueueUrl) : undefined,
+    log,
+  });
 }

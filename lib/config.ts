@@ -35,8 +35,20 @@ export interface CassandraConfig {
 export interface IngestConfig {
   /** Write requests (partition batches or single inserts) in flight at once. */
   concurrency: number;
-  /** Retries of one write on timeout, overload or unavailable before the ingest fails. */
-  maxRetries: number;
+  /** How long one write (or ledger statement) is retried on timeout, overload or unavailable. */
+  retryBudgetMs: number;
+  /** At most this long of reading per invocation (the Lambda's remaining time caps it too); none: to the end. */
+  deadlineMs: number | undefined;
+  /** Kept free at the end of an invocation's time: to drain in-flight writes and record the checkpoint. */
+  deadlineMarginMs: number;
+  /** How long a claim on an object version holds before another delivery may take it over. */
+  leaseMs: number;
+  /** A download that gets no byte for this long is resumed with a ranged GET (or fails, after 10 tries). */
+  readStallMs: number;
+  /** The ingest queue, for continuations and retry backoff (the Lambda; unset for the CLI). */
+  queueUrl: string | undefined;
+  /** Where a message whose object can never be ingested goes, for operators to see (and redrive). */
+  deadLetterQueueUrl: string | undefined;
   /** Key prefix of the rejects objects, in the source bucket. */
   rejectsPrefix: string;
   /** Key prefix of the report objects (one JSON report per ingested object), in the source bucket. */
@@ -98,6 +110,17 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   return value;
 }
 
+function optionalInt(env: Env, name: string, min: number, max: number): number | undefined {
+  return str(env, name) === undefined ? undefined : int(env, name, 0, min, max);
+}
+
+function url(env: Env, name: string): string | undefined {
+  const value = str(env, name);
+  if (value !== undefined && !/^https?:\/\/[^\s/]+/.test(value))
+    throw new ConfigError(name, `must be an http(s) URL, got "${value}"`);
+  return value;
+}
+
 function bool(env: Env, name: string, fallback: boolean): boolean {
   const raw = str(env, name)?.toLowerCase();
   if (raw === undefined) return fallback;
@@ -120,8 +143,18 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
  */
 export const DEFAULT_INGEST_CONCURRENCY = 64;
 
-/** With the backoff of lib/cassandra/retry.ts: up to 32.6 s of waiting before a write gives up. */
-export const DEFAULT_INGEST_MAX_RETRIES = 8;
+/** With the backoff of lib/cassandra/retry.ts: rides out a node that restarts in up to ~30 s. */
+export const DEFAULT_INGEST_RETRY_BUDGET_MS = 60_000;
+
+/**
+ * Chosen by measurement (bench/README.md, "Parts"): draining 64 partition batches in flight and
+ * recording the checkpoint takes well under a second on a healthy node; the rest is room for a
+ * retried write, which gives up at the end of this margin rather than run into the hard timeout.
+ */
+export const DEFAULT_INGEST_DEADLINE_MARGIN_MS = 15_000;
+
+/** Longer than the ingest function's timeout (900 s), so a live invocation never loses its claim. */
+export const DEFAULT_INGEST_LEASE_MS = 960_000;
 
 function ssmName(env: Env, name: string): string | undefined {
   const value = str(env, name);
@@ -270,9 +303,12 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
   const caFile = readableFile(env, 'CASSANDRA_TLS_CA_FILE');
-  const endpoint = str(env, 'AWS_ENDPOINT_URL');
-  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
-    throw new ConfigError('AWS_ENDPOINT_URL', `must be an http(s) URL, got "${endpoint}"`);
+  const endpoint = url(env, 'AWS_ENDPOINT_URL');
+  if (str(env, 'INGEST_MAX_RETRIES') !== undefined) {
+    throw new ConfigError(
+      'INGEST_MAX_RETRIES',
+      'is no longer read: writes retry for a time budget, INGEST_RETRY_BUDGET_MS (default 60000)',
+    );
   }
   const rejectsPrefix = prefix(env, 'INGEST_REJECTS_PREFIX', 'rejected/');
   const reportsPrefix = prefix(env, 'INGEST_REPORTS_PREFIX', 'reports/');
@@ -296,7 +332,13 @@ export function loadConfig(env: Env = process.env): Config {
     },
     ingest: {
       concurrency: int(env, 'INGEST_CONCURRENCY', DEFAULT_INGEST_CONCURRENCY, 1, 4096),
-      maxRetries: int(env, 'INGEST_MAX_RETRIES', DEFAULT_INGEST_MAX_RETRIES, 0, 50),
+      retryBudgetMs: int(env, 'INGEST_RETRY_BUDGET_MS', DEFAULT_INGEST_RETRY_BUDGET_MS, 0, 900_000),
+      deadlineMs: optionalInt(env, 'INGEST_DEADLINE_MS', 1000, 24 * 3_600_000),
+      deadlineMarginMs: int(env, 'INGEST_DEADLINE_MARGIN_MS', DEFAULT_INGEST_DEADLINE_MARGIN_MS, 0, 600_000),
+      leaseMs: int(env, 'INGEST_LEASE_MS', DEFAULT_INGEST_LEASE_MS, 1000, 24 * 3_600_000),
+      readStallMs: int(env, 'INGEST_READ_STALL_MS', 30_000, 100, 900_000),
+      queueUrl: url(env, 'INGEST_QUEUE_URL'),
+      deadLetterQueueUrl: url(env, 'INGEST_DEAD_LETTER_QUEUE_URL'),
       rejectsPrefix,
       reportsPrefix,
     },

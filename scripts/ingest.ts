@@ -3,8 +3,10 @@
 // <out>/<name>.report.json, with a local file's rejects beside it as <out>/<name>.rejected.jsonl,
 // where <name> is the file's path relative to the directory all local inputs share, or
 // s3/<bucket>/<key>); progress on stderr when it is a terminal. Secrets named by SSM parameter are
-// fetched at start, as the Lambdas do. Exit 0 when every object completed (rejects included), 1
-// when any failed, 2 on bad usage.
+// fetched at start, as the Lambdas do. With INGEST_DEADLINE_MS set, each object is ingested in
+// parts of that length, one after the other, as the Lambda does across invocations (and a run that
+// was killed resumes from the last checkpoint). Exit 0 when every object completed (rejects
+// included), 1 when any failed, 2 on bad usage.
 import { readdirSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -16,7 +18,7 @@ import { isEventFileName } from '../lib/events/formats';
 import { localOutputs, OutputCollisionError, type OutputTarget, outputNames } from '../lib/ingest/outputs';
 import type { IngestReport } from '../lib/ingest/report';
 import { reportJson } from '../lib/ingest/report';
-import { ingestFile, ingestS3Object } from '../lib/ingest/service';
+import { ingestAllParts, ingestFilePart, ingestS3Object } from '../lib/ingest/service';
 import type { Progress } from '../lib/ingest/types';
 import { createLogger } from '../lib/log';
 import { resolveSecrets } from '../lib/secrets';
@@ -120,13 +122,16 @@ async function main(argv: string[]): Promise<number> {
     await client.connect();
     await mkdir(out, { recursive: true });
     for (const [i, target] of targets.entries()) {
-      const rt = { cfg, client, log, onProgress: progressPrinter(i + 1, targets.length) };
+      const ctx = { cfg, client, log, onProgress: progressPrinter(i + 1, targets.length) };
       const paths = localOutputs(out, names[i] as string);
-      const report: IngestReport =
-        target.kind === 'file'
-          ? await ingestFile(rt, target.path, paths.rejects)
-          : await ingestS3Object(rt, getS3(), target.bucket, target.key);
-      if (rt.onProgress) process.stderr.write('\r\x1b[K');
+      const report: IngestReport = await ingestAllParts(
+        (continuation) =>
+          target.kind === 'file'
+            ? ingestFilePart(ctx, target.path, paths.rejectsBase, continuation)
+            : ingestS3Object(ctx, getS3(), { ...target, ...(continuation ? { continuation } : {}) }),
+        { maxWaitMs: cfg.ingest.leaseMs, log },
+      );
+      if (ctx.onProgress) process.stderr.write('\r\x1b[K');
       if (report.status === 'failed') failed++;
       await mkdir(dirname(paths.report), { recursive: true });
       await writeFile(paths.report, `${reportJson(report, 2)}\n`);

@@ -83,3 +83,17 @@ module.exports.defaultKeyspace = async ({ resolveVariable }) =>
 /** The HTTP API's CORS origins: the corsOrigins param, comma-separated, as a list. */
 module.exports.corsOrigins = async ({ resolveVariable }) =>
   load().corsOrigins(String(await resolveVariable('param:corsOrigins')));
+
+/**
+ * The queues the ingest sends to: this stack's own when deployed, the local event flow's under
+ * serverless offline (the local stage, which talks to LocalStack), given in the environment.
+ */
+async function isLocal(resolveVariable) {
+  return String((await resolveVariable('param:awsEndpointUrl')) ?? '') !== '';
+}
+module.exports.ingestQueueUrl = async ({ resolveVariable }) =>
+  (await isLocal(resolveVariable)) ? (process.env.INGEST_QUEUE_URL ?? '') : { Ref: 'IngestQueue' };
+module.exports.ingestDeadLetterQueueUrl = async ({ resolveVariable }) =>
+  (await isLocal(resolveVariable))
+    ? (process.env.INGEST_DEAD_LETTER_QUEUE_URL ?? '')
+    : { Ref: 'IngestDeadLetterQueue' };

@@ -38,6 +38,11 @@ export function writeOptions(cfg: CassandraConfig): QueryOptions {
   };
 }
 
+/** Options of a lightweight transaction (the ledger's lease): a write, agreed on by Paxos in the local DC. */
+export function serialOptions(cfg: CassandraConfig): QueryOptions {
+  return { ...writeOptions(cfg), serialConsistency: types.consistencies.localSerial };
+}
+
 function authProvider(cfg: CassandraConfig): auth.AuthProvider | undefined {
   switch (cfg.auth.kind) {
     case 'password':

@@ -65,6 +65,50 @@ export function insertStatement<Source>(keyspace: string, table: TableDef<Source
   };
 }
 
+/** INSERT … IF NOT EXISTS: a lightweight transaction that writes the row only if there is none. */
+export function insertIfAbsentStatement<Source>(
+  keyspace: string,
+  table: TableDef<Source>,
+): InsertStatement<Source> {
+  const insert = insertStatement(keyspace, table);
+  return { cql: `${insert.cql} IF NOT EXISTS`, values: insert.values };
+}
+
+/**
+ * UPDATE table SET <columns> = ? WHERE <primary key> = ? IF <conditions> = ?: a lightweight
+ * transaction that writes only while the conditions hold. Values: the set columns' values from the
+ * source, then its key, then the condition values.
+ */
+export function conditionalUpdateStatement<Source>(
+  keyspace: string,
+  table: TableDef<Source>,
+  set: readonly (keyof Source & string)[],
+  conditions: readonly string[],
+): { cql: string; values(source: Source, conditionValues: readonly unknown[]): unknown[] } {
+  const column = (from: string) => {
+    const c = table.columns.find((col) => col.from === from);
+    if (!c) throw new Error(`${table.name}: no column from ${from}`);
+    return c;
+  };
+  const keyNames = [...table.partitionKey, ...table.clustering.map((c) => c.column)];
+  const keyFields = keyNames.map((name) => table.columns.find((c) => c.name === name)?.from as keyof Source);
+  const setColumns = set.map(column);
+  for (const name of conditions)
+    if (!table.columns.some((c) => c.name === name)) throw new Error(`${table.name}: no column ${name}`);
+  const cql =
+    `UPDATE ${tableRef(keyspace, table.name)} SET ${setColumns.map((c) => `${quoteIdent(c.name)} = ?`).join(', ')}` +
+    ` WHERE ${keyNames.map((k) => `${quoteIdent(k)} = ?`).join(' AND ')}` +
+    ` IF ${conditions.map((c) => `${quoteIdent(c)} = ?`).join(' AND ')}`;
+  return {
+    cql,
+    values: (source, conditionValues) => [
+      ...setColumns.map((c) => source[c.from]),
+      ...keyFields.map((f) => source[f]),
+      ...conditionValues,
+    ],
+  };
+}
+
 /**
  * SELECT columns FROM table WHERE <key columns> = ?. keyColumns must be the whole partition key,
  * optionally followed by leading clustering columns: anything else throws at build time.
@@ -91,8 +135,9 @@ export function keyedSelectCql<Source>(
 
 /** A value as the driver returns it, in the type the model's source objects use. */
 function fromCql(type: CqlType, value: unknown): unknown {
-  if (value === null || value === undefined) return undefined;
-  // bigint comes back as a driver Long; every bigint of the model (counts, durations) fits a double.
+  // An empty list is stored as no list at all: it reads back as null.
+  if (value === null || value === undefined) return type === 'list<text>' ? [] : undefined;
+  // bigint comes back as a driver Long; every bigint of the model (counts, offsets) fits a double.
   return type === 'bigint' ? Number(value) : value;
 }
 

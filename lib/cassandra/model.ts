@@ -5,7 +5,7 @@
 import type { Play } from '../events/event';
 import type { Format } from '../events/formats';
 
-export const CQL_TYPES = ['int', 'bigint', 'text', 'double', 'timestamp'] as const;
+export const CQL_TYPES = ['int', 'bigint', 'text', 'double', 'boolean', 'timestamp', 'list<text>'] as const;
 export type CqlType = (typeof CQL_TYPES)[number];
 
 export interface ColumnDef<Source> {
@@ -83,13 +83,19 @@ export const listenersBySong = table<Play>({
 /** Every play is written to each of these; a play counts as written when all writes succeeded. */
 export const playTables = [playsBySession, songsByUserSession, listenersBySong] as const;
 
-/** `running` while an ingest works on the object version; then how it ended. */
-export const LEDGER_STATUSES = ['running', 'completed', 'failed'] as const;
+/**
+ * `in_progress` from the first part's start until the object is done (between parts, too: the
+ * checkpoint columns say where the next part starts); then how it ended. `superseded`: the object
+ * was overwritten before its last part, and the new version is ingested on its own notification.
+ * Rows written before this status existed say `running`, read as `in_progress`.
+ */
+export const LEDGER_STATUSES = ['in_progress', 'completed', 'failed', 'superseded'] as const;
 export type LedgerStatus = (typeof LEDGER_STATUSES)[number];
 
 /**
- * What the ingest ledger records per object version. Written from an ingest report and read back as
- * a duplicate's `previous` by the two mappings in lib/ingest/report.ts.
+ * What the ingest ledger records per object version: the totals of the parts finished so far, where
+ * the next part starts, and who holds the version's lease. Written from an ingest report and read
+ * back (a duplicate's `previous`, a resumed part's starting point) by lib/ingest/report.ts.
  */
 export interface LedgerEntry {
   source: string;
@@ -97,21 +103,34 @@ export interface LedgerEntry {
   versionId: string | undefined;
   status: LedgerStatus;
   format: Format | undefined;
+  compressed: boolean | undefined;
+  /** Parts finished: each one invocation's work, ended at a checkpoint or at the end of the object. */
+  parts: number;
   rowsRead: number;
   rowsWritten: number;
   rowsSkipped: number;
   rowsRejected: number;
-  rejectsLocation: string | undefined;
+  writeRetries: number;
+  rejectsLocations: string[];
+  /** The checkpoint, while parts remain: the byte offset (decompressed) and line of the next record. */
+  resumeOffset: number | undefined;
+  resumeLine: number | undefined;
+  /** The CSV header, as JSON, for a part that starts after it. */
+  csvHeader: string | undefined;
   startedAt: Date;
   finishedAt: Date | undefined;
+  /** Time spent in parts (not waiting in the queue between them). */
   durationMs: number | undefined;
   error: string | undefined;
+  /** Who works on the version now, and until when (lib/ingest/ledger.ts takes it with a lightweight transaction). */
+  leaseOwner: string | undefined;
+  leaseUntil: Date | undefined;
 }
 
 /** The ingest ledger: one row per object version (source + etag), so a changed object is new work. */
 export const ingestLedger = table<LedgerEntry>({
   name: 'ingest_ledger',
-  answers: 'has this object version been ingested, and with what outcome',
+  answers: 'has this object version been ingested, where does its next part start, and who works on it',
   partitionKey: ['source'],
   clustering: [{ column: 'etag', order: 'ASC' }],
   columns: [
@@ -120,15 +139,23 @@ export const ingestLedger = table<LedgerEntry>({
     { name: 'version_id', type: 'text', from: 'versionId' },
     { name: 'status', type: 'text', from: 'status' },
     { name: 'format', type: 'text', from: 'format' },
+    { name: 'compressed', type: 'boolean', from: 'compressed' },
+    { name: 'parts', type: 'int', from: 'parts' },
     { name: 'rows_read', type: 'bigint', from: 'rowsRead' },
     { name: 'rows_written', type: 'bigint', from: 'rowsWritten' },
     { name: 'rows_skipped', type: 'bigint', from: 'rowsSkipped' },
     { name: 'rows_rejected', type: 'bigint', from: 'rowsRejected' },
-    { name: 'rejects_location', type: 'text', from: 'rejectsLocation' },
+    { name: 'write_retries', type: 'bigint', from: 'writeRetries' },
+    { name: 'rejects_locations', type: 'list<text>', from: 'rejectsLocations' },
+    { name: 'resume_offset', type: 'bigint', from: 'resumeOffset' },
+    { name: 'resume_line', type: 'bigint', from: 'resumeLine' },
+    { name: 'csv_header', type: 'text', from: 'csvHeader' },
     { name: 'started_at', type: 'timestamp', from: 'startedAt' },
     { name: 'finished_at', type: 'timestamp', from: 'finishedAt' },
     { name: 'duration_ms', type: 'bigint', from: 'durationMs' },
     { name: 'error', type: 'text', from: 'error' },
+    { name: 'lease_owner', type: 'text', from: 'leaseOwner' },
+    { name: 'lease_until', type: 'timestamp', from: 'leaseUntil' },
   ],
 });
 

@@ -50,39 +50,32 @@ class WriteRetryPolicy extends policies.retry.RetryPolicy {
 export const writeRetryPolicy: policies.retry.RetryPolicy = new WriteRetryPolicy();
 
 /**
- * Backoff defaults: the first retry waits up to 200 ms and each next one up to twice as long, capped
- * at 10 s. With the default 8 retries (INGEST_MAX_RETRIES) that is up to 32.6 s of waiting (half on
- * average, by the jitter), on top of the attempts themselves: enough to ride out an overloaded or
- * restarting node, where a failed object would otherwise wait out the queue's visibility timeout.
+ * Backoff: the first retry waits up to 200 ms and each next one up to twice as long, capped at 10 s
+ * (full jitter, so retrying clients spread out). Retries go on for a time budget from the first
+ * failure (INGEST_RETRY_BUDGET_MS, a minute by default), not for a count: a node that restarts
+ * comes back in 10–30 s however many attempts that takes, and a failed object would otherwise wait
+ * out the queue's backoff. Within the default minute that is about 11 retries.
  */
 export const DEFAULT_RETRY_BASE_MS = 200;
 export const DEFAULT_RETRY_MAX_DELAY_MS = 10_000;
 
 export interface RetryOptions {
-  maxRetries: number;
+  /** How long retries may go on after the first failure. */
+  budgetMs: number;
+  /** An absolute time (epoch ms) no retry may start after, e.g. the end of an invocation's time. */
+  giveUpAt?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
   /** Called before each retry, e.g. to count or log it. */
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  now?: () => number;
 }
 
 /** Full jitter: a uniformly random wait up to min(cap, base * 2^(attempt - 1)); attempt counts from 1. */
 function backoffDelayMs(attempt: number, baseMs: number, capMs: number, random: () => number): number {
   return Math.round(random() * Math.min(capMs, baseMs * 2 ** (attempt - 1)));
-}
-
-/** The longest a run of retries can wait in total (every jitter at its maximum). */
-export function maxBackoffMs(
-  maxRetries: number,
-  baseMs = DEFAULT_RETRY_BASE_MS,
-  capMs = DEFAULT_RETRY_MAX_DELAY_MS,
-): number {
-  let total = 0;
-  for (let attempt = 1; attempt <= maxRetries; attempt++)
-    total += backoffDelayMs(attempt, baseMs, capMs, () => 1);
-  return total;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -97,10 +90,13 @@ async function retryAfter<T>(first: unknown, operation: () => Promise<T>, opts: 
   const cap = opts.maxDelayMs ?? DEFAULT_RETRY_MAX_DELAY_MS;
   const sleep = opts.sleep ?? defaultSleep;
   const random = opts.random ?? Math.random;
+  const now = opts.now ?? Date.now;
+  const end = Math.min(now() + opts.budgetMs, opts.giveUpAt ?? Number.POSITIVE_INFINITY);
   let err = first;
   for (let attempt = 1; ; attempt++) {
-    if (attempt > opts.maxRetries || !isTransient(err)) throw err;
+    if (!isTransient(err)) throw err;
     const delay = backoffDelayMs(attempt, base, cap, random);
+    if (now() + delay > end) throw err;
     opts.onRetry?.(err, attempt, delay);
     await sleep(delay);
     try {

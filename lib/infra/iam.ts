@@ -88,10 +88,20 @@ function functionStatements(fn: FunctionName, opts: StackOptions): Statement[] {
       // object version has none (lib/ingest/rejects.ts). Reports are only ever overwritten.
       allow(['s3:PutObject'], [`${bucket}/${opts.rejectsPrefix}*`, `${bucket}/${opts.reportsPrefix}*`]),
       allow(['s3:DeleteObject'], [`${bucket}/${opts.rejectsPrefix}*`]),
+      // Its event source (receive, delete); continuations of objects ingested in parts (send), and a
+      // backoff for messages to retry (change visibility), lib/ingest/queue.ts.
       allow(
-        ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        [
+          'sqs:ReceiveMessage',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+          'sqs:SendMessage',
+          'sqs:ChangeMessageVisibility',
+        ],
         [{ 'Fn::GetAtt': ['IngestQueue', 'Arn'] }],
       ),
+      // An object that can never be ingested goes to the dead-letter queue at once.
+      allow(['sqs:SendMessage'], [{ 'Fn::GetAtt': ['IngestDeadLetterQueue', 'Arn'] }]),
       // Only the Cassandra password: the ingest signs no cursors, so it gets no cursor secret.
       ...ssm([opts.cassandraPasswordParameter]),
     );

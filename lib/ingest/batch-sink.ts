@@ -83,7 +83,8 @@ export function tableWriters(keyspace: string): TableWriter[] {
 export interface BatchSinkOptions {
   /** Requests (batches or single inserts) in flight at once. */
   concurrency: number;
-  maxRetries: number;
+  /** How long each write is retried, and the time no retry may start after (a part's deadline). */
+  retry: Pick<RetryOptions, 'budgetMs' | 'giveUpAt'>;
   bufferPlays?: number;
   log?: Logger;
 }
@@ -112,7 +113,7 @@ export class CassandraBatchSink implements PlaySink {
     this.queryOptions = writeOptions(cfg);
     this.batchOptions = { ...this.queryOptions, logged: false };
     this.retryOptions = {
-      maxRetries: opts.maxRetries,
+      ...opts.retry,
       onRetry: (err, attempt, delayMs) => {
         this.retries++;
         opts.log?.warn('write retry', { err, attempt, delayMs, keyspace: cfg.keyspace });

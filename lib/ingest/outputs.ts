@@ -68,6 +68,7 @@ export function outputNames(targets: readonly OutputTarget[]): string[] {
   return names;
 }
 
-export function localOutputs(outDir: string, name: string): { report: string; rejects: string } {
-  return { report: join(outDir, `${name}.report.json`), rejects: join(outDir, `${name}.rejected.jsonl`) };
+/** <out>/<name>.report.json, and the base of the rejects files: <name>.rejected.jsonl, then .rejected.part-0002.jsonl, … */
+export function localOutputs(outDir: string, name: string): { report: string; rejectsBase: string } {
+  return { report: join(outDir, `${name}.report.json`), rejectsBase: join(outDir, `${name}.rejected`) };
 }

@@ -56,9 +56,17 @@ class SpooledRejects implements RejectStore {
   }
 }
 
-/** rejected/<original key>.jsonl in the source bucket (the prefix is configurable). */
-export function s3RejectsKey(prefix: string, key: string): string {
-  return `${prefix}${key}.jsonl`;
+/**
+ * The rejects of one part, named after the object: `<name>.jsonl` for the first part (and so for
+ * every object ingested in one), `<name>.part-0002.jsonl` and so on for later parts.
+ */
+export function partRejectsName(name: string, part: number): string {
+  return part === 1 ? `${name}.jsonl` : `${name}.part-${String(part).padStart(4, '0')}.jsonl`;
+}
+
+/** rejected/<original key>.jsonl in the source bucket (the prefix is configurable), per part. */
+export function s3RejectsKey(prefix: string, key: string, part = 1): string {
+  return partRejectsName(`${prefix}${key}`, part);
 }
 
 export function s3RejectStore(s3: S3Client, bucket: string, key: string): RejectStore {

@@ -1,22 +1,72 @@
-// The outcome of one ingest: the report (logged, stored as reports/<key>.json, printed by the CLI),
-// the ledger row it is recorded as, and a duplicate's `previous` (the ledger row read back). One
-// definition of the shared fields, and one mapping each way between report and ledger.
+// The outcome of one delivery of an object: the report (logged, stored as reports/<key>.json,
+// printed by the CLI), the ledger row it is recorded as, and what is read back from the ledger (a
+// duplicate's `previous`, the checkpoint a part resumes from). One definition of the shared
+// fields, and one mapping each way between report and ledger.
 import type { LedgerEntry, LedgerStatus } from '../cassandra/model';
+import type { ReadPosition } from '../events/event';
 import type { Format } from '../events/formats';
 
-export const INGEST_STATUSES = ['completed', 'duplicate', 'failed', 'ignored'] as const;
+/**
+ * completed: every part done. in_progress: parts remain (a checkpoint says where the next starts),
+ * or another delivery is ingesting the object right now. duplicate: it had completed before.
+ * failed: see `failure`. ignored: not an object to ingest (the ingest's own outputs, a stale
+ * continuation). superseded: overwritten before its last part; the new version has its own
+ * notification.
+ */
+export const INGEST_STATUSES = [
+  'completed',
+  'in_progress',
+  'duplicate',
+  'failed',
+  'ignored',
+  'superseded',
+] as const;
 export type IngestStatus = (typeof INGEST_STATUSES)[number];
 
-/** What an ingest of one object version did, as the ledger keeps it. */
+/**
+ * input: the object can never be ingested as it is (not an event log, corrupt gzip, …): retrying
+ * is pointless until a new version is uploaded. transient: the database, S3 or the network failed;
+ * a later delivery may succeed, from the last checkpoint.
+ */
+export const FAILURE_KINDS = ['input', 'transient'] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
+
+/** What the ingest of one object version did so far, as the ledger keeps it. */
 export interface IngestOutcome {
   format: Format | undefined;
+  compressed: boolean | undefined;
+  /** Parts finished, each one invocation's work up to a checkpoint or the end. */
+  parts: number;
   rowsRead: number;
   rowsWritten: number;
   rowsSkipped: number;
   rowsRejected: number;
-  rejectsLocation: string | undefined;
+  writeRetries: number;
+  /** The rejects object of every part that had rejects, in part order. */
+  rejectsLocations: string[];
   startedAt: string;
   finishedAt: string | undefined;
+}
+
+/** What this delivery's own part did. */
+export interface PartReport {
+  number: number;
+  rowsRead: number;
+  rowsWritten: number;
+  rowsSkipped: number;
+  rowsRejected: number;
+  /** Plays whose writes failed after retries (only in a failed part). */
+  rowsFailed: number;
+  writeRetries: number;
+  durationMs: number;
+  rejectsLocation: string | undefined;
+}
+
+/** Where the next part starts. */
+export interface Checkpoint {
+  part: number;
+  offset: number;
+  line: number;
 }
 
 export interface IngestReport extends IngestOutcome {
@@ -24,13 +74,17 @@ export interface IngestReport extends IngestOutcome {
   etag: string | undefined;
   versionId: string | undefined;
   status: IngestStatus;
-  compressed: boolean | undefined;
-  /** Plays whose writes failed after retries (only on a failed ingest). */
-  rowsFailed: number;
-  writeRetries: number;
+  /** Time spent in parts, not waiting between them. */
   durationMs: number;
   rowsPerSec: number;
+  /** This delivery's part; absent when it ingested nothing (a duplicate, a busy or ignored object). */
+  part: PartReport | undefined;
+  /** Set while parts remain. */
+  checkpoint: Checkpoint | undefined;
   error: string | undefined;
+  failure: FailureKind | undefined;
+  /** in_progress in another delivery: when its claim runs out, at the latest. */
+  retryAfterSeconds: number | undefined;
   /**
    * Only on a duplicate: the completed ingest it repeats. The duplicate itself reads and writes
    * nothing (all its counts are 0), so summing reports never counts a row twice.
@@ -38,18 +92,11 @@ export interface IngestReport extends IngestOutcome {
   previous: IngestOutcome | undefined;
 }
 
-/**
- * A report of `status` for an ingest that began at startedAt and ends now: every field present (so
- * every report has the same keys), counts 0 unless given.
- */
-export function buildReport(
-  source: string,
-  status: IngestStatus,
-  startedAt: Date,
-  fields: Partial<Omit<IngestReport, 'source' | 'status' | 'startedAt' | 'finishedAt' | 'durationMs'>> = {},
-): IngestReport {
-  const finishedAt = new Date();
-  const durationMs = finishedAt.getTime() - startedAt.getTime();
+type ReportFields = Partial<Omit<IngestReport, 'source' | 'status'>>;
+
+/** A report with every field present (so every report has the same keys), counts 0 unless given. */
+export function buildReport(source: string, status: IngestStatus, fields: ReportFields = {}): IngestReport {
+  const now = new Date().toISOString();
   const report: IngestReport = {
     source,
     etag: undefined,
@@ -57,57 +104,92 @@ export function buildReport(
     status,
     format: undefined,
     compressed: undefined,
+    parts: 0,
     rowsRead: 0,
     rowsWritten: 0,
     rowsSkipped: 0,
     rowsRejected: 0,
-    rowsFailed: 0,
     writeRetries: 0,
-    rejectsLocation: undefined,
-    startedAt: startedAt.toISOString(),
-    finishedAt: finishedAt.toISOString(),
-    durationMs,
+    rejectsLocations: [],
+    startedAt: now,
+    finishedAt: now,
+    durationMs: 0,
     rowsPerSec: 0,
+    part: undefined,
+    checkpoint: undefined,
     error: undefined,
+    failure: undefined,
+    retryAfterSeconds: undefined,
     previous: undefined,
     ...fields,
   };
-  report.rowsPerSec = durationMs > 0 ? Math.round((report.rowsRead * 1000) / durationMs) : report.rowsRead;
+  report.rowsPerSec =
+    report.durationMs > 0 ? Math.round((report.rowsRead * 1000) / report.durationMs) : report.rowsRead;
   return report;
 }
 
-/** Report → ledger: the row that records this report; a `running` row has no end yet. */
-export function ledgerEntryOf(report: IngestReport, status: LedgerStatus): LedgerEntry {
-  const running = status === 'running';
+/** Ledger → report: what a recorded ingest did so far. */
+export function outcomeOf(entry: LedgerEntry): IngestOutcome {
+  return {
+    format: entry.format,
+    compressed: entry.compressed,
+    parts: entry.parts,
+    rowsRead: entry.rowsRead,
+    rowsWritten: entry.rowsWritten,
+    rowsSkipped: entry.rowsSkipped,
+    rowsRejected: entry.rowsRejected,
+    writeRetries: entry.writeRetries,
+    rejectsLocations: entry.rejectsLocations,
+    startedAt: entry.startedAt.toISOString(),
+    finishedAt: entry.finishedAt?.toISOString(),
+  };
+}
+
+/** Ledger → the position the next part reads from, when earlier parts left one. */
+export function resumePositionOf(entry: LedgerEntry): ReadPosition | undefined {
+  if (entry.parts === 0 || entry.resumeOffset === undefined || entry.resumeLine === undefined)
+    return undefined;
+  return {
+    offset: entry.resumeOffset,
+    line: entry.resumeLine,
+    header: entry.csvHeader === undefined ? undefined : (JSON.parse(entry.csvHeader) as string[]),
+  };
+}
+
+/**
+ * Report → ledger: the row that records this report, holding `next` as the checkpoint while parts
+ * remain, and the lease as given (undefined releases it).
+ */
+export function ledgerEntryOf(
+  report: IngestReport,
+  status: LedgerStatus,
+  next: ReadPosition | undefined,
+  lease: { owner: string; until: Date } | undefined,
+): LedgerEntry {
+  const done = status !== 'in_progress';
   return {
     source: report.source,
     etag: report.etag ?? '',
     versionId: report.versionId,
     status,
     format: report.format,
+    compressed: report.compressed,
+    parts: report.parts,
     rowsRead: report.rowsRead,
     rowsWritten: report.rowsWritten,
     rowsSkipped: report.rowsSkipped,
     rowsRejected: report.rowsRejected,
-    rejectsLocation: report.rejectsLocation,
+    writeRetries: report.writeRetries,
+    rejectsLocations: report.rejectsLocations,
+    resumeOffset: next?.offset,
+    resumeLine: next?.line,
+    csvHeader: next?.header === undefined ? undefined : JSON.stringify(next.header),
     startedAt: new Date(report.startedAt),
-    finishedAt: running || report.finishedAt === undefined ? undefined : new Date(report.finishedAt),
-    durationMs: running ? undefined : report.durationMs,
+    finishedAt: done && report.finishedAt !== undefined ? new Date(report.finishedAt) : undefined,
+    durationMs: report.durationMs,
     error: report.error,
-  };
-}
-
-/** Ledger → report: what a recorded ingest did, as a duplicate's `previous` shows it. */
-export function outcomeOf(entry: LedgerEntry): IngestOutcome {
-  return {
-    format: entry.format,
-    rowsRead: entry.rowsRead,
-    rowsWritten: entry.rowsWritten,
-    rowsSkipped: entry.rowsSkipped,
-    rowsRejected: entry.rowsRejected,
-    rejectsLocation: entry.rejectsLocation,
-    startedAt: entry.startedAt.toISOString(),
-    finishedAt: entry.finishedAt?.toISOString(),
+    leaseOwner: lease?.owner,
+    leaseUntil: lease?.until,
   };
 }
 

@@ -1,10 +1,11 @@
-// Where objects come from: S3 (streamed GetObject, never buffered) or a local file.
+// Where objects come from: S3 (streamed GetObject, never buffered) or a local file, from the first
+// byte or, for a resumed part, from a checkpoint's offset of the version the first part read.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { ObjectSource } from './types';
+import { ObjectChangedError, type ObjectSource, type ObjectVersion, type OpenedObject } from './types';
 
 /** A connection the server or the network dropped mid-body: worth resuming where it stopped. */
 function isDroppedConnection(err: unknown): boolean {
@@ -17,40 +18,74 @@ function isDroppedConnection(err: unknown): boolean {
 
 export const MAX_RESUMES = 10;
 
+class StalledError extends Error {
+  constructor(readonly afterMs: number) {
+    super(`no bytes arrived for ${afterMs} ms`);
+    this.name = 'StalledError';
+  }
+}
+
+/** The next chunk, or a StalledError when none comes within stallMs. */
+async function nextWithin<T>(next: Promise<T>, stallMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StalledError(stallMs)), stallMs);
+  });
+  // A stalled read is abandoned; whatever it ends with later must not surface as unhandled.
+  next.catch(() => undefined);
+  try {
+    return await Promise.race([next, stalled]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface DownloadOptions {
+  /** A read that gets no byte for this long is abandoned and resumed (a stalled download). */
+  stallMs: number;
+  onResume?: (offset: number, err: unknown) => void;
+}
+
 /**
- * The object's bytes, resuming with a ranged GET (pinned to the ETag with If-Match) when a long
- * download is cut off: S3 and LocalStack both drop connections that stay open for minutes
- * (LocalStack 4.14 after about 80 s), and a large object read at ingest speed takes longer than that.
+ * The object's bytes from `start` on, resuming with a ranged GET of the same version when a long
+ * download is cut off (S3 and LocalStack both drop connections that stay open for minutes;
+ * LocalStack 4.14 after about 80 s) or stalls. The stall watchdog only runs while this generator
+ * waits for the network: while the ingest has paused reading on purpose (its writes are in
+ * flight), nothing is being waited for, so nothing times out.
  */
 async function* resumableBody(
-  s3: S3Client,
-  bucket: string,
-  key: string,
+  reopen: (offset: number) => Promise<Readable>,
+  start: number,
   first: Readable,
-  etag: string,
-  onResume?: (offset: number, err: unknown) => void,
+  opts: DownloadOptions,
 ): AsyncGenerator<Buffer> {
   let body = first;
-  let offset = 0;
+  let offset = start;
   let resumes = 0;
   try {
     for (;;) {
+      const chunks = body[Symbol.asyncIterator]();
       try {
-        for await (const chunk of body) {
-          offset += (chunk as Buffer).length;
-          yield chunk as Buffer;
+        for (;;) {
+          const next = await nextWithin(chunks.next(), opts.stallMs);
+          if (next.done) return;
+          const chunk = next.value as Buffer;
+          offset += chunk.length;
+          yield chunk;
         }
-        return;
       } catch (err: unknown) {
-        if (!isDroppedConnection(err) || resumes >= MAX_RESUMES) throw err;
+        const retryable = err instanceof StalledError || isDroppedConnection(err);
+        if (!retryable) throw err;
+        if (resumes >= MAX_RESUMES) {
+          throw new Error(
+            `the download broke off ${resumes + 1} times (last: ${(err as Error).message}) at byte ${offset}; giving up`,
+            { cause: err },
+          );
+        }
         resumes++;
-        onResume?.(offset, err);
+        opts.onResume?.(offset, err);
         body.destroy();
-        const res = await s3.send(
-          new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${offset}-`, IfMatch: `"${etag}"` }),
-        );
-        if (!res.Body) throw new Error(`s3://${bucket}/${key} has no body from byte ${offset}`);
-        body = res.Body as Readable;
+        body = await reopen(offset);
       }
     }
   } finally {
@@ -58,26 +93,67 @@ async function* resumableBody(
   }
 }
 
-export function s3Source(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-  onResume?: (offset: number, err: unknown) => void,
-): ObjectSource {
-  return {
-    source: `s3://${bucket}/${key}`,
-    name: key,
-    async open() {
-      const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      if (!res.Body) throw new Error(`s3://${bucket}/${key} has no body`);
-      const etag = (res.ETag ?? '').replace(/"/g, '');
-      return {
-        body: Readable.from(resumableBody(s3, bucket, key, res.Body as Readable, etag, onResume), {
-          objectMode: false,
+const isStatus = (err: unknown, ...names: string[]) =>
+  names.includes((err as { name?: string }).name ?? '') ||
+  names.includes(String((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode));
+
+export function s3Source(s3: S3Client, bucket: string, key: string, opts: DownloadOptions): ObjectSource {
+  const source = `s3://${bucket}/${key}`;
+  /**
+   * The object from offset on; pinned to an ETag, it fails when the object is no longer that
+   * version. An answer that does not begin within stallMs is a stalled request too.
+   */
+  const get = async (offset: number, etag: string | undefined) => {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new StalledError(opts.stallMs)), opts.stallMs);
+    try {
+      const res = await s3.send(
+        new GetObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          ...(offset > 0 ? { Range: `bytes=${offset}-` } : {}),
+          ...(etag ? { IfMatch: `"${etag}"` } : {}),
         }),
-        etag,
+        { abortSignal: abort.signal },
+      );
+      if (!res.Body) throw new Error(`${source} has no body from byte ${offset}`);
+      return {
+        body: res.Body as Readable,
+        etag: (res.ETag ?? '').replace(/"/g, ''),
         versionId: res.VersionId,
       };
+    } catch (err: unknown) {
+      if (etag && isStatus(err, 'PreconditionFailed', '412')) throw new ObjectChangedError(source);
+      // A checkpoint at the very end of the object: nothing is left to read.
+      if (offset > 0 && isStatus(err, 'InvalidRange', '416'))
+        return { body: Readable.from([]), etag: etag ?? '', versionId: undefined };
+      if (abort.signal.aborted)
+        throw new Error(`${source}: S3 did not answer within ${opts.stallMs} ms (from byte ${offset})`, {
+          cause: err,
+        });
+      throw err;
+    } finally {
+      // Only the wait for the answer is bounded here; the body has its own watchdog.
+      clearTimeout(timer);
+    }
+  };
+  const opened = (first: Awaited<ReturnType<typeof get>>, start: number): OpenedObject => ({
+    body: Readable.from(
+      resumableBody(async (offset) => (await get(offset, first.etag)).body, start, first.body, opts),
+      { objectMode: false },
+    ),
+    etag: first.etag,
+    versionId: first.versionId,
+  });
+  return {
+    source,
+    name: key,
+    async open() {
+      return opened(await get(0, undefined), 0);
+    },
+    async openAt(version: ObjectVersion, offset: number) {
+      const first = await get(offset, version.etag);
+      return opened({ ...first, etag: version.etag, versionId: version.versionId }, offset);
     },
   };
 }
@@ -85,16 +161,24 @@ export function s3Source(
 /** A local file; its version is told by size and modification time (as make and rsync do). */
 export function fileSource(path: string): ObjectSource {
   const absolute = resolve(path);
+  const fingerprint = async () => {
+    const info = await stat(absolute);
+    return `${info.size}-${Math.trunc(info.mtimeMs)}`;
+  };
+  const read = (start: number, etag: string): OpenedObject => ({
+    body: createReadStream(absolute, { highWaterMark: 256 * 1024, start }),
+    etag,
+    versionId: undefined,
+  });
   return {
     source: absolute,
     name: absolute,
     async open() {
-      const info = await stat(absolute);
-      return {
-        body: createReadStream(absolute, { highWaterMark: 256 * 1024 }),
-        etag: `${info.size}-${Math.trunc(info.mtimeMs)}`,
-        versionId: undefined,
-      };
+      return read(0, await fingerprint());
+    },
+    async openAt(version: ObjectVersion, offset: number) {
+      if ((await fingerprint()) !== version.etag) throw new ObjectChangedError(absolute);
+      return read(offset, version.etag);
     },
   };
 }

@@ -11,12 +11,32 @@ export interface OpenedObject {
   versionId: string | undefined;
 }
 
+/** One version of an object, as a source names it. */
+export interface ObjectVersion {
+  etag: string;
+  versionId: string | undefined;
+}
+
+/** The object changed since a part began reading it: what is left belongs to another version. */
+export class ObjectChangedError extends Error {
+  constructor(source: string) {
+    super(`${source} was overwritten: a newer version replaced the one being ingested`);
+    this.name = 'ObjectChangedError';
+  }
+}
+
 export interface ObjectSource {
   /** Stable identity, e.g. s3://bucket/key or an absolute file path; the ledger is keyed by it. */
   source: string;
   /** Name used to tell the format (extension). */
   name: string;
+  /** The current version, from its first byte. */
   open(): Promise<OpenedObject>;
+  /**
+   * That version from byte `offset` on (a resumed part); throws ObjectChangedError when the object
+   * is no longer that version.
+   */
+  openAt(version: ObjectVersion, offset: number): Promise<OpenedObject>;
 }
 
 /** Takes plays and writes each to every query table. */
@@ -37,9 +57,24 @@ export interface PlaySink {
   readonly retries: number;
 }
 
+/** What claiming an object version's lease found. */
+export type Claim =
+  /** The lease is ours; the entry as it stands (a new one, or where earlier parts left it). */
+  | { kind: 'claimed'; entry: LedgerEntry }
+  /** Another delivery holds a live lease: it is being ingested right now. */
+  | { kind: 'busy'; entry: LedgerEntry }
+  /** The version completed before. */
+  | { kind: 'done'; entry: LedgerEntry };
+
 export interface Ledger {
   find(source: string, etag: string): Promise<LedgerEntry | undefined>;
-  record(entry: LedgerEntry): Promise<void>;
+  /**
+   * Takes the lease of the version for leaseMs (creating its entry from `fresh` when it has none),
+   * unless the version completed or another owner's lease is live.
+   */
+  claim(fresh: LedgerEntry, owner: string, leaseMs: number): Promise<Claim>;
+  /** Writes the entry if `owner` still holds the lease; false when it was lost to another owner. */
+  write(entry: LedgerEntry, owner: string): Promise<boolean>;
 }
 
 export interface Reject {

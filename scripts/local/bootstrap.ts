@@ -1,6 +1,6 @@
 // Creates, idempotently, the local event flow in LocalStack: the raw-events bucket, the ingest queue
 // with its dead-letter queue, and the bucket's ObjectCreated notifications to the queue (the same
-// suffixes and names as the deployed stack, from lib/infra/cloudformation.ts).
+// suffixes and names as the deployed stack, from lib/infra/events.ts).
 import {
   CreateBucketCommand,
   PutBucketNotificationConfigurationCommand,
@@ -28,7 +28,7 @@ export interface LocalFlow {
  * template that deploys it: shorter, a long ingest would be delivered again while still running. A
  * failed message still comes back within seconds: the forwarder shortens its timeout.
  */
-export function ingestVisibilityTimeoutSeconds(names: StackNames): number {
+function ingestVisibilityTimeoutSeconds(names: StackNames): number {
   const timeout = eventResources(names).IngestQueue?.Properties.VisibilityTimeout;
   if (typeof timeout !== 'number') throw new Error('the IngestQueue resource has no VisibilityTimeout');
   return timeout;

@@ -13,7 +13,7 @@ import { type Forwarder, startForwarder } from './forwarder';
 import { type Offline, type OfflineOptions, startOffline } from './offline';
 
 /** serverless.yml's default stage is `local`; offline serves the functions under these names. */
-export const LOCAL_INGEST_FUNCTION = 'tracklog-local-ingest';
+const LOCAL_INGEST_FUNCTION = 'tracklog-local-ingest';
 export const LOCAL_NAMES: StackNames = stackNames('tracklog', 'local');
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -35,6 +35,8 @@ export interface FlowOptions {
   log: Logger;
   offline?: Omit<OfflineOptions, 'env'>;
   concurrency?: number;
+  /** Ingest settings for the function (INGEST_DEADLINE_MS, INGEST_LEASE_MS, …), e.g. short parts in tests. */
+  ingestEnv?: Record<string, string>;
 }
 
 export async function startLocalFlow(opts: FlowOptions): Promise<RunningFlow> {
@@ -55,6 +57,10 @@ export async function startLocalFlow(opts: FlowOptions): Promise<RunningFlow> {
       // LocalStack takes any credentials; the functions' SDK clients need some to sign with.
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? credentials.secretAccessKey,
+      // The ingest sends continuations and retries to this flow's queues (serverless.yml, local stage).
+      INGEST_QUEUE_URL: flow.queueUrl,
+      INGEST_DEAD_LETTER_QUEUE_URL: flow.deadLetterQueueUrl,
+      ...opts.ingestEnv,
     },
   });
   const lambda = new LambdaClient({ endpoint: offline.lambdaUrl, region: opts.region, credentials });

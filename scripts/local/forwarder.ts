@@ -40,13 +40,16 @@ export interface Forwarder {
   stop(): Promise<void>;
 }
 
-/** Message ids the function wants retried: all of them when the invocation itself failed. */
+/**
+ * Message ids the function wants retried (it set when they come back itself, as the deployed
+ * function does), or all of them, `crashed`, when the invocation itself failed.
+ */
 async function invoke(
   opts: ForwarderOptions,
   event: SQSEvent,
   stopping: () => boolean,
-): Promise<Set<string>> {
-  const all = new Set(event.Records.map((r) => r.messageId));
+): Promise<{ retry: Set<string>; crashed: boolean }> {
+  const all = { retry: new Set(event.Records.map((r) => r.messageId)), crashed: true };
   try {
     const res = await opts.lambda.send(
       new InvokeCommand({ FunctionName: opts.functionName, Payload: Buffer.from(JSON.stringify(event)) }),
@@ -60,7 +63,7 @@ async function invoke(
       return all;
     }
     const body = JSON.parse(text || '{}') as Partial<SQSBatchResponse>;
-    return new Set((body.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    return { retry: new Set((body.batchItemFailures ?? []).map((f) => f.itemIdentifier)), crashed: false };
   } catch (err: unknown) {
     // While the flow stops, serverless offline goes away under an invocation: not a fault.
     if (stopping()) opts.log.info('stopping: the message goes back to the queue', { err });
@@ -96,11 +99,15 @@ export function startForwarder(opts: ForwarderOptions): Forwarder {
     const messages = res.Messages ?? [];
     if (messages.length === 0) return;
     stats.invocations++;
-    const retry = await invoke(opts, sqsEventOf(messages, opts.queueArn), () => !running);
+    const { retry, crashed } = await invoke(opts, sqsEventOf(messages, opts.queueArn), () => !running);
     for (const m of messages) {
       if (!m.ReceiptHandle) continue;
       if (retry.has(m.MessageId ?? '')) {
         stats.failed++;
+        // A function that answered set its message's return itself. One that crashed (or was
+        // killed, or stopped with the flow) could not: where AWS would wait out the queue's long
+        // visibility timeout, the local flow brings the message back after a few seconds.
+        if (!crashed) continue;
         await opts.sqs
           .send(
             new ChangeMessageVisibilityCommand({

@@ -138,8 +138,20 @@ describe('serverless package (self-hosted Cassandra)', () => {
     expect(actions(ingest, 'sqs:')).toEqual([
       {
         Effect: 'Allow',
-        Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        Action: [
+          'sqs:ReceiveMessage',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+          'sqs:SendMessage',
+          'sqs:ChangeMessageVisibility',
+        ],
         Resource: [{ 'Fn::GetAtt': ['IngestQueue', 'Arn'] }],
+      },
+      // A message whose object can never be ingested goes to the dead-letter queue at once.
+      {
+        Effect: 'Allow',
+        Action: ['sqs:SendMessage'],
+        Resource: [{ 'Fn::GetAtt': ['IngestDeadLetterQueue', 'Arn'] }],
       },
     ]);
     expect(ingest[0]).toEqual(logs('ingest'));

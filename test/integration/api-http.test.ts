@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { loadConfig } from '../../lib/config';
 import { localOutputs, outputNames } from '../../lib/ingest/outputs';
-import { ingestFile } from '../../lib/ingest/service';
+import { ingestFilePart } from '../../lib/ingest/service';
 import { createLogger } from '../../lib/log';
 import { type Offline, startOffline } from '../../scripts/local/offline';
 import { openApiErrors } from '../support/openapi';
@@ -94,8 +94,8 @@ describe('the query API over HTTP (serverless offline)', () => {
     files.push(...realDataFiles().map((f) => join(realDataDir, f)));
     const names = outputNames(files.map((path) => ({ kind: 'file' as const, path })));
     for (const [i, file] of files.entries()) {
-      const rejects = localOutputs(dir, names[i] as string).rejects;
-      expect((await ingestFile(rt, file, rejects)).status).toBe('completed');
+      const { rejectsBase } = localOutputs(dir, names[i] as string);
+      expect((await ingestFilePart(rt, file, rejectsBase)).status).toBe('completed');
     }
     api = await startOffline({ env: { CASSANDRA_KEYSPACE: ks.name }, name: `api-http-${ks.name}` });
   }, 240_000);

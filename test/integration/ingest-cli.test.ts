@@ -49,7 +49,7 @@ describe('npm run ingest', () => {
       rowsWritten: 6,
       rowsSkipped: 2,
       rowsRejected: 6,
-      rejectsLocation: join(out, '2018-11-01-events.csv.rejected.jsonl'),
+      rejectsLocations: [join(out, '2018-11-01-events.csv.rejected.jsonl')],
     });
     for (const field of ['durationMs', 'rowsPerSec']) expect(typeof reports[0]?.[field]).toBe('number');
     const rejects = readFileSync(join(out, '2018-11-01-events.csv.rejected.jsonl'), 'utf8')
@@ -98,9 +98,9 @@ describe('npm run ingest', () => {
     const { status, reports } = runIngest([input, '--out', later], ks.name);
 
     expect(status).toBe(0);
-    expect(reports.map((r) => [r.source, r.status, r.rowsRejected, r.rejectsLocation])).toEqual([
-      [join(input, 'day1', 'events.csv'), 'completed', 6, join(later, 'day1', 'events.csv.rejected.jsonl')],
-      [join(input, 'day2', 'events.csv'), 'completed', 0, null],
+    expect(reports.map((r) => [r.source, r.status, r.rowsRejected, r.rejectsLocations])).toEqual([
+      [join(input, 'day1', 'events.csv'), 'completed', 6, [join(later, 'day1', 'events.csv.rejected.jsonl')]],
+      [join(input, 'day2', 'events.csv'), 'completed', 0, []],
     ]);
     const saved = (name: string) => JSON.parse(readFileSync(join(later, name), 'utf8'));
     expect(saved('day1/events.csv.report.json')).toMatchObject({ source: join(input, 'day1', 'events.csv') });
@@ -150,9 +150,9 @@ describe('npm run ingest', () => {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'day/two.csv', Body: readFileSync(quirks) }));
       const { status, reports } = runIngest([`s3://${bucket}/day/`, '--out', out], ks.name);
       expect(status).toBe(0);
-      expect(reports.map((r) => [r.source, r.status, r.rejectsLocation])).toEqual([
-        [`s3://${bucket}/day/one.csv`, 'completed', `s3://${bucket}/rejected/day/one.csv.jsonl`],
-        [`s3://${bucket}/day/two.csv`, 'completed', `s3://${bucket}/rejected/day/two.csv.jsonl`],
+      expect(reports.map((r) => [r.source, r.status, r.rejectsLocations])).toEqual([
+        [`s3://${bucket}/day/one.csv`, 'completed', [`s3://${bucket}/rejected/day/one.csv.jsonl`]],
+        [`s3://${bucket}/day/two.csv`, 'completed', [`s3://${bucket}/rejected/day/two.csv.jsonl`]],
       ]);
       expect(
         JSON.parse(readFileSync(join(out, 's3', bucket, 'day', 'one.csv.report.json'), 'utf8')),

@@ -19,7 +19,7 @@ describe('an ingest whose writes fail', () => {
 
   beforeAll(async () => {
     rt = {
-      cfg: loadConfig({ ...process.env, CASSANDRA_KEYSPACE: ks.name, INGEST_MAX_RETRIES: '2' }),
+      cfg: loadConfig({ ...process.env, CASSANDRA_KEYSPACE: ks.name, INGEST_RETRY_BUDGET_MS: '1000' }),
       client: ks.client,
       log: createLogger('error', {}, () => undefined),
     };
@@ -32,13 +32,13 @@ describe('an ingest whose writes fail', () => {
       }),
     );
     // The schema check passes once and is remembered for the process; then a table goes away.
-    await ingestS3Object(rt, s3, bucket, 'raw/absent.csv');
+    await ingestS3Object(rt, s3, { bucket, key: 'raw/absent.csv' });
     await ks.client.execute(`DROP TABLE ${ks.name}.listeners_by_song`);
   });
   afterAll(() => s3.destroy());
 
   it('reports failed, never completed, and the ledger shows the object failed', async () => {
-    const report = await ingestS3Object(rt, s3, bucket, key);
+    const report = await ingestS3Object(rt, s3, { bucket, key });
     expect(report.status).toBe('failed');
     expect(report.error).toMatch(/listeners_by_song/);
     expect(report.rowsWritten).toBeLessThan(6);
@@ -54,7 +54,7 @@ describe('an ingest whose writes fail', () => {
 
   it('completes on redelivery once the schema is fixed (a failed version is not a duplicate)', async () => {
     await applySchema(ks.client, ks.name, { class: 'SimpleStrategy', replicationFactor: 1 });
-    const report = await ingestS3Object(rt, s3, bucket, key);
+    const report = await ingestS3Object(rt, s3, { bucket, key });
     expect(report).toMatchObject({ status: 'completed', rowsWritten: 6 });
     const rs = await ks.client.execute(
       `SELECT status, error FROM ${ks.name}.ingest_ledger WHERE source = ?`,

@@ -68,7 +68,8 @@ describe('the ingest handler', () => {
       rowsWritten: 6,
       rowsSkipped: 2,
       rowsRejected: 6,
-      rejectsLocation: `s3://${bucket}/rejected/${key}.jsonl`,
+      rejectsLocations: [`s3://${bucket}/rejected/${key}.jsonl`],
+      parts: 1,
     });
     expect(report?.etag).toMatch(/^[0-9a-f]{32}$/);
     expect(await count(ks.client, ks.name, 'plays_by_session')).toBe(6);
@@ -222,7 +223,7 @@ describe('the ingest handler', () => {
         rowsWritten: 6,
         rowsSkipped: 2,
         rowsRejected: 6,
-        rejectsLocation: `s3://${bucket}/rejected/${key}.jsonl`,
+        rejectsLocations: [`s3://${bucket}/rejected/${key}.jsonl`],
       },
     });
     expect(Number.isNaN(Date.parse(again?.previous?.finishedAt ?? ''))).toBe(false);
@@ -333,12 +334,11 @@ describe('the ingest handler', () => {
     }
   });
 
-  it('reports the message failed, so the queue delivers it again, when the object is not an event log', async () => {
+  it('reports an object that is not an event log failed once and does not ask for it again', async () => {
     await put('raw/not-events.csv', 'name,age\nbob,3\n');
-    expect(await handler(uploadedEvent(bucket, 'raw/not-events.csv'))).toEqual({
-      batchItemFailures: [{ itemIdentifier: 'm1' }],
-    });
-    expect(await reportOf('raw/not-events.csv')).toMatchObject({ status: 'failed' });
+    // Called directly there is no queue: nothing to move it to, and nothing retried either.
+    expect(await handler(uploadedEvent(bucket, 'raw/not-events.csv'))).toEqual({ batchItemFailures: [] });
+    expect(await reportOf('raw/not-events.csv')).toMatchObject({ status: 'failed', failure: 'input' });
     const ledger = await select('SELECT status, error FROM ks.ingest_ledger WHERE source = ?', [
       `s3://${bucket}/raw/not-events.csv`,
     ]);

@@ -1,7 +1,10 @@
 import { parseCommandLine, UsageError, wholeNumber } from '../../scripts/cli';
 
 describe('parseCommandLine', () => {
-  const options = { out: { type: 'string' as const, default: 'ingest-out' }, exit: { type: 'boolean' as const } };
+  const options = {
+    out: { type: 'string' as const, default: 'ingest-out' },
+    exit: { type: 'boolean' as const },
+  };
 
   it('reads options and positionals, with defaults', () => {
     expect(parseCommandLine(['a.csv', '--exit', 'b.csv'], options, true)).toMatchObject({

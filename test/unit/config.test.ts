@@ -5,7 +5,9 @@ import {
   apiCursorSecret,
   ConfigError,
   DEFAULT_INGEST_CONCURRENCY,
-  DEFAULT_INGEST_MAX_RETRIES,
+  DEFAULT_INGEST_DEADLINE_MARGIN_MS,
+  DEFAULT_INGEST_LEASE_MS,
+  DEFAULT_INGEST_RETRY_BUDGET_MS,
   DEV_CURSOR_SECRET,
   loadConfig,
   parseReplication,
@@ -30,10 +32,18 @@ describe('loadConfig', () => {
     });
     expect(cfg.ingest).toEqual({
       concurrency: DEFAULT_INGEST_CONCURRENCY,
-      maxRetries: DEFAULT_INGEST_MAX_RETRIES,
+      retryBudgetMs: DEFAULT_INGEST_RETRY_BUDGET_MS,
+      deadlineMs: undefined,
+      deadlineMarginMs: DEFAULT_INGEST_DEADLINE_MARGIN_MS,
+      leaseMs: DEFAULT_INGEST_LEASE_MS,
+      readStallMs: 30_000,
+      queueUrl: undefined,
+      deadLetterQueueUrl: undefined,
       rejectsPrefix: 'rejected/',
       reportsPrefix: 'reports/',
     });
+    // Longer than the ingest function's 900 s: a live invocation never loses its claim.
+    expect(DEFAULT_INGEST_LEASE_MS).toBeGreaterThan(900_000);
     expect(cfg.aws).toEqual({ region: 'us-east-1', endpoint: undefined, s3ForcePathStyle: false });
   });
 
@@ -80,7 +90,11 @@ describe('loadConfig', () => {
     ['CASSANDRA_REPLICATION', 'EverywhereStrategy:3'],
     ['INGEST_CONCURRENCY', '0'],
     ['INGEST_CONCURRENCY', 'lots'],
-    ['INGEST_MAX_RETRIES', '-1'],
+    ['INGEST_MAX_RETRIES', '8'],
+    ['INGEST_RETRY_BUDGET_MS', '-1'],
+    ['INGEST_DEADLINE_MS', '10'],
+    ['INGEST_LEASE_MS', 'forever'],
+    ['INGEST_QUEUE_URL', 'my-queue'],
     ['AWS_ENDPOINT_URL', 'localhost:4566'],
     ['LOG_LEVEL', 'verbose'],
     ['INGEST_REJECTS_PREFIX', '/abs'],

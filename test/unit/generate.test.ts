@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
-import { parseGenerateArgs, UsageError } from '../../scripts/generate/args';
-import { artistName } from '../../scripts/generate/catalog';
+import { parseGenerateArgs, SYNOPSIS, UsageError } from '../../scripts/generate/args';
+import { artistName } from '../../scripts/generate/artist-names';
 import {
   Catalog,
   CSV_COLUMNS,
@@ -436,9 +436,22 @@ describe('argument parsing', () => {
     [['--events', '10', '--out', 'x', '--files', '11'], /--files \(11\) cannot exceed --events/],
     [['--events', '10', '--out', 'x', '--format', 'jsonl', '--excel-numbers'], /--excel-numbers only/],
     [['--events', '10', '--out', 'x', '--events', '11'], /--events given more than once/],
+    [['--events', '10', '--out', '--gzip'], /--out needs a value/],
+    [['--events', '10', '--out', 'x', '--gzip=yes'], /--gzip takes no value/],
+    [['--events', '10', '--out', 'x', '-hx'], /unknown option -hx/],
+    [['--events', '10', '--out', 'x', '--', 'y'], /unknown option --$/],
+    [['--events', '10', '--out', 'x', 'y'], /unexpected argument "y"/],
+    [['--bogus', '--help'], /unknown option --bogus/],
   ])('rejects %j', (argv, message) => {
     expect(() => parseGenerateArgs(argv)).toThrow(UsageError);
     expect(() => parseGenerateArgs(argv)).toThrow(message);
+  });
+
+  it('takes values that start with a dash, and --help before any mistake', () => {
+    const parsed = parseGenerateArgs(['--events', '10', '--out', '-h', '--seed', '-x']);
+    expect(parsed).toMatchObject({ help: false, options: { outDir: '-h', seed: '-x' } });
+    expect(parseGenerateArgs(['-h', '--bogus'])).toEqual({ help: true });
+    expect(parseGenerateArgs(['--events', '10', '--help', 'stray'])).toEqual({ help: true });
   });
 });
 
@@ -471,7 +484,8 @@ describe('command line', () => {
     expect(badFormat.code).toBe(2);
     expect(badFormat.stderr).toMatch(/--format .*"parquet"/);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown option --frobnicate/);
+    expect(unknown.stderr).toMatch(/unknown option --frobnicate\n/);
+    expect(unknown.stderr).toContain(`\n${SYNOPSIS}\n`);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: tsx scripts\/generate\.ts --events N --out DIR/);
     expect(ok.code).toBe(0);

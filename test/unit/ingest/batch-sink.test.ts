@@ -53,7 +53,7 @@ class FakeClient {
 function sink(client: FakeClient, concurrency = 8, bufferPlays = 4) {
   return new CassandraBatchSink(client as unknown as Client, cfg, {
     concurrency,
-    maxRetries: 2,
+    retry: { budgetMs: 1000 },
     bufferPlays,
   });
 }

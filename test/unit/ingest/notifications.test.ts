@@ -1,27 +1,53 @@
 import {
+  continuationBody,
   decodeS3Key,
   handleIngestEvent,
   type ObjectRef,
   objectsInSqsBody,
+  retryDelaySeconds,
 } from '../../../lib/ingest/notifications';
-import type { IngestReport } from '../../../lib/ingest/report';
+import type { IngestQueue } from '../../../lib/ingest/queue';
+import { buildReport, type IngestReport } from '../../../lib/ingest/report';
 import { s3Notification, sqsEvent, uploadedEvent } from '../../../scripts/local/lambda-events';
 import { quietLog } from './fakes';
 
 const notification = (...keys: string[]) => JSON.stringify(s3Notification('raw-events', ...keys));
 
-function reporter(failing: string[] = []) {
+/** Ingests by looking the key up: `outcomes[key]` says how it ends (completed by default). */
+function reporter(outcomes: Record<string, Partial<IngestReport>> = {}) {
   const seen: ObjectRef[] = [];
   const ingest = async (ref: ObjectRef): Promise<IngestReport> => {
     seen.push(ref);
-    const failed = failing.includes(ref.key);
-    return {
-      source: `s3://${ref.bucket}/${ref.key}`,
-      status: failed ? 'failed' : 'completed',
-      error: failed ? 'boom' : undefined,
-    } as IngestReport;
+    const outcome = outcomes[ref.key] ?? {};
+    return buildReport(`s3://${ref.bucket}/${ref.key}`, outcome.status ?? 'completed', {
+      etag: 'etag-1',
+      ...outcome,
+    });
   };
   return { seen, ingest };
+}
+
+/** The queue's calls, recorded. */
+function fakeQueue(opts: { failSend?: boolean } = {}) {
+  const calls = {
+    sent: [] as string[],
+    retried: [] as [string, number][],
+    deadLettered: [] as [string, string][],
+  };
+  const queue: IngestQueue = {
+    async send(body) {
+      if (opts.failSend) throw new Error('AccessDenied');
+      calls.sent.push(body);
+    },
+    async retryLater(handle, delay) {
+      calls.retried.push([handle, delay]);
+    },
+    async deadLetter(body, reason) {
+      calls.deadLettered.push([body, reason]);
+      return true;
+    },
+  };
+  return { queue, calls };
 }
 
 describe('decodeS3Key', () => {
@@ -45,8 +71,31 @@ describe('objectsInSqsBody', () => {
   it.each([
     ['not JSON', 'hello', 'SQS message body is not JSON'],
     ['JSON without Records', '{"foo": 1}', 'SQS message body is not an S3 event (no Records)'],
+    [
+      'a continuation without a part',
+      JSON.stringify({ ...s3Notification('b', 'k.csv'), tracklogContinuation: { etag: 'e' } }),
+      'a continuation message needs an etag and a part number >= 2',
+    ],
   ])('refuses a body that is %s', (_case, body, message) => {
     expect(() => objectsInSqsBody(body)).toThrow(message);
+  });
+
+  it('reads back the continuation it writes: the same object, version and part', () => {
+    const [ref] = objectsInSqsBody(notification('a b.csv'));
+    const body = continuationBody(ref as ObjectRef, { etag: 'e1', versionId: 'v1', part: 3 });
+    expect(objectsInSqsBody(body)).toEqual([
+      expect.objectContaining({
+        bucket: 'raw-events',
+        key: 'a b.csv',
+        continuation: { etag: 'e1', versionId: 'v1', part: 3 },
+      }),
+    ]);
+  });
+});
+
+describe('retryDelaySeconds', () => {
+  it('grows with the receive count from 5 s and stops at 15 minutes', () => {
+    expect([1, 2, 3, 4, 5, 20].map(retryDelaySeconds)).toEqual([5, 10, 20, 40, 80, 900]);
   });
 });
 
@@ -55,35 +104,123 @@ describe('handleIngestEvent', () => {
     const { seen, ingest } = reporter();
     const result = await handleIngestEvent(
       sqsEvent(notification('day 1.csv', 'bé.json'), notification('c.csv')),
-      ingest,
-      quietLog,
+      {
+        ingest,
+        queue: fakeQueue().queue,
+        log: quietLog,
+      },
     );
-    expect(seen).toEqual([
-      { bucket: 'raw-events', key: 'day 1.csv' },
-      { bucket: 'raw-events', key: 'bé.json' },
-      { bucket: 'raw-events', key: 'c.csv' },
+    expect(seen.map((r) => [r.bucket, r.key])).toEqual([
+      ['raw-events', 'day 1.csv'],
+      ['raw-events', 'bé.json'],
+      ['raw-events', 'c.csv'],
     ]);
     expect(result).toEqual({ batchItemFailures: [] });
   });
 
-  it('returns the failed messages as a partial batch failure and skips test events', async () => {
-    const { seen, ingest } = reporter(['bad.csv']);
+  it('leaves a transiently failed message for later, backing off by its receive count, and skips test events', async () => {
+    const { seen, ingest } = reporter({
+      'bad.csv': { status: 'failed', failure: 'transient', error: 'timeout' },
+    });
+    const { queue, calls } = fakeQueue();
     const event = sqsEvent(
       JSON.stringify({ Event: 's3:TestEvent' }),
       notification('good.csv'),
       notification('bad.csv'),
-      'not json at all',
     );
-    const result = await handleIngestEvent(event, ingest, quietLog);
-    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm3' }, { itemIdentifier: 'm4' }] });
+    const third = event.Records[2];
+    if (third) third.attributes.ApproximateReceiveCount = '3';
+    const result = await handleIngestEvent(event, { ingest, queue, log: quietLog });
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm3' }] });
+    expect(calls.retried).toEqual([['h3', 20]]);
     expect(seen.map((r) => r.key)).toEqual(['good.csv', 'bad.csv']);
   });
 
-  it('tries every object of a message before reporting the message failed', async () => {
-    const { seen, ingest } = reporter(['a.csv']);
-    const result = await handleIngestEvent(sqsEvent(notification('a.csv', 'b.csv')), ingest, quietLog);
+  it('moves an object that can never be ingested to the dead-letter queue at once, not retried', async () => {
+    const { ingest } = reporter({
+      'cat.png.csv': { status: 'failed', failure: 'input', error: 'not an event log header' },
+    });
+    const { queue, calls } = fakeQueue();
+    const result = await handleIngestEvent(sqsEvent(notification('cat.png.csv')), {
+      ingest,
+      queue,
+      log: quietLog,
+    });
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(calls.retried).toEqual([]);
+    expect(calls.deadLettered).toHaveLength(1);
+    expect(calls.deadLettered[0]?.[1]).toBe('not an event log header');
+    expect(objectsInSqsBody(calls.deadLettered[0]?.[0] ?? '')).toEqual([
+      expect.objectContaining({ key: 'cat.png.csv' }),
+    ]);
+  });
+
+  it('moves an unreadable message to the dead-letter queue', async () => {
+    const { queue, calls } = fakeQueue();
+    const result = await handleIngestEvent(sqsEvent('not json at all'), {
+      ...reporter(),
+      queue,
+      log: quietLog,
+    });
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(calls.deadLettered).toEqual([['not json at all', 'SQS message body is not JSON']]);
+  });
+
+  it('sends a continuation for a part that ended at a checkpoint, then lets its own message go', async () => {
+    const { ingest } = reporter({
+      'big.csv': { status: 'in_progress', versionId: 'v9', checkpoint: { part: 2, offset: 1234, line: 80 } },
+    });
+    const { queue, calls } = fakeQueue();
+    const result = await handleIngestEvent(sqsEvent(notification('big.csv')), {
+      ingest,
+      queue,
+      log: quietLog,
+    });
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(calls.sent.map((b) => objectsInSqsBody(b)[0]?.continuation)).toEqual([
+      { etag: 'etag-1', versionId: 'v9', part: 2 },
+    ]);
+  });
+
+  it('keeps its own message when the continuation could not be sent (it resumes from the checkpoint later)', async () => {
+    const { ingest } = reporter({
+      'big.csv': { status: 'in_progress', checkpoint: { part: 2, offset: 1, line: 2 } },
+    });
+    const { queue } = fakeQueue({ failSend: true });
+    const result = await handleIngestEvent(sqsEvent(notification('big.csv')), {
+      ingest,
+      queue,
+      log: quietLog,
+    });
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
-    expect(seen.map((r) => r.key)).toEqual(['a.csv', 'b.csv']);
+  });
+
+  it("leaves a message whose object another delivery is ingesting until that one's claim runs out", async () => {
+    const { ingest } = reporter({ 'busy.csv': { status: 'in_progress', retryAfterSeconds: 300 } });
+    const { queue, calls } = fakeQueue();
+    const result = await handleIngestEvent(sqsEvent(notification('busy.csv')), {
+      ingest,
+      queue,
+      log: quietLog,
+    });
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+    expect(calls.retried).toEqual([['h1', 300]]);
+  });
+
+  it('lets duplicates, ignored and superseded objects go', async () => {
+    const { ingest } = reporter({
+      'a.csv': { status: 'duplicate' },
+      'b.csv': { status: 'ignored' },
+      'c.csv': { status: 'superseded' },
+    });
+    const { queue, calls } = fakeQueue();
+    const result = await handleIngestEvent(uploadedEvent('raw-events', 'a.csv', 'b.csv', 'c.csv'), {
+      ingest,
+      queue,
+      log: quietLog,
+    });
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(calls).toEqual({ sent: [], retried: [], deadLettered: [] });
   });
 
   it('ignores S3 records that are not ObjectCreated', async () => {
@@ -91,7 +228,9 @@ describe('handleIngestEvent', () => {
     const first = body.Records[0];
     if (first) first.eventName = 'ObjectRemoved:Delete';
     const { seen, ingest } = reporter();
-    expect(await handleIngestEvent(sqsEvent(JSON.stringify(body)), ingest, quietLog)).toEqual({
+    expect(
+      await handleIngestEvent(sqsEvent(JSON.stringify(body)), { ingest, queue: undefined, log: quietLog }),
+    ).toEqual({
       batchItemFailures: [],
     });
     expect(seen).toEqual([]);
@@ -102,18 +241,9 @@ describe('handleIngestEvent', () => {
     const direct = s3Notification('raw-events', 'a.csv') as unknown as Parameters<
       typeof handleIngestEvent
     >[0];
-    await expect(handleIngestEvent(direct, ingest, quietLog)).rejects.toThrow(/takes SQS events/);
+    await expect(handleIngestEvent(direct, { ingest, queue: undefined, log: quietLog })).rejects.toThrow(
+      /takes SQS events/,
+    );
     expect(seen).toEqual([]);
-  });
-
-  it('builds the same event for an upload as the queue delivers (one message per object)', () => {
-    const event = uploadedEvent('raw-events', 'a b.csv', 'c.csv');
-    expect(event.Records.map((r) => [r.eventSource, r.messageId])).toEqual([
-      ['aws:sqs', 'm1'],
-      ['aws:sqs', 'm2'],
-    ]);
-    expect(objectsInSqsBody(event.Records[0]?.body ?? '')).toEqual([
-      { bucket: 'raw-events', key: 'a b.csv' },
-    ]);
   });
 });

@@ -63,7 +63,7 @@ describe('localOutputs', () => {
   it('puts the report and the rejects side by side', () => {
     expect(localOutputs('out', 'day1/events.csv')).toEqual({
       report: join('out', 'day1', 'events.csv.report.json'),
-      rejects: join('out', 'day1', 'events.csv.rejected.jsonl'),
+      rejectsBase: join('out', 'day1', 'events.csv.rejected'),
     });
   });
 });

@@ -1,25 +1,51 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { type IngestDeps, ingestObject } from '../../../lib/ingest/pipeline';
+import { gzipSync } from 'node:zlib';
+import { type IngestDeps, type IngestRequest, ingestObject } from '../../../lib/ingest/pipeline';
+import type { IngestReport } from '../../../lib/ingest/report';
 import type { ObjectSource } from '../../../lib/ingest/types';
-import { bufferSource, FakeLedger, FakeRejects, FakeSink, quietLog } from './fakes';
+import { bufferSource, FakeLedger, FakeRejectStores, FakeSink, quietLog } from './fakes';
 
 const quirks = readFileSync(join(__dirname, '..', '..', 'fixtures', 'quirks.csv'));
 const HEADER =
   'artist,auth,firstName,gender,itemInSession,lastName,length,level,location,method,page,registration,sessionId,song,status,ts,userId';
 
-function deps(capacity = 8): IngestDeps & { sink: FakeSink; ledger: FakeLedger; rejects: FakeRejects } {
+type Deps = IngestDeps & { sink: FakeSink; ledger: FakeLedger; stores: FakeRejectStores };
+
+function deps(capacity = 8, owner = 'owner-1'): Deps {
+  const stores = new FakeRejectStores();
   return {
     sink: new FakeSink(capacity),
     ledger: new FakeLedger(),
-    rejects: new FakeRejects(),
+    stores,
+    rejects: stores.forPart,
     log: quietLog,
+    owner,
+    leaseMs: 60_000,
   };
 }
 
 function playRow(i: number): string {
   return `Artist ${i},Logged In,Ann,F,${i},Lee,100.5,free,"City, ST",PUT,NextSong,1.54E+12,7,Song ${i},200,1.54E+12,3`;
+}
+
+/** Parts until done, as the CLI and the queue's continuations do; every part stops after one batch. */
+async function inParts(source: ObjectSource, d: Deps, request: IngestRequest = {}): Promise<IngestReport[]> {
+  const reports: IngestReport[] = [];
+  let continuation: IngestRequest['continuation'];
+  for (;;) {
+    // A sink belongs to one part (its counts are the part's); the ledger and rejects are shared.
+    d.sink = new FakeSink(8);
+    const report = await ingestObject(source, d, {
+      stopReadingAt: 0,
+      ...request,
+      ...(continuation ? { continuation } : {}),
+    });
+    reports.push(report);
+    if (report.status !== 'in_progress' || !report.checkpoint) return reports;
+    continuation = { etag: report.etag ?? '', versionId: report.versionId, part: report.checkpoint.part };
+  }
 }
 
 describe('ingestObject', () => {
@@ -31,16 +57,18 @@ describe('ingestObject', () => {
       status: 'completed',
       format: 'csv',
       compressed: false,
+      parts: 1,
       rowsRead: 14,
       rowsWritten: 6,
       rowsSkipped: 2,
       rowsRejected: 6,
-      rowsFailed: 0,
       etag: 'etag-1',
-      rejectsLocation: 'memory://rejects.jsonl',
+      rejectsLocations: ['memory://rejects.jsonl'],
+      part: { number: 1, rowsRead: 14, rowsFailed: 0 },
+      checkpoint: undefined,
     });
     expect(report.rowsRead).toBe(report.rowsWritten + report.rowsSkipped + report.rowsRejected);
-    expect(d.rejects.rejects.map((r) => [r.line, r.reason])).toEqual([
+    expect(d.stores.rejects.map((r) => [r.line, r.reason])).toEqual([
       [9, 'userId is missing'],
       [10, 'sessionId is not a number: "abc"'],
       [11, 'length is negative: "-5"'],
@@ -48,19 +76,21 @@ describe('ingestObject', () => {
       [13, 'expected 17 fields as in the header, found 7'],
       [14, 'artist is empty'],
     ]);
-    expect(d.rejects.rejects[0]?.raw).toBe(
+    expect(d.stores.rejects[0]?.raw).toBe(
       'Ghost,Logged Out,,,1,,200.0,free,,PUT,NextSong,,90420,Haunted,200,1.54111E+12,',
     );
-    expect(d.rejects.rejects[0]?.record).toMatchObject({ artist: 'Ghost', song: 'Haunted', userId: '' });
+    expect(d.stores.rejects[0]?.record).toMatchObject({ artist: 'Ghost', song: 'Haunted', userId: '' });
     expect(d.sink.plays.map((p) => `${p.sessionId}/${p.itemInSession}`).sort()).toEqual(
       ['90139/1', '90139/2', '90140/0', '90139/4', '90139/10', '90038/1'].sort(),
     );
-    expect(d.ledger.history).toEqual(['running', 'completed']);
+    expect(d.ledger.history).toEqual(['in_progress', 'completed']);
     expect(d.ledger.entries.get('s3://bucket/2018-11-01-events.csv|etag-1')).toMatchObject({
       status: 'completed',
+      parts: 1,
       rowsRead: 14,
       rowsWritten: 6,
       error: undefined,
+      leaseOwner: undefined,
     });
   });
 
@@ -73,26 +103,28 @@ describe('ingestObject', () => {
 
     expect(again).toMatchObject({
       status: 'duplicate',
+      parts: 0,
       rowsRead: 0,
       rowsWritten: 0,
       rowsSkipped: 0,
       rowsRejected: 0,
-      rejectsLocation: undefined,
+      rejectsLocations: [],
+      part: undefined,
       previous: {
         format: 'csv',
+        parts: 1,
         rowsRead: 14,
         rowsWritten: 6,
         rowsSkipped: 2,
         rowsRejected: 6,
-        rejectsLocation: 'memory://rejects.jsonl',
+        rejectsLocations: ['memory://rejects.jsonl'],
       },
     });
-    expect(again.rowsRead).toBe(again.rowsWritten + again.rowsSkipped + again.rowsRejected);
     expect(Date.parse(again.previous?.finishedAt ?? '')).toBeGreaterThanOrEqual(
       Date.parse(again.previous?.startedAt ?? ''),
     );
     expect(d.sink.plays.length).toBe(writesBefore);
-    expect(d.ledger.history).toEqual(['running', 'completed']);
+    expect(d.ledger.history).toEqual(['in_progress', 'completed']);
   });
 
   it('adds nothing to summed counts when an object is delivered twice', async () => {
@@ -109,7 +141,6 @@ describe('ingestObject', () => {
   it('ingests a changed object (new etag) again', async () => {
     const d = deps();
     await ingestObject(bufferSource('a.csv', quirks, 'v1'), d);
-    // A sink belongs to one object's ingest; the ledger is shared.
     const again = { ...deps(), ledger: d.ledger };
     const second = await ingestObject(bufferSource('a.csv', quirks, 'v2'), again);
     expect(second).toMatchObject({ status: 'completed', rowsWritten: 6 });
@@ -123,13 +154,21 @@ describe('ingestObject', () => {
 
     const report = await ingestObject(bufferSource('big.csv', `${HEADER}\n${rows.join('\n')}\n`), d);
 
-    expect(report.status).toBe('failed');
-    expect(report.error).toBe('write timed out after 5 retries');
-    expect(report.rowsFailed).toBeGreaterThan(0);
-    expect(report.rowsRead).toBeLessThan(5000);
-    expect(report.rowsWritten).toBe(99);
-    expect(d.ledger.history).toEqual(['running', 'failed']);
-    expect(d.ledger.entries.get('s3://bucket/big.csv|etag-1')?.error).toBe('write timed out after 5 retries');
+    expect(report).toMatchObject({
+      status: 'failed',
+      failure: 'transient',
+      error: 'write timed out after 5 retries',
+    });
+    expect(report.part?.rowsFailed).toBeGreaterThan(0);
+    expect(report.part?.rowsRead).toBeLessThan(5000);
+    expect(report.part?.rowsWritten).toBe(99);
+    // A failed part adds nothing to the object's totals: its retry counts it again from the checkpoint.
+    expect(report.rowsWritten).toBe(0);
+    expect(d.ledger.history).toEqual(['in_progress', 'failed']);
+    expect(d.ledger.entries.get('s3://bucket/big.csv|etag-1')).toMatchObject({
+      error: 'write timed out after 5 retries',
+      leaseOwner: undefined,
+    });
   });
 
   it('stops reading while the sink has all it can take in flight', async () => {
@@ -147,6 +186,9 @@ describe('ingestObject', () => {
       source: 's3://bucket/stream.csv',
       name: 'stream.csv',
       open: async () => ({ body: Readable.from(lines()), etag: 'e', versionId: undefined }),
+      openAt: async () => {
+        throw new Error('not resumed');
+      },
     };
     const d = deps(4);
     let open: () => void = () => undefined;
@@ -161,18 +203,17 @@ describe('ingestObject', () => {
     const report = await running;
 
     expect(d.sink.peak).toBe(4);
-    // Only the stream buffers' worth was read ahead while every write was blocked.
     expect(producedWhileBlocked).toBeLessThan(total / 4);
     expect(report).toMatchObject({ status: 'completed', rowsRead: total, rowsWritten: total });
-  });
+  }, 30_000);
 
-  it('returns a failed report, not an exception, for binary garbage', async () => {
+  it('returns a failed report marked as an input failure, not an exception, for binary garbage', async () => {
     const d = deps();
     const garbage = Buffer.from(Array.from({ length: 2048 }, (_, i) => (i * 131) % 256));
     const report = await ingestObject(bufferSource('garbage.csv', garbage), d);
-    expect(report.status).toBe('failed');
+    expect(report).toMatchObject({ status: 'failed', failure: 'input' });
     expect(report.error).toMatch(/not an event log header/);
-    expect(d.ledger.history).toEqual(['running', 'failed']);
+    expect(d.ledger.history).toEqual(['in_progress', 'failed']);
   });
 
   it('completes an empty object and a header-only object with zero rows', async () => {
@@ -182,7 +223,7 @@ describe('ingestObject', () => {
         status: 'completed',
         rowsRead: 0,
         rowsWritten: 0,
-        rejectsLocation: undefined,
+        rejectsLocations: [],
       });
     }
   });
@@ -192,6 +233,9 @@ describe('ingestObject', () => {
       source: 's3://bucket/missing.csv',
       name: 'missing.csv',
       open: async () => {
+        throw new Error('NoSuchKey');
+      },
+      openAt: async () => {
         throw new Error('NoSuchKey');
       },
     };
@@ -209,6 +253,7 @@ describe('ingestObject', () => {
     const report = await ingestObject(bufferSource('a.csv', quirks), d);
     expect(report).toMatchObject({
       status: 'failed',
+      failure: 'transient',
       error: 'ingest ledger unavailable: NoHostAvailableError',
     });
     expect(d.sink.plays).toHaveLength(0);
@@ -216,9 +261,170 @@ describe('ingestObject', () => {
 
   it('fails when the rejects cannot be stored, so none are silently lost', async () => {
     const d = deps();
-    d.rejects.failOnFinish = true;
+    d.stores.failOnFinish = true;
     const report = await ingestObject(bufferSource('a.csv', quirks), d);
     expect(report).toMatchObject({ status: 'failed', error: 'could not store the rejects: AccessDenied' });
-    expect(d.ledger.history).toEqual(['running', 'failed']);
+    expect(d.ledger.history).toEqual(['in_progress', 'failed']);
+  });
+});
+
+describe('ingestObject in parts', () => {
+  const rows = Array.from({ length: 300 }, (_, i) => (i % 7 === 3 ? `bad,${i}` : playRow(i)));
+  const csv = `${HEADER}\r\n${rows.join('\r\n')}\r\n`;
+
+  it('checkpoints at the deadline and sums every part into one outcome, rejects of each part kept', async () => {
+    const d = deps();
+    const source = bufferSource('parts.csv', csv, 'etag-1', 2000);
+    const reports = await inParts(source, d);
+    const final = reports.at(-1) as IngestReport;
+
+    expect(reports.length).toBeGreaterThanOrEqual(4);
+    expect(reports.slice(0, -1).every((r) => r.status === 'in_progress' && r.checkpoint !== undefined)).toBe(
+      true,
+    );
+    expect(final).toMatchObject({ status: 'completed', parts: reports.length, rowsRead: 300 });
+    expect(final.rowsRead).toBe(final.rowsWritten + final.rowsSkipped + final.rowsRejected);
+    expect(final.rowsRejected).toBe(rows.filter((r) => r.startsWith('bad')).length);
+    expect(final.rowsWritten).toBe(300 - final.rowsRejected);
+    // The parts' own counts add up to the whole, and each part after the first resumed where the last stopped.
+    expect(reports.reduce((n, r) => n + (r.part?.rowsRead ?? 0), 0)).toBe(300);
+    const resumedAt = source.opened.slice(1);
+    expect(resumedAt).toEqual(reports.slice(0, -1).map((r) => r.checkpoint?.offset));
+    // Each part's rejects are kept in its own store, all of them listed in part order.
+    const withRejects = reports.filter((r) => (r.part?.rowsRejected ?? 0) > 0);
+    expect(withRejects.length).toBeGreaterThanOrEqual(3);
+    expect(final.rejectsLocations).toEqual(withRejects.map((r) => r.part?.rejectsLocation));
+    expect(final.rejectsLocations[1]).toMatch(/^memory:\/\/rejects\.part-000\d\.jsonl$/);
+    expect(d.stores.rejects.map((r) => r.line)).toEqual(
+      rows.flatMap((r, i) => (r.startsWith('bad') ? [i + 2] : [])),
+    );
+    expect(d.ledger.entries.get('s3://bucket/parts.csv|etag-1')).toMatchObject({
+      status: 'completed',
+      parts: reports.length,
+      resumeOffset: undefined,
+      leaseOwner: undefined,
+    });
+  });
+
+  it('resumes gzip from the decompressed offset, with the same outcome as plain input', async () => {
+    const plain = (await inParts(bufferSource('p.csv', csv, 'e', 2000), deps())).at(-1);
+    const gz = await inParts(bufferSource('p.csv.gz', gzipSync(csv), 'e', 500), deps());
+    expect(gz.length).toBeGreaterThanOrEqual(2);
+    expect(gz.at(-1)).toMatchObject({
+      status: 'completed',
+      compressed: true,
+      rowsRead: plain?.rowsRead,
+      rowsWritten: plain?.rowsWritten,
+      rowsRejected: plain?.rowsRejected,
+    });
+  });
+
+  it('redoes a failed part from its checkpoint, counting its rows once', async () => {
+    const d = deps();
+    const source = bufferSource('retry.csv', csv, 'etag-1', 2000);
+    const first = await ingestObject(source, d, { stopReadingAt: 0 });
+    expect(first.status).toBe('in_progress');
+    const continuation = { etag: 'etag-1', versionId: undefined, part: 2 };
+    d.sink = new FakeSink(8);
+    d.sink.failAt = 3;
+    const failed = await ingestObject(source, d, { continuation, stopReadingAt: 0 });
+    expect(failed).toMatchObject({ status: 'failed', parts: 1, rowsRead: first.rowsRead });
+    // The retry of the same continuation resumes at part 2's start and the rest follows.
+    d.sink = new FakeSink(8);
+    const rest = await inParts(source, d, { continuation });
+    expect(rest.at(-1)).toMatchObject({ status: 'completed', rowsRead: 300 });
+  });
+
+  it('ignores a stale continuation (its part ran already) and a duplicate completed object stays a duplicate', async () => {
+    const d = deps();
+    const source = bufferSource('stale.csv', csv, 'etag-1', 2000);
+    await ingestObject(source, d, { stopReadingAt: 0 });
+    const part2 = { etag: 'etag-1', versionId: undefined, part: 2 };
+    d.sink = new FakeSink(8);
+    await ingestObject(source, d, { continuation: part2, stopReadingAt: 0 });
+    d.sink = new FakeSink(8);
+    const again = await ingestObject(source, d, { continuation: part2, stopReadingAt: 0 });
+    expect(again).toMatchObject({ status: 'ignored', part: undefined });
+    expect(d.sink.plays).toHaveLength(0);
+    const done = (await inParts(source, d, { continuation: { ...part2, part: 3 } })).at(-1);
+    expect(done?.status).toBe('completed');
+    const late = await ingestObject(source, d, { continuation: part2 });
+    expect(late.status).toBe('duplicate');
+  });
+
+  it('stops with a superseded report when the object was overwritten between parts', async () => {
+    const d = deps();
+    const source = bufferSource('over.csv', csv, 'etag-1', 2000);
+    await ingestObject(source, d, { stopReadingAt: 0 });
+    source.version.etag = 'etag-2';
+    d.sink = new FakeSink(8);
+    const report = await ingestObject(source, d, {
+      continuation: { etag: 'etag-1', versionId: undefined, part: 2 },
+    });
+    expect(report).toMatchObject({ status: 'superseded', failure: undefined });
+    expect(report.error).toMatch(/overwritten/);
+    expect(d.ledger.entries.get('s3://bucket/over.csv|etag-1')).toMatchObject({
+      status: 'superseded',
+      leaseOwner: undefined,
+    });
+  });
+});
+
+describe('the lease', () => {
+  it('lets one of two deliveries at once ingest; the other reports in_progress and writes nothing', async () => {
+    const ledger = new FakeLedger();
+    const a = { ...deps(4, 'a'), ledger };
+    const b = { ...deps(4, 'b'), ledger };
+    let release: () => void = () => undefined;
+    a.sink.gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const first = ingestObject(bufferSource('same.csv', quirks), a);
+    await new Promise((r) => setTimeout(r, 20));
+    const second = await ingestObject(bufferSource('same.csv', quirks), b);
+    release();
+    expect(second).toMatchObject({ status: 'in_progress', part: undefined, checkpoint: undefined });
+    expect(second.retryAfterSeconds).toBeGreaterThan(0);
+    expect(b.sink.plays).toHaveLength(0);
+    expect((await first).status).toBe('completed');
+    expect((await ingestObject(bufferSource('same.csv', quirks), b)).status).toBe('duplicate');
+  });
+
+  it('is taken over once it has expired (its holder died), and the object completes exactly', async () => {
+    const ledger = new FakeLedger();
+    // A holder that claimed the version for 1 ms and never came back.
+    const claimed = await ledger.claim(
+      {
+        source: 's3://bucket/died.csv',
+        etag: 'etag-1',
+        versionId: undefined,
+        status: 'in_progress',
+        format: undefined,
+        compressed: undefined,
+        parts: 0,
+        rowsRead: 0,
+        rowsWritten: 0,
+        rowsSkipped: 0,
+        rowsRejected: 0,
+        writeRetries: 0,
+        rejectsLocations: [],
+        resumeOffset: undefined,
+        resumeLine: undefined,
+        csvHeader: undefined,
+        startedAt: new Date(),
+        finishedAt: undefined,
+        durationMs: 0,
+        error: undefined,
+        leaseOwner: undefined,
+        leaseUntil: undefined,
+      },
+      'dead',
+      1,
+    );
+    expect(claimed.kind).toBe('claimed');
+    await new Promise((r) => setTimeout(r, 5));
+    const next = { ...deps(8, 'next'), ledger };
+    const report = await ingestObject(bufferSource('died.csv', quirks), next);
+    expect(report).toMatchObject({ status: 'completed', rowsRead: 14, rowsWritten: 6 });
   });
 });

@@ -1,23 +1,37 @@
 import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { MAX_RESUMES, s3Source } from '../../../lib/ingest/sources';
+import { ObjectChangedError } from '../../../lib/ingest/types';
 
 const object = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz'.repeat(100));
+const never = new Promise<never>(() => undefined);
 
-/** Serves `object`; each response body breaks off after `cutAfter` bytes with a dropped connection. */
-function fakeS3(
-  cutAfter: number,
-  error: Error = Object.assign(new Error('aborted'), { code: 'ECONNRESET' }),
-) {
+interface Behaviour {
+  /** Each body breaks off after this many bytes: with `error`, or by stalling (no more bytes, ever). */
+  cutAfter?: number;
+  error?: Error;
+  stall?: boolean;
+  /** How the service answers a GET instead of serving it. */
+  answer?: (input: { Range?: string; IfMatch?: string }) => Error | undefined;
+}
+
+/** Serves `object` as S3 does, misbehaving as told. */
+function fakeS3(b: Behaviour = {}) {
   const calls: { Range?: string; IfMatch?: string }[] = [];
   const client = {
     async send(command: { input: { Range?: string; IfMatch?: string } }) {
-      calls.push({ Range: command.input.Range, IfMatch: command.input.IfMatch });
-      const from = Number(/bytes=(\d+)-/.exec(command.input.Range ?? '')?.[1] ?? 0);
+      const { Range, IfMatch } = command.input;
+      calls.push({ Range, IfMatch });
+      const refused = b.answer?.({ Range, IfMatch });
+      if (refused) throw refused;
+      const from = Number(/bytes=(\d+)-/.exec(Range ?? '')?.[1] ?? 0);
       const part = object.subarray(from);
       async function* body() {
         for (let i = 0; i < part.length; i += 100) {
-          if (i >= cutAfter) throw error;
+          if (b.cutAfter !== undefined && i >= b.cutAfter) {
+            if (b.stall) await never;
+            throw b.error ?? Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+          }
           yield part.subarray(i, i + 100);
         }
       }
@@ -27,17 +41,23 @@ function fakeS3(
   return { client: client as unknown as S3Client, calls };
 }
 
-async function readAll(r: Readable): Promise<Buffer> {
+async function readAll(r: Readable, pauseMs = 0): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const c of r) chunks.push(c as Buffer);
+  for await (const c of r) {
+    chunks.push(c as Buffer);
+    if (pauseMs > 0 && chunks.length === 3) await new Promise((res) => setTimeout(res, pauseMs));
+  }
   return Buffer.concat(chunks);
 }
 
 describe('s3Source', () => {
   it('resumes a cut-off download with a ranged GET pinned to the ETag, losing and repeating nothing', async () => {
-    const { client, calls } = fakeS3(1000);
+    const { client, calls } = fakeS3({ cutAfter: 1000 });
     const resumed: number[] = [];
-    const opened = await s3Source(client, 'b', 'k.csv', (offset) => resumed.push(offset)).open();
+    const opened = await s3Source(client, 'b', 'k.csv', {
+      stallMs: 5000,
+      onResume: (offset) => resumed.push(offset),
+    }).open();
     expect(await readAll(opened.body)).toEqual(object);
     expect(opened.etag).toBe('abc123');
     expect(resumed).toEqual([1000, 2000, 3000]);
@@ -49,16 +69,67 @@ describe('s3Source', () => {
     ]);
   });
 
-  it(`gives up after ${MAX_RESUMES} resumes`, async () => {
-    const { client } = fakeS3(100);
-    const opened = await s3Source(client, 'b', 'k.csv').open();
-    await expect(readAll(opened.body)).rejects.toThrow('aborted');
+  it('abandons a stalled download after stallMs and resumes it where it stopped', async () => {
+    const { client, calls } = fakeS3({ cutAfter: 1500, stall: true });
+    const resumed: number[] = [];
+    const opened = await s3Source(client, 'b', 'k.csv', {
+      stallMs: 50,
+      onResume: (offset, err) => resumed.push(offset) && expect((err as Error).message).toMatch(/no bytes/),
+    }).open();
+    expect(await readAll(opened.body)).toEqual(object);
+    expect(resumed).toEqual([1500, 3000]);
+    expect(calls.map((c) => c.Range)).toEqual([undefined, 'bytes=1500-', 'bytes=3000-']);
+  });
+
+  it('does not count a pause of the reader (backpressure) as a stall', async () => {
+    const { client, calls } = fakeS3();
+    const opened = await s3Source(client, 'b', 'k.csv', { stallMs: 30 }).open();
+    expect(await readAll(opened.body, 200)).toEqual(object);
+    expect(calls).toHaveLength(1);
+  });
+
+  it(`gives up after ${MAX_RESUMES} resumes with an error that says so`, async () => {
+    const { client } = fakeS3({ cutAfter: 100 });
+    const opened = await s3Source(client, 'b', 'k.csv', { stallMs: 5000 }).open();
+    await expect(readAll(opened.body)).rejects.toThrow(`the download broke off ${MAX_RESUMES + 1} times`);
   });
 
   it('does not resume other errors', async () => {
-    const { client, calls } = fakeS3(500, new Error('NoSuchKey'));
-    const opened = await s3Source(client, 'b', 'k.csv').open();
+    const { client, calls } = fakeS3({ cutAfter: 500, error: new Error('NoSuchKey') });
+    const opened = await s3Source(client, 'b', 'k.csv', { stallMs: 5000 }).open();
     await expect(readAll(opened.body)).rejects.toThrow('NoSuchKey');
     expect(calls).toHaveLength(1);
+  });
+
+  it('opens a version at an offset with a ranged GET pinned to its ETag', async () => {
+    const { client, calls } = fakeS3();
+    const opened = await s3Source(client, 'b', 'k.csv', { stallMs: 5000 }).openAt(
+      { etag: 'abc123', versionId: undefined },
+      2500,
+    );
+    expect(await readAll(opened.body)).toEqual(object.subarray(2500));
+    expect(calls).toEqual([{ Range: 'bytes=2500-', IfMatch: '"abc123"' }]);
+  });
+
+  it('says the object changed when the ETag no longer matches (412)', async () => {
+    const { client } = fakeS3({
+      answer: () =>
+        Object.assign(new Error('At least one precondition failed'), { name: 'PreconditionFailed' }),
+    });
+    const source = s3Source(client, 'b', 'k.csv', { stallMs: 5000 });
+    await expect(source.openAt({ etag: 'old', versionId: undefined }, 10)).rejects.toBeInstanceOf(
+      ObjectChangedError,
+    );
+  });
+
+  it('reads nothing from a checkpoint at the very end of the object (416)', async () => {
+    const { client } = fakeS3({
+      answer: () => Object.assign(new Error('Range Not Satisfiable'), { name: 'InvalidRange' }),
+    });
+    const opened = await s3Source(client, 'b', 'k.csv', { stallMs: 5000 }).openAt(
+      { etag: 'abc123', versionId: undefined },
+      object.length,
+    );
+    expect((await readAll(opened.body)).length).toBe(0);
   });
 });

@@ -1,0 +1,49 @@
+// The ingest queue as the ingest function uses it beyond receiving: it sends a continuation when a
+// part ends at a checkpoint, sets when a message it could not finish comes back (a backoff that
+// grows with the receive count, instead of the queue's long visibility timeout), and moves a
+// message whose object can never be ingested to the dead-letter queue at once.
+import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+
+export interface IngestQueue {
+  /** Sends a message to the ingest queue. */
+  send(body: string): Promise<void>;
+  /** The received message becomes visible again after delaySeconds. */
+  retryLater(receiptHandle: string, delaySeconds: number): Promise<void>;
+  /** Sends a message to the dead-letter queue (false when there is none to send to). */
+  deadLetter(body: string, reason: string): Promise<boolean>;
+}
+
+/** SQS's limit on a message's visibility timeout. */
+export const MAX_VISIBILITY_SECONDS = 12 * 3600;
+
+export function sqsIngestQueue(
+  sqs: SQSClient,
+  queueUrl: string,
+  deadLetterQueueUrl: string | undefined,
+): IngestQueue {
+  return {
+    async send(body) {
+      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+    },
+    async retryLater(receiptHandle, delaySeconds) {
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl,
+          ReceiptHandle: receiptHandle,
+          VisibilityTimeout: Math.max(0, Math.min(MAX_VISIBILITY_SECONDS, Math.round(delaySeconds))),
+        }),
+      );
+    },
+    async deadLetter(body, reason) {
+      if (!deadLetterQueueUrl) return false;
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: deadLetterQueueUrl,
+          MessageBody: body,
+          MessageAttributes: { reason: { DataType: 'String', StringValue: reason.slice(0, 1000) } },
+        }),
+      );
+      return true;
+    },
+  };
+}

@@ -17,21 +17,23 @@ import { profiled } from './profiler';
 type Writer = (plays: readonly Play[]) => Promise<void>;
 
 async function main(): Promise<void> {
-  const [file = '', concurrency = '64', limit = '0', mode = 'batched'] = process.argv.slice(2);
+  const cfg = loadConfig();
+  // Without a concurrency given, the ingest's own (INGEST_CONCURRENCY or its default).
+  const [file = '', concurrency = String(cfg.ingest.concurrency), limit = '0', mode = 'batched'] =
+    process.argv.slice(2);
   if (mode !== 'batched' && mode !== 'rows') throw new Error(`unknown mode ${mode}`);
   const all = readFileSync(file, 'utf8')
     .trimEnd()
     .split('\n')
     .map((l) => JSON.parse(l) as Play);
   const plays = Number(limit) > 0 ? all.slice(0, Number(limit)) : all;
-  const cfg = loadConfig();
   const client = createClient(cfg.cassandra);
   await client.connect();
 
   const batched: Writer = async (rows) => {
     const sink = new CassandraBatchSink(client, cfg.cassandra, {
       concurrency: Number(concurrency),
-      maxRetries: 5,
+      retry: { budgetMs: cfg.ingest.retryBudgetMs },
     });
     for (const p of rows) {
       const wait = sink.add(p);

@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 export const repo = resolve(__dirname, '..');
 export const outDir = join(repo, 'bench', 'out');
 
-const entries: Record<string, string> = {
+const entries = {
   ingest: 'functions/ingest.ts',
   getSessionItem: 'functions/getSessionItem.ts',
   getUserSessionSongs: 'functions/getUserSessionSongs.ts',
@@ -15,13 +15,17 @@ const entries: Record<string, string> = {
   'runner-ceiling': 'bench/runners/ceiling.ts',
   'runner-baseline': 'bench/runners/baseline.ts',
   'runner-coldstart': 'bench/runners/coldstart.ts',
+  'runner-reads': 'bench/runners/reads.ts',
   notFound: 'functions/notFound.ts',
-};
+} as const;
+
+/** Bundle name → the bundled file. */
+export type Bundles = Record<keyof typeof entries, string>;
 
 /** Minified as deployed; `forProfile` keeps module markers and names so profiles can be attributed. */
-export async function buildBundles(forProfile = false): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  for (const [name, entry] of Object.entries(entries)) {
+export async function buildBundles(forProfile = false): Promise<Bundles> {
+  const files = {} as Bundles;
+  for (const [name, entry] of Object.entries(entries) as [keyof Bundles, string][]) {
     const outfile = join(outDir, forProfile ? 'profile' : '', `${name}.js`);
     await build({
       entryPoints: [join(repo, entry)],

@@ -40,6 +40,17 @@ async function write(out: ReturnType<typeof createWriteStream>, text: string): P
   if (!out.write(text)) await once(out, 'drain');
 }
 
+/** The song plays of an event log, in order, as the ingest's parser and classifier see them. */
+export async function* playsIn(file: string): AsyncGenerator<Play> {
+  const input = await openRecords(createReadStream(file), file);
+  for await (const batch of input.batches)
+    for (const rec of batch.records) {
+      if (rec.kind !== 'event') continue;
+      const c = classify(rec.fields);
+      if (c.kind === 'play') yield c.play;
+    }
+}
+
 /** Generates (or reuses) the event log and its denormalized forms. */
 export async function dataset(
   root: string,
@@ -66,18 +77,11 @@ export async function dataset(
     return { t, out };
   });
   let plays = 0;
-  const input = await openRecords(createReadStream(eventsFile), eventsFile);
-  for await (const batch of input.batches) {
-    for (const rec of batch) {
-      if (rec.kind !== 'event') continue;
-      const c = classify(rec.fields);
-      if (c.kind !== 'play') continue;
-      const p: Play = c.play;
-      plays++;
-      await write(playsOut, `${JSON.stringify(p)}\n`);
-      for (const { t, out } of csvOut)
-        await write(out, `${t.columns.map((col) => csvValue(p[col.from])).join(',')}\n`);
-    }
+  for await (const p of playsIn(eventsFile)) {
+    plays++;
+    await write(playsOut, `${JSON.stringify(p)}\n`);
+    for (const { t, out } of csvOut)
+      await write(out, `${t.columns.map((col) => csvValue(p[col.from])).join(',')}\n`);
   }
   for (const out of [playsOut, ...csvOut.map((c) => c.out)]) {
     out.end();

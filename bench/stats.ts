@@ -31,3 +31,6 @@ export function round(n: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
 }
+
+/** A rate per second of `count` things done in `ms` milliseconds. */
+export const perSec = (count: number, ms: number): number => (count * 1000) / ms;

@@ -9,6 +9,12 @@ import type { StackSettings } from '../../scripts/stack/settings';
 
 export const CQLSH_VERSION = '6.2.2';
 
+/** Where the peers connect: the bench's first contact point. */
+export interface CassandraNode {
+  host: string;
+  port: number;
+}
+
 export interface CopySettings {
   numProcesses: number;
   chunkSize: number;
@@ -40,6 +46,7 @@ export async function ensureCqlsh(s: StackSettings, log: (m: string) => void): P
 /** COPY one CSV into one table; returns the wall time in ms (cqlsh start-up included). */
 export async function copyFrom(
   cqlsh: string,
+  node: CassandraNode,
   keyspace: string,
   table: string,
   columns: string[],
@@ -55,7 +62,7 @@ export async function copyFrom(
   // cqlsh writes files of failed rows into its working directory: keep them out of the repository.
   const r = await runCommand(
     cqlsh,
-    ['127.0.0.1', '9042', '--request-timeout', '60', '-e', cql],
+    [node.host, String(node.port), '--request-timeout', '60', '-e', cql],
     process.env,
     tmpdir(),
   );

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { findJdk } from '../../scripts/stack/java';
 import { runCommand } from '../../scripts/stack/proc';
 import type { StackSettings } from '../../scripts/stack/settings';
+import type { CassandraNode } from './cqlsh';
 
 export const DSBULK_VERSION = '1.10.0';
 
@@ -39,6 +40,7 @@ export async function ensureDsbulk(
 /** Loads one CSV into one table; returns the wall time in ms (JVM start-up included). */
 export async function dsbulkLoad(
   dsbulk: { java: string; classpath: string },
+  node: CassandraNode,
   keyspace: string,
   table: string,
   file: string,
@@ -52,9 +54,9 @@ export async function dsbulkLoad(
     'com.datastax.oss.dsbulk.runner.DataStaxBulkLoader',
     'load',
     '-h',
-    '127.0.0.1',
+    node.host,
     '-port',
-    '9042',
+    String(node.port),
     '-k',
     keyspace,
     '-t',

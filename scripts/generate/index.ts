@@ -2,7 +2,6 @@
 export { type ParsedArgs, parseGenerateArgs, USAGE, UsageError } from './args';
 export { Catalog, type Song } from './catalog';
 export {
-  type Auth,
   catalogSize,
   DEFAULT_DAYS,
   DEFAULT_SEED,
@@ -12,13 +11,11 @@ export {
   type GenerateOptions,
   type GenerationStats,
   generateEvents,
-  listenerCount,
-  type Method,
-  type Page,
-  type Status,
 } from './events';
 export { CSV_COLUMNS, CSV_HEADER, csvField, csvRow, excelNumber, jsonLine } from './format';
+export type { Auth, Method, Page, Status } from './pages';
 export type { Gender, Level } from './people';
+export { listenerCount } from './sessions';
 export {
   eventsInFile,
   type GenerateSummary,

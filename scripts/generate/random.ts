@@ -53,6 +53,16 @@ export function unitFromHash(h: number): number {
   return (h >>> 0) / 4294967296;
 }
 
+/**
+ * items[index mod length], for any integer index, negative too: how hashes and offsets pick words from a
+ * list without a range check at every call site.
+ */
+export function itemAt<T>(items: readonly T[], index: number): T {
+  const item = items[((index % items.length) + items.length) % items.length];
+  if (item === undefined) throw new Error('index into an empty word list');
+  return item;
+}
+
 /** sfc32: small, fast, and good enough statistically for synthetic data; state is four 32-bit words. */
 export class Rng {
   private a: number;

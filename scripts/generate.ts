@@ -1,6 +1,7 @@
 // tsx scripts/generate.ts --events N --out DIR [...]: writes a deterministic synthetic event log so tests
 // and benchmarks never need the real exports. Run with --help for the options.
-import { parseGenerateArgs, USAGE, UsageError } from './generate/args';
+import { runCli } from './cli';
+import { parseGenerateArgs, SYNOPSIS, USAGE } from './generate/args';
 import { writeEventFiles } from './generate/index';
 
 /** Redraws one status line, at most a few times a second. */
@@ -19,14 +20,7 @@ function ttyProgress(): (written: number, total: number) => void {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseGenerateArgs>;
-  try {
-    parsed = parseGenerateArgs(argv);
-  } catch (err: unknown) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`generate: ${err.message}\nRun with --help for usage.\n`);
-    return 2;
-  }
+  const parsed = parseGenerateArgs(argv);
   if (parsed.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -38,12 +32,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`generate: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+runCli('generate', SYNOPSIS, () => main(process.argv.slice(2)));

@@ -1,8 +1,15 @@
 // Command-line parsing for scripts/generate.ts, kept apart from the entry point so it can be tested without
-// spawning a process. Hand-written rather than util.parseArgs for messages that name the bad argument.
+// spawning a process. The usage error and how it is printed are the scripts' shared ones (scripts/cli.ts).
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { UsageError } from '../cli';
 import { OUTPUT_FORMATS, type OutputFormat, type WriteOptions } from './writers';
 
-export const USAGE = `Usage: tsx scripts/generate.ts --events N --out DIR [options]
+export { UsageError };
+
+/** The first line of USAGE; printed after every argument error. */
+export const SYNOPSIS = 'Usage: tsx scripts/generate.ts --events N --out DIR [options]';
+
+export const USAGE = `${SYNOPSIS}
 
 Writes a deterministic synthetic music-streaming event log shaped like eventsim's output
 (and like the published CSV exports): the same arguments always give byte-identical files.
@@ -29,24 +36,25 @@ Files: DIR/events.csv when F is 1, else DIR/events-0001.csv ... DIR/events-NNNN.
 Prints a one-line JSON summary to stdout; progress goes to stderr when it is a terminal.
 Exit codes: 0 done, 1 failed while writing, 2 bad arguments.`;
 
-/** A problem with the arguments; the CLI prints it and exits 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
 export type ParsedArgs = { help: true } | { help: false; options: WriteOptions };
 
-const VALUE_FLAGS = ['--events', '--out', '--format', '--files', '--seed', '--start', '--days'] as const;
-const BOOLEAN_FLAGS = ['--gzip', '--excel-numbers'] as const;
-type ValueFlag = (typeof VALUE_FLAGS)[number];
-type BooleanFlag = (typeof BOOLEAN_FLAGS)[number];
+const OPTIONS = {
+  events: { type: 'string' },
+  out: { type: 'string' },
+  format: { type: 'string' },
+  files: { type: 'string' },
+  seed: { type: 'string' },
+  start: { type: 'string' },
+  days: { type: 'string' },
+  gzip: { type: 'boolean' },
+  'excel-numbers': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
 
-function isValueFlag(name: string): name is ValueFlag {
-  return (VALUE_FLAGS as readonly string[]).includes(name);
-}
+type OptionName = keyof typeof OPTIONS;
 
-function isBooleanFlag(name: string): name is BooleanFlag {
-  return (BOOLEAN_FLAGS as readonly string[]).includes(name);
+function isOption(name: string): name is OptionName {
+  return Object.hasOwn(OPTIONS, name);
 }
 
 function positiveInteger(flag: string, text: string): number {
@@ -57,52 +65,77 @@ function positiveInteger(flag: string, text: string): number {
   return n;
 }
 
-export function parseGenerateArgs(argv: readonly string[]): ParsedArgs {
-  const values = new Map<ValueFlag, string>();
-  const booleans = new Set<BooleanFlag>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (arg === '--help' || arg === '-h') return { help: true };
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    if (isBooleanFlag(name)) {
-      if (name !== arg) throw new UsageError(`${name} takes no value`);
-      booleans.add(name);
+/**
+ * parseArgs splits the arguments (--name value, --name=value, -h); the checks are made here, on its tokens
+ * in order, rather than by its strict mode (scripts/cli.ts's parseCommandLine), which would let an option
+ * given twice pass, refuse values starting with a dash (--seed -x), word several messages differently
+ * ("--gzip=yes" would "need a value") and throw before a --help that comes ahead of the mistake. Returns
+ * the options given (true for a boolean one), or null for --help.
+ */
+function readOptions(argv: readonly string[]): Map<OptionName, string | true> | null {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: OPTIONS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const given = new Map<OptionName, string | true>();
+  for (const token of tokens) {
+    const arg = argv[token.index] ?? '';
+    if (token.kind !== 'option') {
+      // parseArgs takes '--' as the end of options and '-' as a positional; both are options here.
+      if (token.kind === 'option-terminator' || arg.startsWith('-'))
+        throw new UsageError(`unknown option ${arg}`);
+      throw new UsageError(`unexpected argument "${arg}"`);
+    }
+    // parseArgs splits -hx into -h -x; the one short option is -h on its own.
+    if (!arg.startsWith('--') && arg !== '-h') throw new UsageError(`unknown option ${arg}`);
+    const { name } = token;
+    if (!isOption(name)) throw new UsageError(`unknown option ${token.rawName}`);
+    const flag = `--${name}`;
+    if (OPTIONS[name].type === 'boolean') {
+      if (token.value !== undefined) throw new UsageError(`${flag} takes no value`);
+      if (name === 'help') return null;
+      given.set(name, true);
       continue;
     }
-    if (!isValueFlag(name)) {
-      throw new UsageError(arg.startsWith('-') ? `unknown option ${name}` : `unexpected argument "${arg}"`);
+    if (given.has(name)) throw new UsageError(`${flag} given more than once`);
+    // "--out --gzip" is a forgotten value, not an output directory named --gzip; "--out=--gzip" is meant.
+    const value = token.value;
+    if (value === undefined || (!token.inlineValue && value.startsWith('--'))) {
+      throw new UsageError(`${flag} needs a value`);
     }
-    if (values.has(name)) throw new UsageError(`${name} given more than once`);
-    let value: string | undefined;
-    if (name !== arg) value = arg.slice(eq + 1);
-    else {
-      value = argv[i + 1];
-      i++;
-    }
-    if (value === undefined || (name === arg && value.startsWith('--'))) {
-      throw new UsageError(`${name} needs a value`);
-    }
-    values.set(name, value);
+    given.set(name, value);
   }
+  return given;
+}
 
-  const eventsText = values.get('--events');
+export function parseGenerateArgs(argv: readonly string[]): ParsedArgs {
+  const given = readOptions(argv);
+  if (given === null) return { help: true };
+  const text = (name: OptionName): string | undefined => {
+    const value = given.get(name);
+    return typeof value === 'string' ? value : undefined;
+  };
+
+  const eventsText = text('events');
   if (eventsText === undefined) throw new UsageError('--events is required');
-  const outDir = values.get('--out');
+  const outDir = text('out');
   if (outDir === undefined || outDir === '') throw new UsageError('--out is required');
   const events = positiveInteger('--events', eventsText);
 
-  const formatText = values.get('--format') ?? 'csv';
+  const formatText = text('format') ?? 'csv';
   if (!(OUTPUT_FORMATS as readonly string[]).includes(formatText)) {
     throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}, got "${formatText}"`);
   }
   const format = formatText as OutputFormat;
 
-  const filesText = values.get('--files');
+  const filesText = text('files');
   const files = filesText === undefined ? 1 : positiveInteger('--files', filesText);
   if (files > events) throw new UsageError(`--files (${files}) cannot exceed --events (${events})`);
 
-  const excelNumbers = booleans.has('--excel-numbers');
+  const excelNumbers = given.has('excel-numbers');
   if (excelNumbers && format !== 'csv') throw new UsageError('--excel-numbers only applies to --format csv');
 
   const options: WriteOptions = {
@@ -110,22 +143,22 @@ export function parseGenerateArgs(argv: readonly string[]): ParsedArgs {
     outDir,
     format,
     files,
-    gzip: booleans.has('--gzip'),
+    gzip: given.has('gzip'),
     excelNumbers,
   };
 
-  const seed = values.get('--seed');
+  const seed = text('seed');
   if (seed !== undefined) {
     if (seed === '') throw new UsageError('--seed must not be empty');
     options.seed = seed;
   }
-  const startText = values.get('--start');
+  const startText = text('start');
   if (startText !== undefined) {
     const start = Date.parse(startText);
     if (Number.isNaN(start)) throw new UsageError(`--start must be an ISO date-time, got "${startText}"`);
     options.start = start;
   }
-  const daysText = values.get('--days');
+  const daysText = text('days');
   if (daysText !== undefined) {
     const days = Number(daysText);
     if (daysText.trim() === '' || !Number.isFinite(days) || days <= 0) {

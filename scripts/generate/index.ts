@@ -1,5 +1,5 @@
 // Public face of the synthetic event-log generator, for the CLI (scripts/generate.ts), tests and benchmarks.
-export { type ParsedArgs, parseGenerateArgs, USAGE, UsageError } from './args';
+export { type ParsedArgs, parseGenerateArgs, SYNOPSIS, USAGE, UsageError } from './args';
 export { Catalog, type Song } from './catalog';
 export {
   catalogSize,

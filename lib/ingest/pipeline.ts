@@ -226,9 +226,9 @@ async function ingestPart(
   let next: ReadPosition | undefined;
   let failure: unknown;
 
-  /** The whole object so far: the ledger's totals of earlier parts, plus this part unless it failed. */
+  /** The whole object so far: the ledger's totals of earlier parts, plus this part if it counts. */
   const report = (status: IngestStatus, error?: unknown): IngestReport => {
-    const counted = status !== 'failed';
+    const counted = status === 'completed' || status === 'in_progress';
     const durationMs = Date.now() - partStart.getTime();
     const rejectsLocations = [...entry.rejectsLocations, ...(counted && partRejects ? [partRejects] : [])];
     return buildReport(source.source, status, {
@@ -248,6 +248,7 @@ async function ingestPart(
       durationMs: (entry.durationMs ?? 0) + durationMs,
       part: {
         number: part,
+        startOffset: resumeAt?.offset ?? 0,
         rowsRead: counts.read,
         rowsWritten: sink.written,
         rowsSkipped: counts.skipped,

@@ -51,6 +51,8 @@ export interface IngestOutcome {
 /** What this delivery's own part did. */
 export interface PartReport {
   number: number;
+  /** Where it began reading: 0, or the checkpoint the part before it left (decompressed bytes). */
+  startOffset: number;
   rowsRead: number;
   rowsWritten: number;
   rowsSkipped: number;

@@ -92,18 +92,8 @@ export const playTables = [playsBySession, songsByUserSession, listenersBySong] 
 export const LEDGER_STATUSES = ['in_progress', 'completed', 'failed', 'superseded'] as const;
 export type LedgerStatus = (typeof LEDGER_STATUSES)[number];
 
-/**
- * What the ingest ledger records per object version: the totals of the parts finished so far, where
- * the next part starts, and who holds the version's lease. Written from an ingest report and read
- * back (a duplicate's `previous`, a resumed part's starting point) by lib/ingest/report.ts.
- */
-export interface LedgerEntry {
-  source: string;
-  etag: string;
-  versionId: string | undefined;
-  status: LedgerStatus;
-  format: Format | undefined;
-  compressed: boolean | undefined;
+/** The totals an ingest keeps of an object version: the ledger's columns and the report's fields. */
+export interface IngestTotals {
   /** Parts finished: each one invocation's work, ended at a checkpoint or at the end of the object. */
   parts: number;
   rowsRead: number;
@@ -111,6 +101,20 @@ export interface LedgerEntry {
   rowsSkipped: number;
   rowsRejected: number;
   writeRetries: number;
+}
+
+/**
+ * What the ingest ledger records per object version: the totals of the parts finished so far, where
+ * the next part starts, and who holds the version's lease. Written from an ingest report and read
+ * back (a duplicate's `previous`, a resumed part's starting point) by lib/ingest/report.ts.
+ */
+export interface LedgerEntry extends IngestTotals {
+  source: string;
+  etag: string;
+  versionId: string | undefined;
+  status: LedgerStatus;
+  format: Format | undefined;
+  compressed: boolean | undefined;
   rejectsLocations: string[];
   /** The checkpoint, while parts remain: the byte offset (decompressed) and line of the next record. */
   resumeOffset: number | undefined;

@@ -17,6 +17,7 @@ import {
   type IngestReport,
   type IngestStatus,
   ledgerEntryOf,
+  newLedgerEntry,
   outcomeOf,
   resumePositionOf,
 } from './report';
@@ -65,34 +66,6 @@ function rejectOf(rec: ParsedRecord, reason: string): Reject {
   return { line: rec.line, reason, record: rec.fields, raw: clipRaw(rec.raw) };
 }
 
-/** The ledger entry of a version nobody has worked on yet. */
-function freshEntry(source: string, version: ObjectVersion, startedAt: Date): LedgerEntry {
-  return {
-    source,
-    etag: version.etag,
-    versionId: version.versionId,
-    status: 'in_progress',
-    format: undefined,
-    compressed: undefined,
-    parts: 0,
-    rowsRead: 0,
-    rowsWritten: 0,
-    rowsSkipped: 0,
-    rowsRejected: 0,
-    writeRetries: 0,
-    rejectsLocations: [],
-    resumeOffset: undefined,
-    resumeLine: undefined,
-    csvHeader: undefined,
-    startedAt,
-    finishedAt: undefined,
-    durationMs: 0,
-    error: undefined,
-    leaseOwner: undefined,
-    leaseUntil: undefined,
-  };
-}
-
 export async function ingestObject(
   source: ObjectSource,
   deps: IngestDeps,
@@ -127,7 +100,7 @@ export async function ingestObject(
   let entry: LedgerEntry;
   try {
     const claim = await deps.ledger.claim(
-      freshEntry(source.source, version, partStart),
+      newLedgerEntry(source.source, version, partStart),
       deps.owner,
       deps.leaseMs,
     );

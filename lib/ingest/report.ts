@@ -2,7 +2,7 @@
 // printed by the CLI), the ledger row it is recorded as, and what is read back from the ledger (a
 // duplicate's `previous`, the checkpoint a part resumes from). One definition of the shared
 // fields, and one mapping each way between report and ledger.
-import type { LedgerEntry, LedgerStatus } from '../cassandra/model';
+import type { IngestTotals, LedgerEntry, LedgerStatus } from '../cassandra/model';
 import type { ReadPosition } from '../events/event';
 import type { Format } from '../events/formats';
 
@@ -31,17 +31,26 @@ export type IngestStatus = (typeof INGEST_STATUSES)[number];
 export const FAILURE_KINDS = ['input', 'transient'] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 
+/** No part finished yet. */
+export const NO_TOTALS: IngestTotals = {
+  parts: 0,
+  rowsRead: 0,
+  rowsWritten: 0,
+  rowsSkipped: 0,
+  rowsRejected: 0,
+  writeRetries: 0,
+};
+
+/** The totals of anything that carries them (a report, a ledger entry), and nothing else. */
+function totalsOf(from: IngestTotals): IngestTotals {
+  const { parts, rowsRead, rowsWritten, rowsSkipped, rowsRejected, writeRetries } = from;
+  return { parts, rowsRead, rowsWritten, rowsSkipped, rowsRejected, writeRetries };
+}
+
 /** What the ingest of one object version did so far, as the ledger keeps it. */
-export interface IngestOutcome {
+export interface IngestOutcome extends IngestTotals {
   format: Format | undefined;
   compressed: boolean | undefined;
-  /** Parts finished, each one invocation's work up to a checkpoint or the end. */
-  parts: number;
-  rowsRead: number;
-  rowsWritten: number;
-  rowsSkipped: number;
-  rowsRejected: number;
-  writeRetries: number;
   /** The rejects object of every part that had rejects, in part order. */
   rejectsLocations: string[];
   startedAt: string;
@@ -106,12 +115,7 @@ export function buildReport(source: string, status: IngestStatus, fields: Report
     status,
     format: undefined,
     compressed: undefined,
-    parts: 0,
-    rowsRead: 0,
-    rowsWritten: 0,
-    rowsSkipped: 0,
-    rowsRejected: 0,
-    writeRetries: 0,
+    ...NO_TOTALS,
     rejectsLocations: [],
     startedAt: now,
     finishedAt: now,
@@ -135,15 +139,36 @@ export function outcomeOf(entry: LedgerEntry): IngestOutcome {
   return {
     format: entry.format,
     compressed: entry.compressed,
-    parts: entry.parts,
-    rowsRead: entry.rowsRead,
-    rowsWritten: entry.rowsWritten,
-    rowsSkipped: entry.rowsSkipped,
-    rowsRejected: entry.rowsRejected,
-    writeRetries: entry.writeRetries,
+    ...totalsOf(entry),
     rejectsLocations: entry.rejectsLocations,
     startedAt: entry.startedAt.toISOString(),
     finishedAt: entry.finishedAt?.toISOString(),
+  };
+}
+
+/** The ledger entry of a version nobody has worked on yet. */
+export function newLedgerEntry(
+  source: string,
+  version: { etag: string; versionId: string | undefined },
+  startedAt: Date,
+): LedgerEntry {
+  return {
+    source,
+    ...version,
+    status: 'in_progress',
+    format: undefined,
+    compressed: undefined,
+    ...NO_TOTALS,
+    rejectsLocations: [],
+    resumeOffset: undefined,
+    resumeLine: undefined,
+    csvHeader: undefined,
+    startedAt,
+    finishedAt: undefined,
+    durationMs: 0,
+    error: undefined,
+    leaseOwner: undefined,
+    leaseUntil: undefined,
   };
 }
 
@@ -176,12 +201,7 @@ export function ledgerEntryOf(
     status,
     format: report.format,
     compressed: report.compressed,
-    parts: report.parts,
-    rowsRead: report.rowsRead,
-    rowsWritten: report.rowsWritten,
-    rowsSkipped: report.rowsSkipped,
-    rowsRejected: report.rowsRejected,
-    writeRetries: report.writeRetries,
+    ...totalsOf(report),
     rejectsLocations: report.rejectsLocations,
     resumeOffset: next?.offset,
     resumeLine: next?.line,

@@ -1,15 +1,13 @@
 // End to end, as a user runs it locally: a file dropped into the LocalStack bucket reaches the ingest
 // function under serverless offline (bucket → ObjectCreated → SQS → forwarder → Lambda invoke
 // endpoint) and becomes queryable through the HTTP API.
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { playTables } from '../../lib/cassandra/model';
-import { stackNames } from '../../lib/infra/names';
-import { createLogger } from '../../lib/log';
-import { type RunningFlow, startLocalFlow, waitForReport } from '../../scripts/local/flow';
+import { waitForReport } from '../../scripts/local/flow';
 import { count, useSchemaKeyspace } from './support/cassandra';
+import { useLocalFlow } from './support/flow';
 
 const quirks = readFileSync(join(__dirname, '..', 'fixtures', 'quirks.csv'));
 const HEADER =
@@ -27,22 +25,8 @@ function dayFile(session: number, user: number, plays: number): string {
 
 describe('the local event flow, end to end', () => {
   const ks = useSchemaKeyspace();
-  const names = stackNames('tracklog', `e2e-${randomBytes(4).toString('hex')}`);
-  let local: RunningFlow;
-
-  beforeAll(async () => {
-    local = await startLocalFlow({
-      awsEndpoint: process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566',
-      region: process.env.AWS_REGION ?? 'us-east-1',
-      keyspace: ks.name,
-      names,
-      log: createLogger('error', {}, () => undefined),
-      offline: { name: `e2e-${ks.name}` },
-    });
-  }, 180_000);
-  afterAll(async () => {
-    await local?.stop();
-  });
+  const flow = useLocalFlow('e2e', ks);
+  const { names } = flow;
 
   /**
    * Every row's write time, by table and key. Inserts are upserts, so a row written again leaves the
@@ -67,14 +51,14 @@ describe('the local event flow, end to end', () => {
   };
 
   const put = (key: string, body: Buffer | string) =>
-    local.s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: key, Body: body }));
+    flow.local.s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: key, Body: body }));
 
   it('makes an uploaded file queryable within a bounded wait', async () => {
     const uploaded = Date.now();
     await put('incoming/day one.csv', quirks);
     let status = 0;
     while (Date.now() - uploaded < 60_000) {
-      const res = await fetch(`${local.offline.baseUrl}/sessions/90139/items/2`);
+      const res = await fetch(`${flow.local.offline.baseUrl}/sessions/90139/items/2`);
       status = res.status;
       if (status === 200) {
         expect(await res.json()).toMatchObject({ artist: 'The Quoters', length: 180.5 });
@@ -83,12 +67,12 @@ describe('the local event flow, end to end', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(status).toBe(200);
-    const report = await waitForReport(local.s3, names.bucket, 'incoming/day one.csv', () => true);
+    const report = await waitForReport(flow.local.s3, names.bucket, 'incoming/day one.csv', () => true);
     expect(report).toMatchObject({ status: 'completed', rowsRead: 14, rowsWritten: 6, rowsRejected: 6 });
   });
 
   it('keeps the bad rows of that file in the rejects object, with reasons', async () => {
-    const res = await local.s3.send(
+    const res = await flow.local.s3.send(
       new GetObjectCommand({ Bucket: names.bucket, Key: 'rejected/incoming/day one.csv.jsonl' }),
     );
     const rejects = ((await res.Body?.transformToString('utf8')) ?? '')
@@ -112,7 +96,7 @@ describe('the local event flow, end to end', () => {
     expect(writtenBefore.size).toBeGreaterThanOrEqual(6 * 2);
     await put('incoming/day one.csv', quirks);
     const report = await waitForReport(
-      local.s3,
+      flow.local.s3,
       names.bucket,
       'incoming/day one.csv',
       (r) => r.status === 'duplicate',
@@ -132,11 +116,11 @@ describe('the local event flow, end to end', () => {
     );
     await Promise.all(keys.map((key, i) => put(key, dayFile(50_000 + i, 700 + i, 200))));
     const reports = await Promise.all(
-      keys.map((key) => waitForReport(local.s3, names.bucket, key, () => true, 180_000)),
+      keys.map((key) => waitForReport(flow.local.s3, names.bucket, key, () => true, 180_000)),
     );
     expect(reports.map((r) => r.status)).toEqual(keys.map(() => 'completed'));
     expect(reports.reduce((n, r) => n + r.rowsWritten, 0)).toBe(30 * 200);
     expect(await count(ks.client, ks.name, 'plays_by_session')).toBe(before + 30 * 200);
-    expect(local.forwarder.stats.failed).toBe(0);
+    expect(flow.local.forwarder.stats.failed).toBe(0);
   });
 });

@@ -1,8 +1,6 @@
 // The ingest Lambda handler against the real local Cassandra and LocalStack: objects uploaded to a
 // bucket, the handler invoked with the SQS messages the ingest queue delivers for them, tables,
 // report and rejects objects and ledger read back.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
   CreateBucketCommand,
@@ -16,12 +14,11 @@ import { closeSharedS3 } from '../../lib/aws';
 import { closeSharedClient } from '../../lib/cassandra/client';
 import type { IngestReport } from '../../lib/ingest/report';
 import { s3Notification, sqsEvent, uploadedEvent } from '../../scripts/local/lambda-events';
+import { QUIRKS_REJECTS, quirks } from '../support/quirks';
 import { readReport, s3Client, sqsClient, uniqueName } from './support/aws';
 import { count, useSchemaKeyspace } from './support/cassandra';
 
 type Handler = (event: SQSEvent) => Promise<SQSBatchResponse>;
-
-const quirks = readFileSync(join(__dirname, '..', 'fixtures', 'quirks.csv'));
 
 describe('the ingest handler', () => {
   const ks = useSchemaKeyspace();
@@ -172,14 +169,7 @@ describe('the ingest handler', () => {
       .trimEnd()
       .split('\n')
       .map((l) => JSON.parse(l));
-    expect(lines.map((l) => [l.line, l.reason])).toEqual([
-      [9, 'userId is missing'],
-      [10, 'sessionId is not a number: "abc"'],
-      [11, 'length is negative: "-5"'],
-      [12, 'userId is outside the 32-bit int range: "3000000000"'],
-      [13, 'expected 17 fields as in the header, found 7'],
-      [14, 'artist is empty'],
-    ]);
+    expect(lines.map((l) => [l.line, l.reason])).toEqual(QUIRKS_REJECTS);
     expect(lines[1].record).toMatchObject({ artist: 'Bad Session', sessionId: 'abc', song: 'Song A' });
     expect(lines[4].raw).toBe('Short Row,Logged In,Mira,F,8,Quell,100.0');
   });

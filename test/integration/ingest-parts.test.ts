@@ -2,7 +2,6 @@
 // forwarder → the ingest under serverless offline → Cassandra) with parts of a few seconds: a
 // generated 300,000-event CSV and the same events as gzip JSON lines each complete in several
 // parts, continued through the queue, with the tables holding exactly what the events imply.
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,13 +9,12 @@ import { gzipSync } from 'node:zlib';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { playTables } from '../../lib/cassandra/model';
-import { stackNames } from '../../lib/infra/names';
 import type { IngestReport } from '../../lib/ingest/report';
-import { createLogger } from '../../lib/log';
 import { generateEvents, writeEventFiles } from '../../scripts/generate/index';
-import { type RunningFlow, startLocalFlow, waitForReport } from '../../scripts/local/flow';
+import { waitForReport } from '../../scripts/local/flow';
 import { useSchemaKeyspace } from './support/cassandra';
 import { actualContents, differences, expectedContents, type TableContents } from './support/expected';
+import { useLocalFlow } from './support/flow';
 
 const EVENTS = 300_000;
 const SEED = 'parts';
@@ -42,8 +40,9 @@ function withBadLines(text: string, bad: string): { text: string; added: number 
 
 describe(`a ${EVENTS.toLocaleString()}-event object ingested in parts through the local event flow`, () => {
   const ks = useSchemaKeyspace();
-  const names = stackNames('tracklog', `parts-${randomBytes(4).toString('hex')}`);
-  let local: RunningFlow;
+  // Parts of 4 s: reading stops after 3 s, the last second drains the writes and checkpoints.
+  const flow = useLocalFlow('parts', ks, { INGEST_DEADLINE_MS: '4000', INGEST_DEADLINE_MARGIN_MS: '1000' });
+  const { names } = flow;
   let expected: TableContents;
   const inputs: Record<string, { body: Buffer; bad: number }> = {};
 
@@ -64,23 +63,10 @@ describe(`a ${EVENTS.toLocaleString()}-event object ingested in parts through th
     inputs['events.csv'] = { body: Buffer.from(csvText.text), bad: csvText.added };
     inputs['events.json.gz'] = { body: gzipSync(jsonText.text), bad: jsonText.added };
     expected = expectedContents(generateEvents({ events: EVENTS, seed: SEED }));
-    local = await startLocalFlow({
-      awsEndpoint: process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566',
-      region: process.env.AWS_REGION ?? 'us-east-1',
-      keyspace: ks.name,
-      names,
-      log: createLogger('error', {}, () => undefined),
-      offline: { name: `parts-${ks.name}` },
-      // Parts of 4 s: reading stops after 3 s, the last second drains the writes and checkpoints.
-      ingestEnv: { INGEST_DEADLINE_MS: '4000', INGEST_DEADLINE_MARGIN_MS: '1000' },
-    });
   }, 300_000);
-  afterAll(async () => {
-    await local?.stop();
-  });
 
   const messagesLeft = async (url: string) => {
-    const { Attributes } = await local.sqs.send(
+    const { Attributes } = await flow.local.sqs.send(
       new GetQueueAttributesCommand({
         QueueUrl: url,
         AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
@@ -98,9 +84,9 @@ describe(`a ${EVENTS.toLocaleString()}-event object ingested in parts through th
       const input = inputs[name] as { body: Buffer; bad: number };
       for (const table of playTables) await ks.client.execute(`TRUNCATE ${ks.name}.${table.name}`);
       const key = `incoming/${name}`;
-      await local.s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: key, Body: input.body }));
+      await flow.local.s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: key, Body: input.body }));
       const report: IngestReport = await waitForReport(
-        local.s3,
+        flow.local.s3,
         names.bucket,
         key,
         (r) => r.status === 'completed' || r.status === 'failed',
@@ -119,7 +105,7 @@ describe(`a ${EVENTS.toLocaleString()}-event object ingested in parts through th
       expect(report.rejectsLocations.length).toBeGreaterThanOrEqual(2);
       const rejects: { line: number }[] = [];
       for (const location of report.rejectsLocations) {
-        const res = await local.s3.send(
+        const res = await flow.local.s3.send(
           new GetObjectCommand({ Bucket: names.bucket, Key: location.replace(`s3://${names.bucket}/`, '') }),
         );
         const text = (await res.Body?.transformToString('utf8')) ?? '';
@@ -135,20 +121,26 @@ describe(`a ${EVENTS.toLocaleString()}-event object ingested in parts through th
       );
       expect(differences(expected, await actualContents(ks.client, ks.name))).toEqual([]);
       // Every message, continuations included, was consumed; nothing went to the dead-letter queue.
-      for (let i = 0; i < 20 && (await messagesLeft(local.flow.queueUrl)) > 0; i++)
+      for (let i = 0; i < 20 && (await messagesLeft(flow.local.flow.queueUrl)) > 0; i++)
         await new Promise((r) => setTimeout(r, 500));
-      expect(await messagesLeft(local.flow.queueUrl)).toBe(0);
-      expect(await messagesLeft(local.flow.deadLetterQueueUrl)).toBe(0);
+      expect(await messagesLeft(flow.local.flow.queueUrl)).toBe(0);
+      expect(await messagesLeft(flow.local.flow.deadLetterQueueUrl)).toBe(0);
     },
     600_000,
   );
 
   it('reports a re-delivery of the completed object as a duplicate', async () => {
     const key = 'incoming/events.csv';
-    await local.s3.send(
+    await flow.local.s3.send(
       new PutObjectCommand({ Bucket: names.bucket, Key: key, Body: inputs['events.csv']?.body }),
     );
-    const report = await waitForReport(local.s3, names.bucket, key, (r) => r.status === 'duplicate', 120_000);
+    const report = await waitForReport(
+      flow.local.s3,
+      names.bucket,
+      key,
+      (r) => r.status === 'duplicate',
+      120_000,
+    );
     expect(report).toMatchObject({
       rowsRead: 0,
       rowsWritten: 0,

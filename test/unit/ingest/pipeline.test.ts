@@ -1,13 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { type IngestDeps, type IngestRequest, ingestObject } from '../../../lib/ingest/pipeline';
-import type { IngestReport } from '../../../lib/ingest/report';
+import { type IngestReport, newLedgerEntry } from '../../../lib/ingest/report';
 import type { ObjectSource } from '../../../lib/ingest/types';
+import { QUIRKS_REJECTS, quirks } from '../../support/quirks';
 import { bufferSource, FakeLedger, FakeRejectStores, FakeSink, quietLog } from './fakes';
 
-const quirks = readFileSync(join(__dirname, '..', '..', 'fixtures', 'quirks.csv'));
 const HEADER =
   'artist,auth,firstName,gender,itemInSession,lastName,length,level,location,method,page,registration,sessionId,song,status,ts,userId';
 
@@ -68,14 +66,7 @@ describe('ingestObject', () => {
       checkpoint: undefined,
     });
     expect(report.rowsRead).toBe(report.rowsWritten + report.rowsSkipped + report.rowsRejected);
-    expect(d.stores.rejects.map((r) => [r.line, r.reason])).toEqual([
-      [9, 'userId is missing'],
-      [10, 'sessionId is not a number: "abc"'],
-      [11, 'length is negative: "-5"'],
-      [12, 'userId is outside the 32-bit int range: "3000000000"'],
-      [13, 'expected 17 fields as in the header, found 7'],
-      [14, 'artist is empty'],
-    ]);
+    expect(d.stores.rejects.map((r) => [r.line, r.reason])).toEqual(QUIRKS_REJECTS);
     expect(d.stores.rejects[0]?.raw).toBe(
       'Ghost,Logged Out,,,1,,200.0,free,,PUT,NextSong,,90420,Haunted,200,1.54111E+12,',
     );
@@ -394,30 +385,7 @@ describe('the lease', () => {
     const ledger = new FakeLedger();
     // A holder that claimed the version for 1 ms and never came back.
     const claimed = await ledger.claim(
-      {
-        source: 's3://bucket/died.csv',
-        etag: 'etag-1',
-        versionId: undefined,
-        status: 'in_progress',
-        format: undefined,
-        compressed: undefined,
-        parts: 0,
-        rowsRead: 0,
-        rowsWritten: 0,
-        rowsSkipped: 0,
-        rowsRejected: 0,
-        writeRetries: 0,
-        rejectsLocations: [],
-        resumeOffset: undefined,
-        resumeLine: undefined,
-        csvHeader: undefined,
-        startedAt: new Date(),
-        finishedAt: undefined,
-        durationMs: 0,
-        error: undefined,
-        leaseOwner: undefined,
-        leaseUntil: undefined,
-      },
+      newLedgerEntry('s3://bucket/died.csv', { etag: 'etag-1', versionId: undefined }, new Date()),
       'dead',
       1,
     );

@@ -7,11 +7,15 @@ import { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ObjectChangedError, type ObjectSource, type ObjectVersion, type OpenedObject } from './types';
 
-/** A connection the server or the network dropped mid-body: worth resuming where it stopped. */
-function isDroppedConnection(err: unknown): boolean {
+/**
+ * A connection the server or the network dropped mid-body, refused, or one that stalled: worth
+ * resuming where it stopped.
+ */
+function isRetryable(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   return (
-    ['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED'].includes(e.code ?? '') ||
+    err instanceof StalledError ||
+    ['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'ECONNREFUSED'].includes(e.code ?? '') ||
     /^(aborted|socket hang up|premature close)/i.test(e.message ?? '')
   );
 }
@@ -19,8 +23,11 @@ function isDroppedConnection(err: unknown): boolean {
 export const MAX_RESUMES = 10;
 
 class StalledError extends Error {
-  constructor(readonly afterMs: number) {
-    super(`no bytes arrived for ${afterMs} ms`);
+  constructor(
+    readonly afterMs: number,
+    message = `no bytes arrived for ${afterMs} ms`,
+  ) {
+    super(message);
     this.name = 'StalledError';
   }
 }
@@ -62,6 +69,26 @@ async function* resumableBody(
   let body = first;
   let offset = start;
   let resumes = 0;
+  /** A new body from where the last one stopped; a reopen that fails the same way is tried again. */
+  const resume = async (cause: unknown): Promise<Readable> => {
+    let err = cause;
+    for (;;) {
+      if (!isRetryable(err)) throw err;
+      if (resumes >= MAX_RESUMES) {
+        throw new Error(
+          `the download broke off or stalled ${resumes + 1} times (last: ${(err as Error).message}) at byte ${offset}; giving up`,
+          { cause: err },
+        );
+      }
+      resumes++;
+      opts.onResume?.(offset, err);
+      try {
+        return await reopen(offset);
+      } catch (next: unknown) {
+        err = next;
+      }
+    }
+  };
   try {
     for (;;) {
       const chunks = body[Symbol.asyncIterator]();
@@ -74,18 +101,8 @@ async function* resumableBody(
           yield chunk;
         }
       } catch (err: unknown) {
-        const retryable = err instanceof StalledError || isDroppedConnection(err);
-        if (!retryable) throw err;
-        if (resumes >= MAX_RESUMES) {
-          throw new Error(
-            `the download broke off ${resumes + 1} times (last: ${(err as Error).message}) at byte ${offset}; giving up`,
-            { cause: err },
-          );
-        }
-        resumes++;
-        opts.onResume?.(offset, err);
         body.destroy();
-        body = await reopen(offset);
+        body = await resume(err);
       }
     }
   } finally {
@@ -128,9 +145,10 @@ export function s3Source(s3: S3Client, bucket: string, key: string, opts: Downlo
       if (offset > 0 && isStatus(err, 'InvalidRange', '416'))
         return { body: Readable.from([]), etag: etag ?? '', versionId: undefined };
       if (abort.signal.aborted)
-        throw new Error(`${source}: S3 did not answer within ${opts.stallMs} ms (from byte ${offset})`, {
-          cause: err,
-        });
+        throw new StalledError(
+          opts.stallMs,
+          `${source}: S3 did not answer within ${opts.stallMs} ms (from byte ${offset})`,
+        );
       throw err;
     } finally {
       // Only the wait for the answer is bounded here; the body has its own watchdog.

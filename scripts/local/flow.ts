@@ -20,7 +20,13 @@ const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 export interface RunningFlow {
   flow: LocalFlow;
-  offline: Offline;
+  readonly offline: Offline;
+  /**
+   * Ends serverless offline (SIGKILL to its process group, as Lambda ends an invocation at its time
+   * limit, or a clean stop) and starts it again on the same ports; messages it was working on come
+   * back from the queue.
+   */
+  restartOffline(how: 'kill' | 'stop'): Promise<void>;
   forwarder: Forwarder;
   s3: S3Client;
   sqs: SQSClient;
@@ -48,7 +54,7 @@ export async function startLocalFlow(opts: FlowOptions): Promise<RunningFlow> {
   });
   const sqs = new SQSClient({ endpoint: opts.awsEndpoint, region: opts.region, credentials });
   const flow = await bootstrapLocalFlow(s3, sqs, opts.names ?? LOCAL_NAMES);
-  const offline = await startOffline({
+  const offlineOptions: OfflineOptions = {
     ...opts.offline,
     env: {
       CASSANDRA_KEYSPACE: opts.keyspace,
@@ -62,7 +68,8 @@ export async function startLocalFlow(opts: FlowOptions): Promise<RunningFlow> {
       INGEST_DEAD_LETTER_QUEUE_URL: flow.deadLetterQueueUrl,
       ...opts.ingestEnv,
     },
-  });
+  };
+  let offline = await startOffline(offlineOptions);
   const lambda = new LambdaClient({ endpoint: offline.lambdaUrl, region: opts.region, credentials });
   const forwarder = startForwarder({
     sqs,
@@ -75,7 +82,19 @@ export async function startLocalFlow(opts: FlowOptions): Promise<RunningFlow> {
   });
   return {
     flow,
-    offline,
+    get offline() {
+      return offline;
+    },
+    async restartOffline(how: 'kill' | 'stop') {
+      // The same ports again: the forwarder's client and the test's URLs stay valid.
+      const ports = {
+        httpPort: Number(new URL(offline.baseUrl).port),
+        lambdaPort: Number(new URL(offline.lambdaUrl).port),
+      };
+      if (how === 'kill') await offline.kill();
+      else await offline.stop();
+      offline = await startOffline({ ...offlineOptions, ...ports });
+    },
     forwarder,
     s3,
     sqs,

@@ -13,6 +13,8 @@ export interface Offline {
   pid: number;
   logFile: string;
   stop(): Promise<void>;
+  /** SIGKILL to its whole process group, at once (as Lambda ends an invocation at its time limit). */
+  kill(): Promise<void>;
 }
 
 function freePort(): Promise<number> {
@@ -91,6 +93,15 @@ export async function startOffline(opts: OfflineOptions = {}): Promise<Offline> 
     while (!exited && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     if (!exited) process.kill(-pid, 'SIGKILL');
   };
+  const kill = async () => {
+    if (exited) return;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      return;
+    }
+    while (!exited) await new Promise((r) => setTimeout(r, 50));
+  };
   const baseUrl = `http://127.0.0.1:${httpPort}`;
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   while (Date.now() < deadline) {
@@ -99,7 +110,7 @@ export async function startOffline(opts: OfflineOptions = {}): Promise<Offline> 
       // The catch-all route answers a JSON 404 once the handlers are built and served.
       const res = await fetch(`${baseUrl}/__ready`, { signal: AbortSignal.timeout(5000) });
       if (res.status === 404 && res.headers.get('content-type')?.startsWith('application/json')) {
-        return { baseUrl, lambdaUrl: `http://127.0.0.1:${lambdaPort}`, pid, logFile, stop };
+        return { baseUrl, lambdaUrl: `http://127.0.0.1:${lambdaPort}`, pid, logFile, stop, kill };
       }
     } catch {
       // not listening yet

@@ -81,6 +81,33 @@ describe('s3Source', () => {
     expect(calls.map((c) => c.Range)).toEqual([undefined, 'bytes=1500-', 'bytes=3000-']);
   });
 
+  it('tries a reopen that does not answer again, riding out a pause of the service', async () => {
+    // The first body stalls after 1,000 bytes, then two reopens get no answer before one does.
+    let refusals = 2;
+    const { client, calls } = fakeS3({
+      cutAfter: 1000,
+      stall: true,
+      answer: ({ Range }) =>
+        Range && refusals-- > 0
+          ? Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
+          : undefined,
+    });
+    const resumed: number[] = [];
+    const opened = await s3Source(client, 'b', 'k.csv', {
+      stallMs: 50,
+      onResume: (o) => resumed.push(o),
+    }).open();
+    const got = await readAll(opened.body).catch((err: unknown) => err);
+    expect(Buffer.isBuffer(got) ? got.subarray(0, 1000) : got).toEqual(object.subarray(0, 1000));
+    expect(resumed.slice(0, 3)).toEqual([1000, 1000, 1000]);
+    expect(calls.slice(0, 4).map((c) => c.Range)).toEqual([
+      undefined,
+      'bytes=1000-',
+      'bytes=1000-',
+      'bytes=1000-',
+    ]);
+  });
+
   it('does not count a pause of the reader (backpressure) as a stall', async () => {
     const { client, calls } = fakeS3();
     const opened = await s3Source(client, 'b', 'k.csv', { stallMs: 30 }).open();
@@ -91,7 +118,9 @@ describe('s3Source', () => {
   it(`gives up after ${MAX_RESUMES} resumes with an error that says so`, async () => {
     const { client } = fakeS3({ cutAfter: 100 });
     const opened = await s3Source(client, 'b', 'k.csv', { stallMs: 5000 }).open();
-    await expect(readAll(opened.body)).rejects.toThrow(`the download broke off ${MAX_RESUMES + 1} times`);
+    await expect(readAll(opened.body)).rejects.toThrow(
+      `the download broke off or stalled ${MAX_RESUMES + 1} times`,
+    );
   });
 
   it('does not resume other errors', async () => {

@@ -1,0 +1,123 @@
+// What the fault tests share: a generated object uploaded to the local event flow, the outcome read
+// back (report, ledger, queues, tables computed from the events), and the real processes faults
+// are done to (LocalStack paused with SIGSTOP; serverless offline killed by the flow itself).
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type { Client } from 'cassandra-driver';
+import { generateEvents, writeEventFiles } from '../../scripts/generate/index';
+import type { RunningFlow } from '../../scripts/local/flow';
+import { localStackPaths } from '../../scripts/stack/localstack';
+import { liveProcess } from '../../scripts/stack/proc';
+import { readStackSettings } from '../../scripts/stack/settings';
+import {
+  actualContents,
+  differences,
+  expectedContents,
+  type TableContents,
+} from '../integration/support/expected';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface GeneratedObject {
+  body: Buffer;
+  events: number;
+  expected: TableContents;
+}
+
+/** A generated CSV of `events` events, and what the tables must hold once it is ingested. */
+export async function generatedObject(events: number, seed: string): Promise<GeneratedObject> {
+  const dir = mkdtempSync(join(tmpdir(), `fault-${seed}-`));
+  const written = await writeEventFiles({ outDir: dir, events, seed });
+  return {
+    body: readFileSync(written.files[0]?.path ?? ''),
+    events,
+    expected: expectedContents(generateEvents({ events, seed })),
+  };
+}
+
+export async function upload(local: RunningFlow, key: string, body: Buffer): Promise<void> {
+  await local.s3.send(new PutObjectCommand({ Bucket: local.flow.bucket, Key: key, Body: body }));
+}
+
+/** Messages in a queue, visible or being worked on. */
+export async function messagesIn(local: RunningFlow, queueUrl: string): Promise<number> {
+  const { Attributes } = await local.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(Attributes?.ApproximateNumberOfMessages) +
+    Number(Attributes?.ApproximateNumberOfMessagesNotVisible)
+  );
+}
+
+/** Waits (a bounded while) for the ingest queue to empty: every message, retries included, consumed. */
+export async function queueDrained(local: RunningFlow, timeoutMs = 30_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let left = await messagesIn(local, local.flow.queueUrl);
+  while (left > 0 && Date.now() < deadline) {
+    await sleep(500);
+    left = await messagesIn(local, local.flow.queueUrl);
+  }
+  return left;
+}
+
+/** The ledger row of an object (its only version), or undefined. */
+export async function ledgerRow(client: Client, keyspace: string, source: string) {
+  const rs = await client.execute(
+    `SELECT status, parts, rows_read, rows_written, lease_owner, resume_offset FROM ${keyspace}.ingest_ledger WHERE source = ?`,
+    [source],
+    { prepare: true },
+  );
+  return rs.first() ?? undefined;
+}
+
+/** Waits until check() holds, polling; the time it took, or a failure naming what was awaited. */
+export async function until(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 120_000,
+): Promise<number> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+  return Date.now() - started;
+}
+
+/** The tables' differences from what the events imply: none when nothing was lost or added. */
+export async function tableDifferences(
+  client: Client,
+  keyspace: string,
+  expected: TableContents,
+): Promise<string[]> {
+  return differences(expected, await actualContents(client, keyspace));
+}
+
+/** The running LocalStack's pid (the stack scripts' own process, never another). */
+export function localStackPid(): number {
+  const rec = liveProcess(localStackPaths(readStackSettings()).pidFile);
+  if (!rec) throw new Error('no LocalStack started by the stack scripts is running');
+  return rec.pid;
+}
+
+/** Freezes the process (SIGSTOP) for ms, then lets it go on (SIGCONT), whatever happens meanwhile. */
+export async function paused(pid: number, ms: number): Promise<void> {
+  process.kill(pid, 'SIGSTOP');
+  try {
+    await sleep(ms);
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+}
+
+/** A figure for test/faults/RESULTS.md, printed where the run's output shows it. */
+export function figure(fault: string, fields: Record<string, unknown>): void {
+  process.stdout.write(`[fault] ${fault}: ${JSON.stringify(fields)}\n`);
+}

@@ -108,6 +108,9 @@ export async function* csvRecords(
   const parsed: Parsed[] = [];
   const parser = new Parser({
     bom: from.offset === 0,
+    // Every line ending, in any mix (an export appended to by another tool): CRLF first, so that a
+    // CRLF pair is one line end, not two.
+    record_delimiter: ['\r\n', '\n', '\r'],
     relax_column_count: true,
     relax_quotes: true,
     skip_empty_lines: false,
@@ -170,6 +173,13 @@ export async function* csvRecords(
       const { record } = item;
       if (!(record.length === 1 && record[0]?.trim() === '')) {
         if (!header) header = readHeader(record, line);
+        else if (isHeaderAgain(record, header))
+          records.push({
+            kind: 'malformed',
+            line,
+            reason: 'the header row again',
+            raw: stripEol(window.toString('utf8', start, end)),
+          });
         else records.push(toRecord(record, header, line, window, start, end));
       }
       advance(end);
@@ -195,6 +205,11 @@ export async function* csvRecords(
   parse(undefined, true);
   const batch = take(true);
   if (batch) yield batch;
+}
+
+/** Files joined with `cat` repeat their header: not an event, but not to be lost silently either. */
+function isHeaderAgain(record: string[], header: string[]): boolean {
+  return record.length === header.length && record.every((field, i) => field.trim() === header[i]);
 }
 
 function toRecord(

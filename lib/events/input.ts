@@ -3,7 +3,9 @@
 // name's extension, falling back to a look at the content. A resumed read starts at a checkpoint's
 // position: plain bytes are fetched from that offset on; gzip has no way in but from its start, so
 // it is inflated from byte 0 and the decompressed bytes before the offset are discarded (CPU, but
-// nothing is parsed or written twice).
+// nothing is parsed or written twice). Objects that cannot be event logs fail here, at once, with
+// what they are instead: an empty object, UTF-16, bytes that are not UTF-8 (Latin-1, binary).
+import { isUtf8 } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -31,7 +33,7 @@ export interface ResumeFrom {
 async function peek(
   source: AsyncIterable<Buffer>,
   n: number,
-): Promise<{ head: Buffer; all: AsyncIterable<Buffer> }> {
+): Promise<{ head: Buffer; all: AsyncIterable<Buffer>; ended: boolean }> {
   const iterator = source[Symbol.asyncIterator]();
   const seen: Buffer[] = [];
   let size = 0;
@@ -58,7 +60,69 @@ async function peek(
       if (!done) await iterator.return?.();
     }
   }
-  return { head: Buffer.concat(seen), all: all() };
+  return { head: Buffer.concat(seen), all: all(), ended: done };
+}
+
+/**
+ * The same bytes, failing at the first that is not UTF-8 (Latin-1, Windows-1252 and binary data all
+ * have such bytes within the first kilobytes). A character split between two chunks is checked
+ * whole, with the next chunk.
+ */
+async function* utf8Only(bytes: AsyncIterable<Buffer>, startOffset: number): AsyncGenerator<Buffer> {
+  let carry: Buffer | undefined;
+  let offset = startOffset;
+  for await (const chunk of bytes) {
+    const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
+    // Back up over an incomplete sequence at the end: at most 3 continuation bytes after its lead.
+    let end = buf.length;
+    for (let i = buf.length - 1; i >= 0 && i >= buf.length - 4; i--) {
+      const b = buf[i] as number;
+      if ((b & 0xc0) !== 0x80) {
+        const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+        if (buf.length - i < need) end = i;
+        break;
+      }
+    }
+    const whole = buf.subarray(0, end);
+    if (!isUtf8(whole)) {
+      const bad = firstInvalidUtf8(whole);
+      throw new InputError(
+        `not UTF-8 text: byte ${offset + bad} (0x${(whole[bad] ?? 0).toString(16)}) is not part of a UTF-8 character ` +
+          '(Latin-1, Windows-1252 or binary data?); convert the file to UTF-8',
+      );
+    }
+    carry = end < buf.length ? buf.subarray(end) : undefined;
+    offset += end;
+    if (whole.length > 0) yield whole;
+  }
+  if (carry) throw new InputError(`not UTF-8 text: the object ends inside a character at byte ${offset}`);
+}
+
+/** Where UTF-8 decoding would first fail (only looked for once a chunk is known to be invalid). */
+function firstInvalidUtf8(buf: Buffer): number {
+  for (let i = 0; i < buf.length; ) {
+    const b = buf[i] as number;
+    const need =
+      b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+    if (need === 0 || !isUtf8(buf.subarray(i, i + need))) return i;
+    i += need;
+  }
+  return buf.length;
+}
+
+/** What a text's first bytes say about it that no event log is. */
+function notAnEventLog(head: Buffer, ended: boolean): string | undefined {
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))
+    return 'UTF-16 text: the ingest reads UTF-8; convert the file to UTF-8';
+  if (
+    ended &&
+    head
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .trim() === ''
+  )
+    return 'the object is empty: no header and no events';
+  return undefined;
 }
 
 function gunzip(bytes: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
@@ -109,11 +173,14 @@ export async function openRecords(
   if (resume) {
     const { format, compressed, position } = resume;
     const text = compressed ? skip(gunzip(bytes), position.offset) : bytes;
-    return { format, compressed, batches: readers[format](text, position) };
+    // A checkpoint is a record boundary, so never inside a character.
+    return { format, compressed, batches: readers[format](utf8Only(text, position.offset), position) };
   }
   const raw = await peek(bytes, 2);
   const compressed = raw.head.length >= 2 && raw.head[0] === 0x1f && raw.head[1] === 0x8b;
   const text = compressed ? await peek(gunzip(raw.all), 512) : await peek(raw.all, 512);
+  const problem = notAnEventLog(text.head, text.ended);
+  if (problem) throw new InputError(problem);
   const format = formatFromName(name) ?? sniffFormat(text.head);
-  return { format, compressed, batches: readers[format](text.all, START_OF_OBJECT) };
+  return { format, compressed, batches: readers[format](utf8Only(text.all, 0), START_OF_OBJECT) };
 }

@@ -2,7 +2,8 @@
 // missing values. A line that is not a JSON object is yielded as malformed, never dropped. Lines are
 // split on the bytes (a line feed never occurs inside a multi-byte UTF-8 character), so every batch
 // knows the byte offset a resumed ingest would start from.
-import type { ParsedRecord, ReadPosition, RecordBatch } from './event';
+import { type ParsedRecord, REQUIRED_FIELDS, type ReadPosition, type RecordBatch } from './event';
+import { InputError } from './input-error';
 
 /** A real event is under 1 KB; a longer line is kept as a reject (clipped, as every reject's text is) and skipped. */
 const MAX_LINE_BYTES = 1024 * 1024;
@@ -22,7 +23,40 @@ function toRecord(buf: Buffer, start: number, end: number, line: number): Parsed
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { kind: 'malformed', line, reason: 'a JSON line must hold an object', raw };
   }
+  if (!REQUIRED_FIELDS.some((f) => f in value)) {
+    return {
+      kind: 'malformed',
+      line,
+      reason: `not an event: none of its fields is one of ${REQUIRED_FIELDS.join(', ')}`,
+      raw,
+    };
+  }
   return { kind: 'event', line, fields: value as Record<string, unknown>, raw };
+}
+
+/**
+ * Lines looked at before deciding an object is not JSON lines at all: if the first this many that
+ * are not blank (or all of them, in a shorter object) are not event objects, the object fails as a
+ * whole instead of completing with every line rejected.
+ */
+export const JSONL_PROBE_LINES = 20;
+
+function notJsonLines(first: ParsedRecord): InputError {
+  const start = first.raw.trimStart();
+  if (start.startsWith('['))
+    return new InputError(
+      "a JSON array, not JSON lines: the ingest reads one event object per line (eventsim's output); " +
+        "convert it with jq -c '.[]'",
+    );
+  if (start === '{' || start.endsWith('{') || /^\{\s*"[^"]*"\s*:\s*[[{]?$/.test(start))
+    return new InputError(
+      'a JSON document spread over several lines (pretty-printed?), not JSON lines: the ingest reads one ' +
+        'event object per line; write it with jq -c',
+    );
+  const reason = first.kind === 'malformed' ? first.reason : 'not an event';
+  return new InputError(
+    `not JSON lines: none of the first lines is an event object (line ${first.line}: ${reason})`,
+  );
 }
 
 /** Records in batches (the complete lines of each chunk read), in order, from `from` on. */
@@ -39,6 +73,23 @@ export async function* jsonlRecords(
   // position after them is only known (and a batch may only end) once that line has ended.
   let held: ParsedRecord[] = [];
   let discarding = false;
+  // Until an event is seen among the first lines, the object may not be JSON lines at all.
+  let probing = from.offset === 0;
+  let probed: ParsedRecord[] = [];
+  const probe = (records: ParsedRecord[], ended: boolean) => {
+    if (!probing) return;
+    for (const r of records) {
+      // An array opens on the first line whatever its elements look like, even one object a line.
+      if (probed.length === 0 && r.raw.trimStart().startsWith('[')) throw notJsonLines(r);
+      if (r.kind === 'event') {
+        probing = false;
+        return;
+      }
+      probed.push(r);
+    }
+    if (probed.length >= JSONL_PROBE_LINES || (ended && probed.length > 0))
+      throw notJsonLines(probed[0] as ParsedRecord);
+  };
   for await (const chunk of bytes) {
     let buf: Buffer = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
     if (atStart) {
@@ -78,6 +129,7 @@ export async function* jsonlRecords(
       offset += carry.length;
       carry = Buffer.alloc(0);
     } else if (start > 0) {
+      probe(held, false);
       yield { records: held, end: { offset, line, header: undefined } };
       held = [];
     }
@@ -89,6 +141,8 @@ export async function* jsonlRecords(
     offset += carry.length;
     line++;
   }
+  probe(held, true);
+  probed = [];
   if (held.length > 0 || carry.length > 0 || discarding)
     yield { records: held, end: { offset, line, header: undefined } };
 }

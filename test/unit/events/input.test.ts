@@ -115,12 +115,54 @@ describe('openRecords on CSV', () => {
   });
 
   it.each([
-    ['an empty file', ''],
     ['a header only', `${HEADER}\r\n`],
     ['a header without a line break', HEADER],
-  ])('yields no records for %s', async (_name, csv) => {
+  ])('yields no records for %s: a log of no events', async (_name, csv) => {
     const { records } = await read(csv, 'x.csv');
     expect(records).toEqual([]);
+  });
+
+  it.each([
+    ['an empty object', ''],
+    ['only a BOM and blank lines', '\uFEFF\r\n\r\n  \n'],
+  ])('fails %s: it is no event log, not even an empty one', async (_name, body) => {
+    await expect(read(body, 'x.csv')).rejects.toThrow('the object is empty: no header and no events');
+  });
+
+  it('treats mixed line endings as line endings, whatever the first line used', async () => {
+    const csv =
+      [HEADER, ',Logged In,A,F,0,B,,free,,GET,Home,,1,,200,1,2'].join('\r\n') +
+      '\n,Logged In,A,F,1,B,,free,,GET,Home,,1,,200,1,2\r,Logged In,A,F,2,B,,free,,GET,Home,,1,,200,1,2\r\n';
+    const { records } = await read(csv, 'x.csv');
+    expect(records.map((r) => [r.kind, r.line])).toEqual([
+      ['event', 2],
+      ['event', 3],
+      ['event', 4],
+    ]);
+  });
+
+  it('keeps a repeated header row (files joined with cat) as a reject, not as an event', async () => {
+    const csv = `${HEADER}\n,Logged In,A,F,0,B,,free,,GET,Home,,1,,200,1,2\n${HEADER}\n`;
+    const { records } = await read(csv, 'x.csv');
+    expect(records.map((r) => [r.kind, r.kind === 'malformed' ? r.reason : ''])).toEqual([
+      ['event', ''],
+      ['malformed', 'the header row again'],
+    ]);
+  });
+
+  it.each([
+    [
+      'UTF-16 with its BOM',
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(HEADER, 'utf16le')]),
+      /UTF-16 text/,
+    ],
+    [
+      'Latin-1',
+      Buffer.concat([Buffer.from(`${HEADER}\n`), Buffer.from('Bj\xf6rk,Logged In\n', 'latin1')]),
+      /not UTF-8 text: byte \d+ \(0xf6\)/,
+    ],
+  ])('fails text in another encoding than UTF-8 (%s), saying so', async (_name, bytes, message) => {
+    await expect(read(bytes, 'x.csv')).rejects.toThrow(message);
   });
 
   it('fails with a clear error when the first line is not an event log header', async () => {
@@ -133,7 +175,7 @@ describe('openRecords on CSV', () => {
     const garbage = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256));
     const attempt = read(garbage, 'garbage.csv');
     await expect(attempt).rejects.toBeInstanceOf(InputError);
-    await expect(attempt).rejects.toThrow(/not an event log header/);
+    await expect(attempt).rejects.toThrow(/not UTF-8 text/);
   });
 
   it('refuses a header that names a column twice', async () => {
@@ -195,6 +237,34 @@ describe('openRecords on JSON lines', () => {
     ]);
     expect(records[1]?.kind === 'malformed' && records[1].reason).toMatch(/^invalid JSON/);
     expect(records[2]?.kind === 'malformed' && records[2].reason).toBe('a JSON line must hold an object');
+  });
+
+  it.each([
+    [
+      'a JSON array (a common export)',
+      `[\n  ${line(play)},\n  ${line(play)}\n]\n`,
+      /^a JSON array, not JSON lines/,
+    ],
+    ['a one-line JSON array', `[${line(play)},${line(play)}]`, /^a JSON array, not JSON lines/],
+    [
+      'a pretty-printed JSON document',
+      `${JSON.stringify({ events: [play, play] }, null, 2)}\n`,
+      /^a JSON document spread over several lines/,
+    ],
+    [
+      'a JSON object that is not an event',
+      `${line({ events: [play] })}\n`,
+      /^not JSON lines: none of the first lines is an event object/,
+    ],
+    ['text that is not JSON', 'hello\nworld\n', /^not JSON lines/],
+  ])('fails %s at once, instead of completing with every line rejected', async (_name, text, message) => {
+    await expect(read(text, 'export.json')).rejects.toThrow(message);
+  });
+
+  it('keeps invalid lines among events as rejects: only an object with no event in its first lines fails', async () => {
+    const text = `not json\n${'{"page": 1\n'.repeat(5)}${line(play)}\n`;
+    const { records } = await read(text, 'x.jsonl');
+    expect(records.map((r) => r.kind)).toEqual([...Array(6).fill('malformed'), 'event']);
   });
 });
 

@@ -203,13 +203,18 @@ describe('ingestObject', () => {
     const garbage = Buffer.from(Array.from({ length: 2048 }, (_, i) => (i * 131) % 256));
     const report = await ingestObject(bufferSource('garbage.csv', garbage), d);
     expect(report).toMatchObject({ status: 'failed', failure: 'input' });
-    expect(report.error).toMatch(/not an event log header/);
+    expect(report.error).toMatch(/not UTF-8 text/);
     expect(d.ledger.history).toEqual(['in_progress', 'failed']);
   });
 
-  it('completes an empty object and a header-only object with zero rows', async () => {
-    for (const body of ['', `${HEADER}\r\n`]) {
-      const report = await ingestObject(bufferSource(`empty-${body.length}.csv`, body), deps());
+  it('fails an empty object (input) and completes a header-only object with zero rows', async () => {
+    expect(await ingestObject(bufferSource('empty.csv', ''), deps())).toMatchObject({
+      status: 'failed',
+      failure: 'input',
+      error: 'the object is empty: no header and no events',
+    });
+    for (const body of [`${HEADER}\r\n`, HEADER]) {
+      const report = await ingestObject(bufferSource(`header-${body.length}.csv`, body), deps());
       expect(report).toMatchObject({
         status: 'completed',
         rowsRead: 0,

@@ -1,20 +1,36 @@
-// A real Apache Cassandra 5.0 node, run as a background JVM on the host: cassandra-all and its
+// Real Apache Cassandra 5.0 nodes, each a background JVM on the host: cassandra-all and its
 // dependencies come from Maven Central (cached in ~/.m2, the classpath file in the user cache), the
-// configuration from stack/cassandra/, data and logs in .local/cassandra/.
+// configuration from stack/cassandra/ (each node's cassandra.yaml generated from it), data and logs in
+// .local/cassandra/ (node 1, the single node of the default stack) and .local/cassandra-<n>/.
+//
+// A local cluster is laid out the way ccm (riptano/ccm, ccmlib/cluster.py `populate`) lays one out:
+// node n listens on 127.0.0.<n> (Linux routes all of 127.0.0.0/8 to loopback) with the same CQL and
+// storage ports on every address, one JMX port per node 100 apart, and its own folder. Unlike ccm, not
+// every node is a seed: node 1 is the only one (one seed list, `seeds: 127.0.0.1:7000`), so further
+// nodes bootstrap, streaming their ranges from the ring, and adding nodes to a single node that holds
+// data keeps that data readable (ccm creates empty clusters and joins them with auto_bootstrap: false).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startedWithDocker } from './docker';
 import { findJdk, type Jdk } from './java';
 import { cqlReleaseVersion } from './probes';
 import { portInUse, runCommand } from './proc';
 import { launchOnHost, type StackService } from './service';
-import { CASSANDRA_PORT, type StackSettings, seconds, stackConfigDir, stackLog } from './settings';
+import {
+  CASSANDRA_PORT,
+  MAX_CASSANDRA_NODES,
+  type StackSettings,
+  seconds,
+  stackConfigDir,
+  stackLog,
+} from './settings';
 
 export const CASSANDRA_VERSION = '5.0.8';
 const STORAGE_PORT = 7000;
 const JMX_PORT = 7199;
 const START_TIMEOUT_MS = 240_000;
-const confDir = join(stackConfigDir, 'cassandra');
+export const confDir = join(stackConfigDir, 'cassandra');
 
 export interface CassandraPaths {
   /** Cassandra's storage dir: data/, commitlog/, hints/, saved_caches/ and cdc_raw/ go under it. */
@@ -22,10 +38,13 @@ export interface CassandraPaths {
   logs: string;
   pidFile: string;
   stdoutLog: string;
+  /** The node's cassandra.yaml, generated from stack/cassandra/cassandra.yaml at each start. */
+  config: string;
 }
 
 /** Where node n lives and listens; node 1 is the single node the stack has always run. */
 export interface CassandraNode {
+  n: number;
   /** Its name in log lines and its folder under .local: cassandra, cassandra-2, … */
   label: string;
   /** Its name in messages. */
@@ -39,30 +58,86 @@ export function cassandraNodeLayout(s: StackSettings, n: number): CassandraNode 
   const label = n === 1 ? 'cassandra' : `cassandra-${n}`;
   const root = join(s.localDir, label);
   return {
+    n,
     label,
     title: n === 1 ? 'Cassandra' : `Cassandra node ${n}`,
     // Nodes share the ports and differ in address (127.0.0.1, 127.0.0.2, …), as in a real cluster…
     address: `127.0.0.${n}`,
-    // …except JMX, which Cassandra binds to 127.0.0.1 whatever the node's address.
+    // …except JMX, which Cassandra binds to 127.0.0.1 whatever the node's address: one port per node,
+    // 100 apart as ccm spaces them (7100, 7200, …), from 7199 so that node 1 keeps nodetool's default.
     ports: { cql: CASSANDRA_PORT, storage: STORAGE_PORT, jmx: JMX_PORT + 100 * (n - 1) },
     paths: {
       root,
       logs: join(root, 'logs'),
       pidFile: join(root, 'cassandra.pid'),
       stdoutLog: join(root, 'logs', 'stdout.log'),
+      config: join(root, 'conf', 'cassandra.yaml'),
     },
   };
 }
 
-/** Cassandra node n as the ladder sees it. */
-export function cassandraNode(s: StackSettings, n: number): StackService {
+/**
+ * How many nodes this stack has had: the highest n whose folder exists (1 when only node 1's may).
+ * A node's folder stays after `down` (it is still a member of node 1's ring) until `stack:node --
+ * remove <n>` takes the node out of the ring.
+ */
+export function knownCassandraNodes(s: StackSettings): number {
+  for (let n = MAX_CASSANDRA_NODES; n > 1; n--) {
+    if (existsSync(cassandraNodeLayout(s, n).paths.root)) return n;
+  }
+  return 1;
+}
+
+/**
+ * A node's heap: TRACKLOG_CASSANDRA_HEAP when set, else 1G for a single node (as always) and 512M for
+ * each node of a cluster (three nodes fit beside everything else on a 2-core, 24 GB machine).
+ */
+export function cassandraHeap(s: StackSettings, n: number, clusterSize: number): string {
+  return s.cassandraHeap ?? (n === 1 && clusterSize === 1 ? '1G' : '512M');
+}
+
+/**
+ * Node n's cassandra.yaml: the project's file with the node's own addresses and the one seed list.
+ * Tokens are allocated for min(3, cluster size) replicas, as ccm pre-generates them (`generate-tokens
+ * --rf min(3, nodes)`) and Cassandra 4+ ships (`allocate_tokens_for_local_replication_factor: 3`); it
+ * counts only at a node's first start, so a single node keeps the 1 it has always had.
+ */
+export function nodeConfig(
+  base: string,
+  node: CassandraNode,
+  seed: CassandraNode,
+  clusterSize: number,
+): string {
+  const settings: [RegExp, string][] = [
+    [/^listen_address:.*$/m, `listen_address: ${node.address}`],
+    [/^rpc_address:.*$/m, `rpc_address: ${node.address}`],
+    [/^(\s*- seeds:).*$/m, `$1 "${seed.address}:${seed.ports.storage}"`],
+    [/^storage_port:.*$/m, `storage_port: ${node.ports.storage}`],
+    [/^native_transport_port:.*$/m, `native_transport_port: ${node.ports.cql}`],
+    [
+      /^allocate_tokens_for_local_replication_factor:.*$/m,
+      `allocate_tokens_for_local_replication_factor: ${Math.min(3, clusterSize)}`,
+    ],
+  ];
+  let yaml = base;
+  for (const [line, value] of settings) {
+    if (!line.test(yaml)) throw new Error(`stack/cassandra/cassandra.yaml has no line matching ${line}`);
+    yaml = yaml.replace(line, value);
+  }
+  return `# Generated for ${node.title} (${node.address}) from stack/cassandra/cassandra.yaml at each start; edit that file.\n${yaml}`;
+}
+
+/** Cassandra node n as the ladder sees it; clusterSize counts the nodes it runs beside. */
+export function cassandraNode(s: StackSettings, n: number, clusterSize = 1): StackService {
   const node = cassandraNodeLayout(s, n);
-  const contactPoints = (s.externalCassandra ?? `${node.address}:${node.ports.cql}`)
-    .split(',')
-    .map((p) => p.trim());
+  const own = `${node.address}:${node.ports.cql}`;
+  const contactPoints = (s.externalCassandra ?? own).split(',').map((p) => p.trim());
+  const size = Math.max(clusterSize, n);
   return {
     // Every node belongs to the one service: `down` and `onStart` speak of services.
     name: 'cassandra',
+    id: n === 1 ? 'cassandra' : node.label,
+    ...(n > 1 ? { node: n } : {}),
     title: node.title,
     address: node.address,
     port: node.ports.cql,
@@ -71,11 +146,20 @@ export function cassandraNode(s: StackSettings, n: number): StackService {
     externalSetting: 'CASSANDRA_CONTACT_POINTS',
     pidFile: node.paths.pidFile,
     hostPrerequisites: () => {
+      // Node 1 in Docker listens on its container's address: a node on the host cannot gossip with it.
+      if (n > 1 && startedWithDocker(s, 'cassandra')) {
+        return { ok: false, reason: 'node 1 runs in Docker; a local cluster runs on the host only' };
+      }
       const host = cassandraPrerequisites(s);
-      return host.ok ? { ok: true, start: () => startCassandraOnHost(s, node, host.jdk) } : host;
+      return host.ok ? { ok: true, start: () => startCassandraOnHost(s, node, size, host.jdk) } : host;
     },
-    compose: 'cassandra',
-    probe: () => cqlReleaseVersion(contactPoints),
+    // docker-compose.yml has the one node; a cluster's further nodes run on the host only.
+    compose: n === 1 ? 'cassandra' : undefined,
+    // A node joins through the seed, and only one node may bootstrap at a time (Cassandra refuses a
+    // second while consistent.rangemovement is true), so each node starts once the one before is up.
+    ...(n > 1 ? { startAfter: n === 2 ? 'cassandra' : cassandraNodeLayout(s, n - 1).label } : {}),
+    // Our own node answers for itself only: in a cluster, any node would answer a query otherwise.
+    probe: () => cqlReleaseVersion(contactPoints, { only: s.externalCassandra === undefined }),
     probeIntervalMs: 1000,
     waitMs: { ours: START_TIMEOUT_MS, external: 60_000, portTaken: 30_000 },
     // Cassandra drains on SIGTERM (flushes memtables); give it time before forcing.
@@ -88,7 +172,7 @@ function classpathFile(s: StackSettings): string {
 }
 
 /** The cached classpath, if every jar on it is still present (~/.m2 may have been cleaned). */
-function cachedClasspath(s: StackSettings): string | undefined {
+export function cachedClasspath(s: StackSettings): string | undefined {
   const file = classpathFile(s);
   if (!existsSync(file)) return undefined;
   const cp = readFileSync(file, 'utf8').trim();
@@ -140,11 +224,41 @@ async function resolveClasspath(s: StackSettings, jdk: Jdk): Promise<string> {
   return cp;
 }
 
-function jvmOptions(): string[] {
+/** The flags of stack/cassandra/jvm17.options, one per line. */
+export function jvmOptions(): string[] {
   return readFileSync(join(confDir, 'jvm17.options'), 'utf8')
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line.startsWith('-'));
+}
+
+/**
+ * The java command line of a node: its heap, the shared flags, its own config, folders and JMX port.
+ * `marker` ends in a slash so that node 1's (…/cassandra/) is not a prefix of node 2's (…/cassandra-2/).
+ */
+export function cassandraArgs(
+  node: CassandraNode,
+  heap: string,
+  classpath: string,
+  marker: string,
+): string[] {
+  const { paths } = node;
+  return [
+    marker,
+    `-Xms${heap}`,
+    `-Xmx${heap}`,
+    ...jvmOptions(),
+    `-Dcassandra.config=file://${paths.config}`,
+    `-Dcassandra.storagedir=${paths.root}`,
+    `-Dcassandra.logdir=${paths.logs}`,
+    `-Dlogback.configurationFile=file://${join(confDir, 'logback.xml')}`,
+    // cassandra.jmx.local.port binds JMX (and its RMI server) to 127.0.0.1 only (JMXServerUtils).
+    `-Dcassandra.jmx.local.port=${node.ports.jmx}`,
+    '-Dcassandra-foreground=yes',
+    '-cp',
+    classpath,
+    'org.apache.cassandra.service.CassandraDaemon',
+  ];
 }
 
 async function assertPortsFree(node: CassandraNode): Promise<void> {
@@ -166,43 +280,38 @@ async function assertPortsFree(node: CassandraNode): Promise<void> {
 }
 
 /** Starts the node's JVM (the caller has checked nothing answers yet). Resolves once CQL answers. */
-async function startCassandraOnHost(s: StackSettings, node: CassandraNode, jdk: Jdk): Promise<string> {
+async function startCassandraOnHost(
+  s: StackSettings,
+  node: CassandraNode,
+  clusterSize: number,
+  jdk: Jdk,
+): Promise<string> {
   const { paths } = node;
   const endpoint = `${node.address}:${node.ports.cql}`;
   const started = Date.now();
   const classpath = await resolveClasspath(s, jdk);
   await assertPortsFree(node);
   mkdirSync(paths.logs, { recursive: true });
+  mkdirSync(join(paths.config, '..'), { recursive: true });
+  const base = readFileSync(join(confDir, 'cassandra.yaml'), 'utf8');
+  writeFileSync(paths.config, nodeConfig(base, node, cassandraNodeLayout(s, 1), clusterSize));
+  const heap = cassandraHeap(s, node.n, clusterSize);
   stackLog(
-    `${node.label}: starting ${CASSANDRA_VERSION} on JDK ${jdk.major} (${jdk.home}), heap ${s.cassandraHeap}, ` +
-      `data in ${paths.root}`,
+    `${node.label}: starting ${CASSANDRA_VERSION} on JDK ${jdk.major} (${jdk.home}), heap ${heap}, ` +
+      `${node.address}, data in ${paths.root}`,
   );
-  const marker = `-Dtracklog.stack=${s.localDir}`;
+  const marker = `-Dtracklog.stack=${paths.root}/`;
   const version = await launchOnHost({
     process: {
       command: jdk.java,
-      args: [
-        marker,
-        `-Xms${s.cassandraHeap}`,
-        `-Xmx${s.cassandraHeap}`,
-        ...jvmOptions(),
-        `-Dcassandra.config=file://${join(confDir, 'cassandra.yaml')}`,
-        `-Dcassandra.storagedir=${paths.root}`,
-        `-Dcassandra.logdir=${paths.logs}`,
-        `-Dlogback.configurationFile=file://${join(confDir, 'logback.xml')}`,
-        `-Dcassandra.jmx.local.port=${node.ports.jmx}`,
-        '-Dcassandra-foreground=yes',
-        '-cp',
-        classpath,
-        'org.apache.cassandra.service.CassandraDaemon',
-      ],
+      args: cassandraArgs(node, heap, classpath, marker),
       env: { ...process.env, JAVA_HOME: jdk.home },
       cwd: paths.root,
       logFile: paths.stdoutLog,
       pidFile: paths.pidFile,
       marker,
     },
-    ready: () => cqlReleaseVersion([endpoint]),
+    ready: () => cqlReleaseVersion([endpoint], { only: true }),
     readyTimeoutMs: START_TIMEOUT_MS,
     readyIntervalMs: 1000,
     title: node.title,

@@ -1,64 +1,88 @@
 // Brings the local stack (Cassandra + LocalStack) up, down, or reports on it. Used by
 // `npm run stack:*` and by the integration tests' global setup.
-import { CASSANDRA_VERSION, cassandraNode } from './cassandra';
-import { type ComposeService, composeStop, composeUp, dockerWorks, startedWithDocker } from './docker';
+import { CASSANDRA_VERSION, cassandraNode, knownCassandraNodes } from './cassandra';
+import { dockerWorks } from './docker';
 import {
-  type Machine,
   type ServiceState,
   type StackParts,
   type StackUpOptions,
+  serviceLabel,
   stackDownWith,
   stackStatusWith,
   stackUpWith,
 } from './ladder';
 import { findPython, LOCALSTACK_VERSION, localStack } from './localstack';
-import { portInUse, stopRecorded } from './proc';
-import { recordedProcess, type StackService } from './service';
+import { thisMachine } from './machine';
+import type { StackService } from './service';
 import { readStackSettings, type StackSettings, stackLog } from './settings';
+import { table } from './text';
 
+export type { ClusterMember, ClusterView } from './cluster';
+export {
+  clusterNodes,
+  clusterView,
+  killNode,
+  removeNode,
+  runningContactPoints,
+  startNode,
+  stopNode,
+} from './cluster';
 export type { Mode, ServiceState, StackParts, StackUpOptions } from './ladder';
 export type { StackService } from './service';
 
-/** The services of the local stack, in the order they are listed and reported. */
-export function stackServices(s: StackSettings): StackService[] {
-  return [cassandraNode(s, 1), localStack(s)];
+/**
+ * The services of the local stack, in the order they are listed and reported: Cassandra nodes 1 to
+ * `nodes` (node 1 alone unless asked for more), then LocalStack. A Cassandra of the user's own is
+ * one service, whatever `nodes` says.
+ */
+export function stackServices(s: StackSettings, nodes = s.cassandraNodes): StackService[] {
+  const count = s.externalCassandra === undefined ? nodes : 1;
+  const cassandra = Array.from({ length: count }, (_, i) => cassandraNode(s, i + 1, count));
+  return [...cassandra, localStack(s)];
 }
 
-const thisMachine: Machine = {
-  recordedProcess,
-  stopRecorded,
-  portInUse,
-  dockerWorks,
-  startedWithDocker,
-  composeUp,
-  composeStop,
-};
+function stackParts(s: StackSettings, nodes?: number): StackParts {
+  return { services: stackServices(s, nodes), machine: thisMachine };
+}
 
-function stackParts(s: StackSettings): StackParts {
-  return { services: stackServices(s), machine: thisMachine };
+/** Why the stack cannot run the nodes asked for, if it cannot. */
+function clusterRefusal(s: StackSettings): string | undefined {
+  if (s.cassandraNodes === 1) return undefined;
+  if (s.externalCassandra !== undefined) {
+    return `a local cluster of ${s.cassandraNodes} nodes was asked for, but CASSANDRA_CONTACT_POINTS names a Cassandra of your own (${s.externalCassandra})`;
+  }
+  if (s.mode === 'docker') return 'a local cluster runs on the host only, and TRACKLOG_STACK=docker';
+  return undefined;
 }
 
 /**
- * Starts whatever is not running yet, both services side by side. When either fails, the services
- * this call started are stopped again before the error is thrown, so a failed start leaks nothing.
+ * Starts whatever is not running yet: the Cassandra nodes one after another (node 1 first), LocalStack
+ * beside them. When any fails, the services this call started are stopped again before the error is
+ * thrown, so a failed start leaks nothing.
  */
 export async function stackUp(
   s: StackSettings = readStackSettings(),
   opts: StackUpOptions = {},
 ): Promise<ServiceState[]> {
+  const refusal = clusterRefusal(s);
+  if (refusal !== undefined) throw new Error(refusal);
   return stackUpWith(stackParts(s), s, opts);
 }
 
-/** Stops only what these scripts started (pid files, compose markers). Returns what it stopped. */
+/**
+ * Stops only what these scripts started (pid files, compose markers): every Cassandra node this stack
+ * has, whatever `nodes` says. `only` names services or node ids (`cassandra-2`). Returns what it stopped.
+ */
 export async function stackDown(
   s: StackSettings = readStackSettings(),
-  only?: readonly ComposeService[],
+  only?: readonly string[],
 ): Promise<string[]> {
-  return stackDownWith(stackParts(s), s, only);
+  return stackDownWith(stackParts(s, Math.max(s.cassandraNodes, knownCassandraNodes(s))), s, only);
 }
 
+/** Every Cassandra node this stack has (and those asked for), then LocalStack. */
 export async function stackStatus(s: StackSettings = readStackSettings()): Promise<ServiceState[]> {
-  return stackStatusWith(stackParts(s), s);
+  return stackStatusWith(stackParts(s, Math.max(s.cassandraNodes, knownCassandraNodes(s))), s);
 }
 
 /**
@@ -79,7 +103,7 @@ export function formatStates(states: ServiceState[]): string {
   const rows = [['service', 'mode', 'state', 'endpoint', 'version', 'pid', 'rss']];
   for (const st of states) {
     rows.push([
-      st.service,
+      serviceLabel(st),
       st.mode,
       st.ready ? 'ready' : st.mode === 'none' ? 'stopped' : 'not ready',
       st.endpoint,
@@ -88,14 +112,8 @@ export function formatStates(states: ServiceState[]): string {
       st.rssMiB !== undefined ? `${st.rssMiB} MiB` : '',
     ]);
   }
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  const lines = rows.map((r) =>
-    r
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd(),
-  );
-  for (const st of states) if (st.note) lines.push(`${st.service}: ${st.note}`);
+  const lines = table(rows);
+  for (const st of states) if (st.note) lines.push(`${serviceLabel(st)}: ${st.note}`);
   return lines.join('\n');
 }
 

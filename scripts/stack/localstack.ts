@@ -103,6 +103,7 @@ export function localStack(s: StackSettings): StackService {
   const endpoint = s.externalAws ?? LOCALSTACK_URL;
   return {
     name: 'localstack',
+    id: 'localstack',
     title: 'LocalStack',
     address: ADDRESS,
     port: PORT,
@@ -129,6 +130,33 @@ export function localStack(s: StackSettings): StackService {
   };
 }
 
+/** The environment LocalStack runs with: S3 and SQS only, served on 127.0.0.1 alone. */
+export function localStackEnv(root: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LANG: process.env.LANG,
+    SERVICES: 's3,sqs',
+    EAGER_SERVICE_LOADING: '1',
+    GATEWAY_LISTEN: `${ADDRESS}:${PORT}`,
+    // The default runtime server, twisted, binds only GATEWAY_LISTEN's port, on 0.0.0.0: its
+    // TwistedRuntimeServer.register (localstack/runtime/server/twisted.py) builds
+    // TCP4ServerEndpoint(reactor, port) without the host ("TODO: interface = host?"), still so
+    // upstream. Hypercorn, the default before 3.5 and still shipped, binds host:port as given
+    // (HypercornRuntimeServer: `bind = [str(host_and_port) ...]`) and serves HTTP and HTTPS on
+    // the port as twisted does (localstack/http/duplex_socket.py).
+    GATEWAY_SERVER: 'hypercorn',
+    LOCALSTACK_HOST: `${ADDRESS}:${PORT}`,
+    // Queue URLs of the form http://127.0.0.1:4566/queue/<region>/<account>/<name>: resolvable without DNS.
+    SQS_ENDPOINT_STRATEGY: 'path',
+    DNS_ADDRESS: '0',
+    DISABLE_EVENTS: '1',
+    SKIP_SSL_CERT_DOWNLOAD: '1',
+    PERSISTENCE: '0',
+    FILESYSTEM_ROOT: join(root, 'fs'),
+  };
+}
+
 async function startLocalStackOnHost(s: StackSettings, python: Python): Promise<string> {
   const paths = localStackPaths(s);
   const started = Date.now();
@@ -146,22 +174,7 @@ async function startLocalStackOnHost(s: StackSettings, python: Python): Promise<
     process: {
       command: pythonBin,
       args: ['-m', 'localstack.runtime.main'],
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        LANG: process.env.LANG,
-        SERVICES: 's3,sqs',
-        EAGER_SERVICE_LOADING: '1',
-        GATEWAY_LISTEN: `${ADDRESS}:${PORT}`,
-        LOCALSTACK_HOST: `${ADDRESS}:${PORT}`,
-        // Queue URLs of the form http://127.0.0.1:4566/queue/<region>/<account>/<name>: resolvable without DNS.
-        SQS_ENDPOINT_STRATEGY: 'path',
-        DNS_ADDRESS: '0',
-        DISABLE_EVENTS: '1',
-        SKIP_SSL_CERT_DOWNLOAD: '1',
-        PERSISTENCE: '0',
-        FILESYSTEM_ROOT: join(paths.root, 'fs'),
-      },
+      env: localStackEnv(paths.root),
       cwd: paths.root,
       logFile: paths.log,
       pidFile: paths.pidFile,

@@ -2,11 +2,24 @@
 // endpoint reporting S3 and SQS for LocalStack. An open port is not enough.
 import { Client, policies } from 'cassandra-driver';
 
-export async function cqlReleaseVersion(contactPoints: string[]): Promise<string> {
+/**
+ * The release version the contact points answer with. `only`: the query goes to the contact points
+ * themselves (host:port, as the driver names hosts), never to another node of their cluster, so a
+ * node that is down is not reported ready because its neighbour answered.
+ */
+export async function cqlReleaseVersion(
+  contactPoints: string[],
+  opts: { only?: boolean } = {},
+): Promise<string> {
+  // Any node will do for a probe; no datacenter needs to be known.
+  const roundRobin = new policies.loadBalancing.RoundRobinPolicy();
   const client = new Client({
     contactPoints,
-    // Any node will do for a probe; no datacenter needs to be known.
-    policies: { loadBalancing: new policies.loadBalancing.RoundRobinPolicy() },
+    policies: {
+      loadBalancing: opts.only
+        ? new policies.loadBalancing.AllowListPolicy(roundRobin, contactPoints)
+        : roundRobin,
+    },
     socketOptions: { connectTimeout: 2000, readTimeout: 5000 },
     pooling: { warmup: false },
   });

@@ -113,15 +113,20 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Stops the process recorded in pidFile (SIGTERM to its group, SIGKILL after graceMs) and removes the
- * pid file. Returns false when there was nothing of ours to stop.
+ * pid file. Returns false when there was nothing of ours to stop. `first: 'SIGKILL'` kills at once,
+ * as a crash would (a fault test's node that gets no chance to drain).
  */
-export async function stopRecorded(pidFile: string, graceMs: number): Promise<boolean> {
+export async function stopRecorded(
+  pidFile: string,
+  graceMs: number,
+  first: 'SIGTERM' | 'SIGKILL' = 'SIGTERM',
+): Promise<boolean> {
   const rec = liveProcess(pidFile);
   if (!rec) {
     rmSync(pidFile, { force: true });
     return false;
   }
-  signalGroup(rec.pid, 'SIGTERM');
+  signalGroup(rec.pid, first);
   const deadline = Date.now() + graceMs;
   while (isRunning(rec.pid) && Date.now() < deadline) await sleep(200);
   if (isRunning(rec.pid)) {
@@ -156,15 +161,24 @@ export interface RunResult {
   output: string;
 }
 
-/** Runs a command to completion without blocking the event loop; stdout and stderr are captured. */
+/**
+ * Runs a command to completion without blocking the event loop; stdout and stderr are captured. With
+ * timeoutMs, a command still running then is killed (SIGKILL) and resolves with status null.
+ */
 export function runCommand(
   command: string,
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
   cwd?: string,
+  timeoutMs?: number,
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      env,
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(timeoutMs !== undefined ? { timeout: timeoutMs, killSignal: 'SIGKILL' as const } : {}),
+    });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
     child.stderr.on('data', (c: Buffer) => chunks.push(c));

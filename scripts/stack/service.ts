@@ -15,8 +15,12 @@ export interface HostProcess {
 export type HostPrerequisites = { ok: true; start: () => Promise<string> } | { ok: false; reason: string };
 
 export interface StackService {
-  /** What status rows, `onStart` and `stackDown(only)` call it. */
+  /** What status rows, `onStart` and `stackDown(only)` call it; every Cassandra node is `cassandra`. */
   name: ComposeService;
+  /** This one service among those of the same name (`cassandra-2`); `stackDown(only)` takes it too. */
+  id: string;
+  /** The Cassandra node it is, for nodes after the first (status rows read `cassandra-2`). */
+  node?: number;
   /** What messages call it, e.g. "cannot start Cassandra". */
   title: string;
   /** The client port; something listening there that is not ours means the user runs one. */
@@ -30,8 +34,13 @@ export interface StackService {
   /** Where a host start records the process, so later calls find (and stop) only what is ours. */
   pidFile: string;
   hostPrerequisites: () => HostPrerequisites;
-  /** Its service in docker-compose.yml, the fallback where the host lacks the prerequisites. */
-  compose: ComposeService;
+  /**
+   * Its service in docker-compose.yml, the fallback where the host lacks the prerequisites; none for a
+   * cluster's further nodes, which run on the host only.
+   */
+  compose: ComposeService | undefined;
+  /** The id of a service that must be up before this one starts (a node joins through the seed). */
+  startAfter?: string;
   /** Asks the service once whether it serves real requests; resolves to its version. */
   probe: () => Promise<string>;
   probeIntervalMs: number;

@@ -9,6 +9,7 @@ import { handleIngestEvent } from '../lib/ingest/notifications';
 import { sqsIngestQueue } from '../lib/ingest/queue';
 import { ingestS3Object } from '../lib/ingest/service';
 import { createLogger } from '../lib/log';
+import { functionMetrics, recordIngest } from '../lib/metrics';
 import { configWithSecrets } from '../lib/secrets';
 
 export async function handler(
@@ -24,9 +25,18 @@ export async function handler(
   // The time left when the invocation began; every object of the event shares it.
   const remainingMs = context?.getRemainingTimeInMillis?.();
   const time = { startedAt, ...(remainingMs !== undefined ? { remainingMs } : {}) };
-  return handleIngestEvent(event, {
-    ingest: (ref) => ingestS3Object(ctx, s3, ref, time),
-    queue: queueUrl ? sqsIngestQueue(sharedSqs(cfg.aws), queueUrl, deadLetterQueueUrl) : undefined,
-    log,
-  });
+  const metrics = functionMetrics(cfg);
+  try {
+    return await handleIngestEvent(event, {
+      ingest: async (ref) => {
+        const report = await ingestS3Object(ctx, s3, ref, time);
+        recordIngest(metrics, report);
+        return report;
+      },
+      queue: queueUrl ? sqsIngestQueue(sharedSqs(cfg.aws), queueUrl, deadLetterQueueUrl) : undefined,
+      log,
+    });
+  } finally {
+    metrics.publishStoredMetrics();
+  }
 }

@@ -30,6 +30,11 @@ export interface CassandraConfig {
   /** TLS is on when a CA file is given or CASSANDRA_TLS=true. */
   tls: { enabled: boolean; caFile: string | undefined };
   requestTimeoutMs: number;
+  /**
+   * Connections the driver keeps to each host. Amazon Keyspaces serves at most 3,000 requests a
+   * second on one connection, and its public endpoint has 9 hosts.
+   */
+  connectionsPerHost: number;
 }
 
 export interface IngestConfig {
@@ -37,6 +42,8 @@ export interface IngestConfig {
   concurrency: number;
   /** How long one write (or ledger statement) is retried on timeout, overload or unavailable. */
   retryBudgetMs: number;
+  /** At most this many rows a second to each table (Amazon Keyspaces' capacity); none: as fast as it goes. */
+  maxWritesPerSecond: number | undefined;
   /** At most this long of reading per invocation (the Lambda's remaining time caps it too); none: to the end. */
   deadlineMs: number | undefined;
   /** Kept free at the end of an invocation's time: to drain in-flight writes and record the checkpoint. */
@@ -49,9 +56,14 @@ export interface IngestConfig {
   queueUrl: string | undefined;
   /** Where a message whose object can never be ingested goes, for operators to see (and redrive). */
   deadLetterQueueUrl: string | undefined;
-  /** Key prefix of the rejects objects, in the source bucket. */
+  /**
+   * The bucket reports and rejects go to; deployed, the stack's outputs bucket, so they never
+   * trigger an ingest. Unset (the CLI, by default): the source object's own bucket.
+   */
+  outputBucket: string | undefined;
+  /** Key prefix of the rejects objects, in the output bucket. */
   rejectsPrefix: string;
-  /** Key prefix of the report objects (one JSON report per ingested object), in the source bucket. */
+  /** Key prefix of the report objects (one JSON report per ingested object), in the output bucket. */
   reportsPrefix: string;
 }
 
@@ -71,8 +83,16 @@ export interface AwsConfig {
   s3ForcePathStyle: boolean;
 }
 
+export interface MetricsConfig {
+  /** CloudWatch namespace of the EMF metrics (POWERTOOLS_METRICS_NAMESPACE). */
+  namespace: string;
+  /** Their `service` dimension (POWERTOOLS_SERVICE_NAME): deployed, `<service>-<stage>`. */
+  service: string;
+}
+
 export interface Config {
   cassandra: CassandraConfig;
+  metrics: MetricsConfig;
   ingest: IngestConfig;
   api: ApiConfig;
   aws: AwsConfig;
@@ -112,6 +132,13 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
 
 function optionalInt(env: Env, name: string, min: number, max: number): number | undefined {
   return str(env, name) === undefined ? undefined : int(env, name, 0, min, max);
+}
+
+function bucketName(env: Env, name: string): string | undefined {
+  const value = str(env, name);
+  if (value !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value))
+    throw new ConfigError(name, `is not an S3 bucket name: "${value}"`);
+  return value;
 }
 
 function url(env: Env, name: string): string | undefined {
@@ -303,6 +330,7 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
   const caFile = readableFile(env, 'CASSANDRA_TLS_CA_FILE');
+  const auth = readAuth(env, region);
   const endpoint = url(env, 'AWS_ENDPOINT_URL');
   if (str(env, 'INGEST_MAX_RETRIES') !== undefined) {
     throw new ConfigError(
@@ -326,21 +354,28 @@ export function loadConfig(env: Env = process.env): Config {
       replication: parseReplication(str(env, 'CASSANDRA_REPLICATION', 'SimpleStrategy:1')),
       writeConsistency: oneOf(env, 'CASSANDRA_WRITE_CONSISTENCY', CONSISTENCIES, 'LOCAL_QUORUM'),
       readConsistency: oneOf(env, 'CASSANDRA_READ_CONSISTENCY', CONSISTENCIES, 'LOCAL_QUORUM'),
-      auth: readAuth(env, region),
+      auth,
       tls: { enabled: caFile !== undefined || bool(env, 'CASSANDRA_TLS', false), caFile },
       requestTimeoutMs: int(env, 'CASSANDRA_REQUEST_TIMEOUT_MS', 12_000, 100, 600_000),
+      connectionsPerHost: int(env, 'CASSANDRA_CONNECTIONS_PER_HOST', auth.kind === 'sigv4' ? 2 : 1, 1, 64),
     },
     ingest: {
       concurrency: int(env, 'INGEST_CONCURRENCY', DEFAULT_INGEST_CONCURRENCY, 1, 4096),
       retryBudgetMs: int(env, 'INGEST_RETRY_BUDGET_MS', DEFAULT_INGEST_RETRY_BUDGET_MS, 0, 900_000),
+      maxWritesPerSecond: optionalInt(env, 'INGEST_MAX_WRITES_PER_SECOND', 1, 10_000_000),
       deadlineMs: optionalInt(env, 'INGEST_DEADLINE_MS', 1000, 24 * 3_600_000),
       deadlineMarginMs: int(env, 'INGEST_DEADLINE_MARGIN_MS', DEFAULT_INGEST_DEADLINE_MARGIN_MS, 0, 600_000),
       leaseMs: int(env, 'INGEST_LEASE_MS', DEFAULT_INGEST_LEASE_MS, 1000, 24 * 3_600_000),
       readStallMs: int(env, 'INGEST_READ_STALL_MS', 30_000, 100, 900_000),
+      outputBucket: bucketName(env, 'INGEST_OUTPUT_BUCKET'),
       queueUrl: url(env, 'INGEST_QUEUE_URL'),
       deadLetterQueueUrl: url(env, 'INGEST_DEAD_LETTER_QUEUE_URL'),
       rejectsPrefix,
       reportsPrefix,
+    },
+    metrics: {
+      namespace: str(env, 'POWERTOOLS_METRICS_NAMESPACE', 'tracklog'),
+      service: str(env, 'POWERTOOLS_SERVICE_NAME', 'tracklog'),
     },
     api: {
       corsOrigins: readCorsOrigins(env),

@@ -151,7 +151,7 @@ async function run(args: DemoArgs, interrupts: Interrupts): Promise<number> {
     uploads.map(async (u) => {
       const report = await waitForReport(
         local.s3,
-        local.flow.bucket,
+        local.flow.outputs,
         u.key,
         (r) => r.etag === u.etag && Date.parse(r.startedAt) >= uploadStart - 1000,
         600_000,
@@ -176,7 +176,7 @@ async function run(args: DemoArgs, interrupts: Interrupts): Promise<number> {
       `rejected ${sum('rowsRejected').toLocaleString()}`,
   );
   info(
-    `reports: s3://${local.flow.bucket}/${cfg.ingest.reportsPrefix}incoming/…; rejects: s3://${local.flow.bucket}/${cfg.ingest.rejectsPrefix}incoming/…`,
+    `reports: s3://${local.flow.outputs}/${cfg.ingest.reportsPrefix}incoming/…; rejects: s3://${local.flow.outputs}/${cfg.ingest.rejectsPrefix}incoming/…`,
   );
   const failed = reports.filter((r) => r.status === 'failed');
   for (const r of failed) info(`FAILED ${r.source}: ${r.error}`);

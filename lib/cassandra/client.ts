@@ -60,6 +60,9 @@ function clientOptions(cfg: CassandraConfig): ClientOptions {
     localDataCenter: cfg.localDataCenter,
     queryOptions: { consistency: consistencyCode(cfg.readConsistency), prepare: true },
     socketOptions: { readTimeout: cfg.requestTimeoutMs, connectTimeout: 5000 },
+    // Keyspaces takes at most 3,000 requests a second on one connection (its public endpoint has 9
+    // hosts): a load above that needs more connections per host, not more requests per connection.
+    pooling: { coreConnectionsPerHost: { [types.distance.local]: cfg.connectionsPerHost } },
     policies: {
       // The default schedule (1 s doubling to 10 min) tries a node that has been down for 20 s again
       // only after 31 s, then after 63 s: past the minute a write retries for. Trying every 2 s at

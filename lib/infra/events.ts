@@ -1,5 +1,6 @@
 // The event flow's resources: the raw-events bucket, its ObjectCreated notifications to the ingest
-// queue (for the suffixes of lib/events/formats.ts), and the queue's dead-letter queue.
+// queue (for the suffixes of lib/events/formats.ts), the queue's dead-letter queue, and the bucket
+// the ingest writes its reports and rejects to (its own, so its outputs never trigger an ingest).
 // scripts/local/bootstrap.ts creates the same flow in LocalStack from these.
 import { BUCKET_TRIGGER_SUFFIXES } from '../events/formats';
 import type { Resource, StackNames } from './names';
@@ -7,6 +8,19 @@ import type { Resource, StackNames } from './names';
 /** The ingest Lambda's timeout; the queue hides a message six times as long while it is worked on. */
 export const INGEST_TIMEOUT_SECONDS = 900;
 export const MAX_RECEIVE_COUNT = 5;
+
+/** No public access, encrypted at rest. */
+const privateBucket = {
+  PublicAccessBlockConfiguration: {
+    BlockPublicAcls: true,
+    BlockPublicPolicy: true,
+    IgnorePublicAcls: true,
+    RestrictPublicBuckets: true,
+  },
+  BucketEncryption: {
+    ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+  },
+};
 
 export function eventResources(names: StackNames): Record<string, Resource> {
   const bucketArn = `arn:aws:s3:::${names.bucket}`;
@@ -54,15 +68,7 @@ export function eventResources(names: StackNames): Record<string, Resource> {
       DependsOn: ['IngestQueuePolicy'],
       Properties: {
         BucketName: names.bucket,
-        PublicAccessBlockConfiguration: {
-          BlockPublicAcls: true,
-          BlockPublicPolicy: true,
-          IgnorePublicAcls: true,
-          RestrictPublicBuckets: true,
-        },
-        BucketEncryption: {
-          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-        },
+        ...privateBucket,
         NotificationConfiguration: {
           QueueConfigurations: BUCKET_TRIGGER_SUFFIXES.map((suffix) => ({
             Event: 's3:ObjectCreated:*',
@@ -71,6 +77,11 @@ export function eventResources(names: StackNames): Record<string, Resource> {
           })),
         },
       },
+    },
+    // No notifications: what the ingest writes here is never ingested.
+    IngestOutputsBucket: {
+      Type: 'AWS::S3::Bucket',
+      Properties: { BucketName: names.outputs, ...privateBucket },
     },
   };
 }

@@ -71,7 +71,9 @@ const keyspacesSystemArn = { 'Fn::Sub': `arn:aws:cassandra:${ACCOUNT}:/keyspace/
 
 /** What one function's code calls, and nothing else: no `*` resource except VPC_DESCRIBE_ACTIONS. */
 function functionStatements(fn: FunctionName, opts: StackOptions): Statement[] {
-  const bucket = `arn:aws:s3:::${stackNames(opts.service, opts.stage).bucket}`;
+  const names = stackNames(opts.service, opts.stage);
+  const bucket = `arn:aws:s3:::${names.bucket}`;
+  const outputs = `arn:aws:s3:::${names.outputs}`;
   const keyspaces = opts.database === 'keyspaces';
   const ssm = (names: string[]) => {
     const set = names.filter((n) => n.length > 0);
@@ -83,11 +85,12 @@ function functionStatements(fn: FunctionName, opts: StackOptions): Statement[] {
   ];
   if (fn === 'ingest') {
     statements.push(
+      // The raw bucket is only read: everything the ingest writes goes to its outputs bucket.
       allow(['s3:GetObject'], [`${bucket}/*`]),
       // Rejects and reports (lib/ingest/service.ts); a stale rejects object is deleted when an
-      // object version has none (lib/ingest/rejects.ts). Reports are only ever overwritten.
-      allow(['s3:PutObject'], [`${bucket}/${opts.rejectsPrefix}*`, `${bucket}/${opts.reportsPrefix}*`]),
-      allow(['s3:DeleteObject'], [`${bucket}/${opts.rejectsPrefix}*`]),
+      // object version has none (lib/ingest/reject-store.ts). Reports are only ever overwritten.
+      allow(['s3:PutObject'], [`${outputs}/${opts.rejectsPrefix}*`, `${outputs}/${opts.reportsPrefix}*`]),
+      allow(['s3:DeleteObject'], [`${outputs}/${opts.rejectsPrefix}*`]),
       // Its event source (receive, delete); continuations of objects ingested in parts (send), and a
       // backoff for messages to retry (change visibility), lib/ingest/queue.ts.
       allow(

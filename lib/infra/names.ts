@@ -10,7 +10,10 @@ export const DATABASES = ['cassandra', 'keyspaces'] as const;
 export type Database = (typeof DATABASES)[number];
 
 export interface StackNames {
+  /** Where event logs are uploaded; every object in it with a trigger suffix is ingested. */
   bucket: string;
+  /** Where the ingest writes its reports and rejects: never the raw bucket, so they trigger nothing. */
+  outputs: string;
   queue: string;
   deadLetterQueue: string;
 }
@@ -18,6 +21,7 @@ export interface StackNames {
 export function stackNames(service: string, stage: string): StackNames {
   return {
     bucket: `${service}-${stage}-raw-events`,
+    outputs: `${service}-${stage}-ingest-outputs`,
     queue: `${service}-${stage}-ingest`,
     deadLetterQueue: `${service}-${stage}-ingest-dlq`,
   };

@@ -18,6 +18,7 @@ export function stackResources(opts: StackOptions) {
     },
     Outputs: {
       RawEventsBucketName: { Value: { Ref: 'RawEventsBucket' } },
+      IngestOutputsBucketName: { Value: { Ref: 'IngestOutputsBucket' } },
       IngestQueueUrl: { Value: { Ref: 'IngestQueue' } },
       IngestDeadLetterQueueUrl: { Value: { Ref: 'IngestDeadLetterQueue' } },
     },

@@ -15,6 +15,7 @@ import { ConcurrencyLimit } from '../concurrency';
 import type { CassandraConfig } from '../config';
 import type { Play } from '../events/event';
 import type { Logger } from '../log';
+import { TokenBucket } from '../rate-limit';
 import type { PlaySink } from './types';
 
 /** Plays buffered before grouping; more finds more rows per partition, at the cost of memory. */
@@ -27,6 +28,8 @@ export const MAX_BATCH_BYTES = 4096;
 interface TableWriter {
   insert: InsertStatement<Play>;
   key(play: Play): string;
+  /** Rows a second this table may take (INGEST_MAX_WRITES_PER_SECOND); absent: no limit. */
+  limit?: TokenBucket;
 }
 
 function estimatedBytes(values: unknown[]): number {
@@ -83,6 +86,8 @@ export function tableWriters(keyspace: string): TableWriter[] {
 export interface BatchSinkOptions {
   /** Requests (batches or single inserts) in flight at once. */
   concurrency: number;
+  /** Rows a second to each table at most; absent: as fast as the node takes them. */
+  maxWritesPerSecond?: number;
   /** How long each write is retried, and the time no retry may start after (a part's deadline). */
   retry: Pick<RetryOptions, 'budgetMs' | 'giveUpAt'>;
   bufferPlays?: number;
@@ -107,7 +112,8 @@ export class CassandraBatchSink implements PlaySink {
     cfg: CassandraConfig,
     opts: BatchSinkOptions,
   ) {
-    this.tables = tableWriters(cfg.keyspace);
+    const rate = opts.maxWritesPerSecond;
+    this.tables = tableWriters(cfg.keyspace).map((t) => (rate ? { ...t, limit: new TokenBucket(rate) } : t));
     this.inFlight = new ConcurrencyLimit(opts.concurrency);
     this.bufferPlays = opts.bufferPlays ?? BUFFER_PLAYS;
     this.queryOptions = writeOptions(cfg);
@@ -151,6 +157,7 @@ export class CassandraBatchSink implements PlaySink {
       // Each play's bound values for this table, made once: sized for batching, then sent.
       const params = plays.map((p) => table.insert.values(p));
       for (const batch of partitionBatches(table, plays, params)) {
+        if (table.limit) await table.limit.take(batch.length);
         if (!this.inFlight.tryAcquire()) await this.inFlight.acquire();
         if (this.error !== undefined) {
           // Something failed: send nothing more; the object will be ingested again as a whole.

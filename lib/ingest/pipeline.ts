@@ -198,6 +198,8 @@ async function ingestPart(
   let partRejects: string | undefined;
   let next: ReadPosition | undefined;
   let failure: unknown;
+  // The end of the last batch read: how far this part got.
+  let readTo = resumeAt?.offset ?? 0;
 
   /** The whole object so far: the ledger's totals of earlier parts, plus this part if it counts. */
   const report = (status: IngestStatus, error?: unknown): IngestReport => {
@@ -222,6 +224,7 @@ async function ingestPart(
       part: {
         number: part,
         startOffset: resumeAt?.offset ?? 0,
+        bytesRead: readTo - (resumeAt?.offset ?? 0),
         rowsRead: counts.read,
         rowsWritten: sink.written,
         rowsSkipped: counts.skipped,
@@ -305,6 +308,7 @@ async function ingestPart(
         // A write failed: stop reading; the part is done again from its checkpoint.
         if (sink.error !== undefined) break reading;
       }
+      readTo = batch.end.offset;
       const now = Date.now();
       if (deps.onProgress && now >= nextProgress) {
         nextProgress = now + interval;

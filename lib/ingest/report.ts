@@ -62,6 +62,8 @@ export interface PartReport {
   number: number;
   /** Where it began reading: 0, or the checkpoint the part before it left (decompressed bytes). */
   startOffset: number;
+  /** Bytes of event data it read (decompressed), up to its last whole record. */
+  bytesRead: number;
   rowsRead: number;
   rowsWritten: number;
   rowsSkipped: number;

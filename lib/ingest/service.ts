@@ -67,6 +67,9 @@ async function run(
     {
       sink: new CassandraBatchSink(ctx.client, ctx.cfg.cassandra, {
         concurrency: ctx.cfg.ingest.concurrency,
+        ...(ctx.cfg.ingest.maxWritesPerSecond
+          ? { maxWritesPerSecond: ctx.cfg.ingest.maxWritesPerSecond }
+          : {}),
         retry,
         log: ctx.log,
       }),
@@ -81,7 +84,7 @@ async function run(
   );
 }
 
-/** reports/<original key>.json in the source bucket: the outcome so far of the latest delivery. */
+/** reports/<original key>.json in the output bucket: the outcome so far of the latest delivery. */
 export function s3ReportKey(prefix: string, key: string): string {
   return `${prefix}${key}.json`;
 }
@@ -98,9 +101,10 @@ export async function ingestS3Object(
 ): Promise<IngestReport> {
   const { bucket, key } = object;
   const { rejectsPrefix, reportsPrefix, readStallMs } = ctx.cfg.ingest;
-  const own = [rejectsPrefix, reportsPrefix].find((p) => key.startsWith(p));
+  const outputs = ctx.cfg.ingest.outputBucket ?? bucket;
+  const own = outputs === bucket ? [rejectsPrefix, reportsPrefix].find((p) => key.startsWith(p)) : undefined;
   if (own) {
-    // The ingest writes its rejects and reports into the same bucket; ingesting them would loop.
+    // Outputs written into the source bucket itself (the CLI's default): ingesting them would loop.
     ctx.log.info('ignoring an object under the ingest output prefixes', { bucket, key, prefix: own });
     return buildReport(`s3://${bucket}/${key}`, 'ignored', {
       error: `under the ingest output prefix ${own}`,
@@ -111,13 +115,13 @@ export async function ingestS3Object(
     onResume: (offset, err) =>
       ctx.log.warn('download cut off or stalled; resuming with a ranged GET', { bucket, key, offset, err }),
   });
-  const rejects = (part: number) => s3RejectStore(s3, bucket, s3RejectsKey(rejectsPrefix, key, part));
+  const rejects = (part: number) => s3RejectStore(s3, outputs, s3RejectsKey(rejectsPrefix, key, part));
   const report = await run(ctx, source, rejects, object.continuation, time);
   if (worthStoring(report)) {
     try {
       await s3.send(
         new PutObjectCommand({
-          Bucket: bucket,
+          Bucket: outputs,
           Key: s3ReportKey(reportsPrefix, key),
           Body: `${reportJson(report, 2)}\n`,
           ContentType: 'application/json',

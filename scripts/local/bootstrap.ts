@@ -18,6 +18,8 @@ import type { StackNames } from '../../lib/infra/names';
 
 export interface LocalFlow {
   bucket: string;
+  /** Where the ingest writes its reports and rejects (no notifications). */
+  outputs: string;
   queueUrl: string;
   queueArn: string;
   deadLetterQueueUrl: string;
@@ -46,10 +48,12 @@ export async function bootstrapLocalFlow(
   sqs: SQSClient,
   names: StackNames,
 ): Promise<LocalFlow> {
-  try {
-    await s3.send(new CreateBucketCommand({ Bucket: names.bucket }));
-  } catch (err: unknown) {
-    if ((err as { name?: string }).name !== 'BucketAlreadyOwnedByYou') throw err;
+  for (const bucket of [names.bucket, names.outputs]) {
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    } catch (err: unknown) {
+      if ((err as { name?: string }).name !== 'BucketAlreadyOwnedByYou') throw err;
+    }
   }
   const dlq = await sqs.send(new CreateQueueCommand({ QueueName: names.deadLetterQueue }));
   const deadLetterQueueUrl = dlq.QueueUrl ?? '';
@@ -82,5 +86,5 @@ export async function bootstrapLocalFlow(
       },
     }),
   );
-  return { bucket: names.bucket, queueUrl, queueArn: arn, deadLetterQueueUrl };
+  return { bucket: names.bucket, outputs: names.outputs, queueUrl, queueArn: arn, deadLetterQueueUrl };
 }

@@ -64,6 +64,7 @@ export async function startLocalFlow(opts: FlowOptions): Promise<RunningFlow> {
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? credentials.secretAccessKey,
       // The ingest sends continuations and retries to this flow's queues (serverless.yml, local stage).
+      INGEST_OUTPUT_BUCKET: flow.outputs,
       INGEST_QUEUE_URL: flow.queueUrl,
       INGEST_DEAD_LETTER_QUEUE_URL: flow.deadLetterQueueUrl,
       ...opts.ingestEnv,
@@ -111,9 +112,10 @@ export async function startLocalFlow(opts: FlowOptions): Promise<RunningFlow> {
   };
 }
 
-/** The report the ingest stored for key, once `accept` likes it; throws after timeoutMs. */
+/** The report the ingest stored for key in its output bucket, once `accept` likes it; throws after timeoutMs. */
 export async function waitForReport(
   s3: S3Client,
+  /** The output bucket (the flow's `outputs`), where the ingest writes its reports. */
   bucket: string,
   key: string,
   accept: (report: IngestReport) => boolean,

@@ -116,7 +116,19 @@ describe('serverless package (self-hosted Cassandra)', () => {
     ).toEqual(FUNCTIONS.map(roleId).sort());
   });
 
-  it('lets the ingest read raw objects, write only under rejects and reports, and use its queue', () => {
+  it("writes the ingest's reports and rejects to their own bucket, which notifies nothing", () => {
+    const { template } = stack();
+    expect(props(template, 'IngestOutputsBucket')).toMatchObject({
+      BucketName: 'tracklog-prod-ingest-outputs',
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, RestrictPublicBuckets: true },
+    });
+    expect(props(template, 'IngestOutputsBucket').NotificationConfiguration).toBeUndefined();
+    expect(props(template, 'IngestLambdaFunction').Environment).toMatchObject({
+      Variables: { INGEST_OUTPUT_BUCKET: 'tracklog-prod-ingest-outputs' },
+    });
+  });
+
+  it('lets the ingest only read raw objects, write only under rejects and reports of its outputs, and use its queue', () => {
     const ingest = roleStatements(stack().template, 'ingest');
     expect(actions(ingest, 's3:')).toEqual([
       { Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::tracklog-prod-raw-events/*'] },
@@ -124,15 +136,15 @@ describe('serverless package (self-hosted Cassandra)', () => {
         Effect: 'Allow',
         Action: ['s3:PutObject'],
         Resource: [
-          'arn:aws:s3:::tracklog-prod-raw-events/rejected/*',
-          'arn:aws:s3:::tracklog-prod-raw-events/reports/*',
+          'arn:aws:s3:::tracklog-prod-ingest-outputs/rejected/*',
+          'arn:aws:s3:::tracklog-prod-ingest-outputs/reports/*',
         ],
       },
       // A stale rejects object is removed when a new version of the object has no rejects.
       {
         Effect: 'Allow',
         Action: ['s3:DeleteObject'],
-        Resource: ['arn:aws:s3:::tracklog-prod-raw-events/rejected/*'],
+        Resource: ['arn:aws:s3:::tracklog-prod-ingest-outputs/rejected/*'],
       },
     ]);
     expect(actions(ingest, 'sqs:')).toEqual([

@@ -27,7 +27,8 @@ describe('the bucket notifications of the local event flow', () => {
   });
   afterAll(async () => {
     for (const key of keys) await s3.send(new DeleteObjectCommand({ Bucket: names.bucket, Key: key }));
-    await s3.send(new DeleteBucketCommand({ Bucket: names.bucket })).catch(() => undefined);
+    for (const bucket of [names.bucket, names.outputs])
+      await s3.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
     for (const url of [flow.queueUrl, flow.deadLetterQueueUrl])
       await sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
     s3.destroy();

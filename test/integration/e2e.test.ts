@@ -3,9 +3,10 @@
 // endpoint) and becomes queryable through the HTTP API.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { playTables } from '../../lib/cassandra/model';
 import { waitForReport } from '../../scripts/local/flow';
+import { QUIRKS_REJECTS } from '../support/quirks';
 import { count, useSchemaKeyspace } from './support/cassandra';
 import { useLocalFlow } from './support/flow';
 
@@ -67,26 +68,28 @@ describe('the local event flow, end to end', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(status).toBe(200);
-    const report = await waitForReport(flow.local.s3, names.bucket, 'incoming/day one.csv', () => true);
+    const report = await waitForReport(flow.local.s3, names.outputs, 'incoming/day one.csv', () => true);
     expect(report).toMatchObject({ status: 'completed', rowsRead: 14, rowsWritten: 6, rowsRejected: 6 });
   });
 
   it('keeps the bad rows of that file in the rejects object, with reasons', async () => {
     const res = await flow.local.s3.send(
-      new GetObjectCommand({ Bucket: names.bucket, Key: 'rejected/incoming/day one.csv.jsonl' }),
+      new GetObjectCommand({ Bucket: names.outputs, Key: 'rejected/incoming/day one.csv.jsonl' }),
     );
     const rejects = ((await res.Body?.transformToString('utf8')) ?? '')
       .trimEnd()
       .split('\n')
       .map((l) => JSON.parse(l));
-    expect(rejects.map((r) => r.reason)).toEqual([
-      'userId is missing',
-      'sessionId is not a number: "abc"',
-      'length is negative: "-5"',
-      'userId is outside the 32-bit int range: "3000000000"',
-      'expected 17 fields as in the header, found 7',
-      'artist is empty',
-    ]);
+    expect(rejects.map((r) => [r.line, r.reason])).toEqual(QUIRKS_REJECTS);
+  });
+
+  it('writes its reports and rejects to the outputs bucket only: the raw bucket holds the uploads alone', async () => {
+    const raw = await flow.local.s3.send(new ListObjectsV2Command({ Bucket: names.bucket }));
+    expect((raw.Contents ?? []).map((o) => o.Key).every((k) => k?.startsWith('incoming/'))).toBe(true);
+    const outputs = await flow.local.s3.send(new ListObjectsV2Command({ Bucket: names.outputs }));
+    expect((outputs.Contents ?? []).map((o) => o.Key)).toEqual(
+      expect.arrayContaining(['reports/incoming/day one.csv.json', 'rejected/incoming/day one.csv.jsonl']),
+    );
   });
 
   it('reports a re-upload of the same object as a duplicate and writes none of its rows again', async () => {
@@ -97,7 +100,7 @@ describe('the local event flow, end to end', () => {
     await put('incoming/day one.csv', quirks);
     const report = await waitForReport(
       flow.local.s3,
-      names.bucket,
+      names.outputs,
       'incoming/day one.csv',
       (r) => r.status === 'duplicate',
     );
@@ -116,7 +119,7 @@ describe('the local event flow, end to end', () => {
     );
     await Promise.all(keys.map((key, i) => put(key, dayFile(50_000 + i, 700 + i, 200))));
     const reports = await Promise.all(
-      keys.map((key) => waitForReport(flow.local.s3, names.bucket, key, () => true, 180_000)),
+      keys.map((key) => waitForReport(flow.local.s3, names.outputs, key, () => true, 180_000)),
     );
     expect(reports.map((r) => r.status)).toEqual(keys.map(() => 'completed'));
     expect(reports.reduce((n, r) => n + r.rowsWritten, 0)).toBe(30 * 200);

@@ -87,7 +87,7 @@ describe(`a ${EVENTS.toLocaleString()}-event object ingested in parts through th
       await flow.local.s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: key, Body: input.body }));
       const report: IngestReport = await waitForReport(
         flow.local.s3,
-        names.bucket,
+        names.outputs,
         key,
         (r) => r.status === 'completed' || r.status === 'failed',
         600_000,
@@ -106,7 +106,10 @@ describe(`a ${EVENTS.toLocaleString()}-event object ingested in parts through th
       const rejects: { line: number }[] = [];
       for (const location of report.rejectsLocations) {
         const res = await flow.local.s3.send(
-          new GetObjectCommand({ Bucket: names.bucket, Key: location.replace(`s3://${names.bucket}/`, '') }),
+          new GetObjectCommand({
+            Bucket: names.outputs,
+            Key: location.replace(`s3://${names.outputs}/`, ''),
+          }),
         );
         const text = (await res.Body?.transformToString('utf8')) ?? '';
         rejects.push(
@@ -136,7 +139,7 @@ describe(`a ${EVENTS.toLocaleString()}-event object ingested in parts through th
     );
     const report = await waitForReport(
       flow.local.s3,
-      names.bucket,
+      names.outputs,
       key,
       (r) => r.status === 'duplicate',
       120_000,

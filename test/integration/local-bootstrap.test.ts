@@ -23,7 +23,8 @@ describe('bootstrapLocalFlow', () => {
       const url = await sqs.send(new GetQueueUrlCommand({ QueueName: queue })).catch(() => undefined);
       if (url?.QueueUrl) await sqs.send(new DeleteQueueCommand({ QueueUrl: url.QueueUrl }));
     }
-    await s3.send(new DeleteBucketCommand({ Bucket: names.bucket })).catch(() => undefined);
+    for (const bucket of [names.bucket, names.outputs])
+      await s3.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
     s3.destroy();
     sqs.destroy();
   });

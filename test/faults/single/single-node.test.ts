@@ -47,7 +47,7 @@ describe('faults on a single node, through the local event flow', () => {
   const finalReport = (key: string, timeoutMs = 240_000) =>
     waitForReport(
       flow.local.s3,
-      flow.names.bucket,
+      flow.names.outputs,
       key,
       (r) => r.status === 'completed' || r.status === 'failed',
       timeoutMs,
@@ -95,7 +95,7 @@ describe('faults on a single node, through the local event flow', () => {
     await Promise.all([send(), send()]);
     const duplicate = await waitForReport(
       flow.local.s3,
-      flow.names.bucket,
+      flow.names.outputs,
       key,
       (r) => r.status === 'duplicate',
       240_000,

@@ -8,6 +8,7 @@ import {
   partitionBatches,
   tableWriters,
 } from '../../../lib/ingest/batch-sink';
+import { TokenBucket } from '../../../lib/rate-limit';
 
 const cfg = loadConfig({ CASSANDRA_KEYSPACE: 'ks' }).cassandra;
 const play = (sessionId: number, item: number, song = `Song ${item}`, userId = 7): Play => ({
@@ -90,6 +91,35 @@ describe('CassandraBatchSink', () => {
     const q1 = client.sent.filter((r) => r.table === 'plays_by_session');
     expect(q1.map((r) => r.rows.map((row) => row[0]))).toEqual([[1, 1, 1], [2]]);
     expect(client.sent.filter((r) => r.table === 'listeners_by_song').flatMap((r) => r.rows)).toHaveLength(4);
+  });
+
+  it("takes a token per row from each table's bucket when a write rate is set, and none without", async () => {
+    const take = jest.spyOn(TokenBucket.prototype, 'take');
+    try {
+      for (const [rate, calls] of [
+        [undefined, 0],
+        [1000, 3],
+      ] as const) {
+        take.mockClear();
+        const client = new FakeClient();
+        const s = new CassandraBatchSink(client as unknown as Client, cfg, {
+          concurrency: 8,
+          retry: { budgetMs: 1000 },
+          bufferPlays: 4,
+          ...(rate ? { maxWritesPerSecond: rate } : {}),
+        });
+        for (const p of [play(1, 0), play(1, 1), play(1, 2), play(1, 3)]) await s.add(p);
+        await s.drain();
+        expect(take.mock.calls.length).toBeGreaterThanOrEqual(calls);
+        if (rate)
+          expect(take.mock.calls.reduce((n, [rows]) => n + rows, 0)).toBe(
+            client.sent.flatMap((r) => r.rows).length,
+          );
+        else expect(take).not.toHaveBeenCalled();
+      }
+    } finally {
+      take.mockRestore();
+    }
   });
 
   it('counts a play as written only when all its tables confirmed it', async () => {

@@ -76,8 +76,8 @@ export function insertIfAbsentStatement<Source>(
 
 /**
  * UPDATE table SET <columns> = ? WHERE <primary key> = ? IF <conditions> = ?: a lightweight
- * transaction that writes only while the conditions hold. Values: the set columns' values from the
- * source, then its key, then the condition values.
+ * transaction that writes only while the conditions hold (with no conditions, a plain update).
+ * Values: the set columns' values from the source, then its key, then the condition values.
  */
 export function conditionalUpdateStatement<Source>(
   keyspace: string,
@@ -98,7 +98,7 @@ export function conditionalUpdateStatement<Source>(
   const cql =
     `UPDATE ${tableRef(keyspace, table.name)} SET ${setColumns.map((c) => `${quoteIdent(c.name)} = ?`).join(', ')}` +
     ` WHERE ${keyNames.map((k) => `${quoteIdent(k)} = ?`).join(' AND ')}` +
-    ` IF ${conditions.map((c) => `${quoteIdent(c)} = ?`).join(' AND ')}`;
+    (conditions.length > 0 ? ` IF ${conditions.map((c) => `${quoteIdent(c)} = ?`).join(' AND ')}` : '');
   return {
     cql,
     values: (source, conditionValues) => [

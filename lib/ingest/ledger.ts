@@ -4,7 +4,7 @@
 // both ingest it, and a holder that died (Lambda's time limit, a crash) blocks the next one only
 // until its lease expires. Statements and the row mapping come from the data model; every
 // statement is retried by withRetry like the play writes.
-import type { Client, QueryOptions, types } from 'cassandra-driver';
+import { type Client, type QueryOptions, types } from 'cassandra-driver';
 import { serialOptions, writeOptions } from '../cassandra/client';
 import {
   conditionalUpdateStatement,
@@ -46,6 +46,8 @@ export class CassandraLedger implements Ledger {
   private readonly insertIfAbsent;
   private readonly takeOver;
   private readonly writeUnderLease;
+  private readonly failureNote;
+  private readonly anyReplica: QueryOptions;
   private readonly options: QueryOptions;
   private readonly lwtOptions: QueryOptions;
 
@@ -69,6 +71,9 @@ export class CassandraLedger implements Ledger {
     ]);
     this.options = writeOptions(cfg);
     this.lwtOptions = serialOptions(cfg);
+    this.failureNote = conditionalUpdateStatement(cfg.keyspace, ingestLedger, ['status', 'error'], []);
+    // One replica is enough for the note: it exists for the moments when a quorum does not.
+    this.anyReplica = { ...this.options, consistency: types.consistencies.one };
   }
 
   private run(cql: string, values: unknown[], options: QueryOptions): Promise<types.ResultSet> {
@@ -132,5 +137,10 @@ export class CassandraLedger implements Ledger {
       current.status === entry.status &&
       current.parts === entry.parts
     );
+  }
+
+  async noteFailure(source: string, etag: string, error: string): Promise<void> {
+    const values = this.failureNote.values({ source, etag, status: 'failed', error } as LedgerEntry, []);
+    await this.client.execute(this.failureNote.cql, values, this.anyReplica);
   }
 }

@@ -391,7 +391,14 @@ async function releaseAfterFailure(deps: IngestDeps, entry: LedgerEntry, err: un
     leaseUntil: undefined,
   };
   // Earlier parts' checkpoint stays: a retry resumes from it.
-  await deps.ledger.write(failed, deps.owner).catch((e: unknown) => {
-    log.warn('could not record the failure in the ledger; the lease expires by itself', { err: e });
-  });
+  try {
+    await deps.ledger.write(failed, deps.owner);
+  } catch (e: unknown) {
+    // Without a quorum (two of three replicas down, say) the lease cannot be written: say failed
+    // on what replicas there are, and let the lease run out by itself.
+    log.warn('could not record the failure under the lease; noting it without', { err: e });
+    await deps.ledger
+      .noteFailure(entry.source, entry.etag, failed.error ?? 'failed')
+      .catch((e2: unknown) => log.warn('could not note the failure in the ledger either', { err: e2 }));
+  }
 }

@@ -75,6 +75,11 @@ export interface Ledger {
   claim(fresh: LedgerEntry, owner: string, leaseMs: number): Promise<Claim>;
   /** Writes the entry if `owner` still holds the lease; false when it was lost to another owner. */
   write(entry: LedgerEntry, owner: string): Promise<boolean>;
+  /**
+   * Marks the version failed, with why, without the lease (a best effort when the write under the
+   * lease could not be made: Paxos needs a quorum of replicas that a failure may have taken away).
+   */
+  noteFailure(source: string, etag: string, error: string): Promise<void>;
 }
 
 export interface Reject {

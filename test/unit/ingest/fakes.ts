@@ -109,6 +109,14 @@ export class FakeLedger implements Ledger {
     return { kind: 'claimed', entry: { ...entry } };
   }
 
+  async noteFailure(source: string, etag: string, error: string): Promise<void> {
+    this.check();
+    const key = `${source}|${etag}`;
+    const e = this.entries.get(key);
+    if (e) this.entries.set(key, { ...e, status: 'failed', error });
+    this.history.push('failed');
+  }
+
   async write(entry: LedgerEntry, owner: string): Promise<boolean> {
     this.check();
     const key = `${entry.source}|${entry.etag}`;

@@ -6,26 +6,9 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Config } from './config';
 import type { IngestReport } from './ingest/report';
+import { API_METRICS, INGEST_METRICS } from './metric-names';
 
-/** The names the alarms (lib/infra/alarms.ts) and the README refer to. */
-export const INGEST_METRICS = {
-  playsWritten: 'PlaysWritten',
-  rowsRead: 'RowsRead',
-  rowsSkipped: 'RowsSkipped',
-  rowsRejected: 'RowsRejected',
-  writeRetries: 'WriteRetries',
-  bytesRead: 'BytesRead',
-  duration: 'IngestDuration',
-  parts: 'IngestParts',
-  completed: 'IngestsCompleted',
-  failed: 'IngestsFailed',
-} as const;
-
-export const API_METRICS = {
-  latency: 'ReadLatency',
-  clientErrors: 'ClientErrors',
-  serverErrors: 'ServerErrors',
-} as const;
+export { API_METRICS, INGEST_METRICS };
 
 let shared: Metrics | undefined;
 

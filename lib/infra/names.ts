@@ -77,6 +77,10 @@ export interface StackOptions {
   cursorSecretParameter: string;
   /** The functions that reach Cassandra run in the VPC (subnetIds and securityGroupIds given). */
   vpc: boolean;
+  /** Subscribed to the alarm topic (lib/infra/alarms.ts) when not empty. */
+  alarmEmail: string;
+  /** The ingest queue's oldest message older than this raises an alarm: uploads wait, nothing takes them. */
+  queueAgeAlarmSeconds: number;
 }
 
 /** A CloudFormation resource, as the generators return it. */

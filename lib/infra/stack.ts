@@ -1,6 +1,7 @@
 // The entry serverless/stack.js bundles: the CloudFormation serverless.yml does not declare itself
-// (the event flow of events.ts, the roles of iam.ts and, on Amazon Keyspaces, the tables of
-// keyspaces.ts), and the name and param helpers of names.ts that serverless.yml resolves through it.
+// (the event flow of events.ts, the roles of iam.ts, the alarms of alarms.ts and, on Amazon
+// Keyspaces, the tables of keyspaces.ts), and the name and param helpers of names.ts that serverless.yml resolves through it.
+import { alarmResources } from './alarms';
 import { eventResources } from './events';
 import { functionRoles } from './iam';
 import { keyspacesResources } from './keyspaces';
@@ -15,12 +16,14 @@ export function stackResources(opts: StackOptions) {
       ...eventResources(names),
       ...functionRoles(opts),
       ...(opts.database === 'keyspaces' ? keyspacesResources(opts.keyspace) : {}),
+      ...alarmResources(opts),
     },
     Outputs: {
       RawEventsBucketName: { Value: { Ref: 'RawEventsBucket' } },
       IngestOutputsBucketName: { Value: { Ref: 'IngestOutputsBucket' } },
       IngestQueueUrl: { Value: { Ref: 'IngestQueue' } },
       IngestDeadLetterQueueUrl: { Value: { Ref: 'IngestDeadLetterQueue' } },
+      AlarmTopicArn: { Value: { Ref: 'AlarmTopic' } },
     },
   };
 }

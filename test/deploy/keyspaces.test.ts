@@ -7,6 +7,7 @@ import {
   playsBySession,
   songsByUserSession,
 } from '../../lib/cassandra/model';
+import { expectOperatorAlarms } from './support/alarms';
 import {
   actions,
   env,
@@ -31,6 +32,10 @@ const QUERY_TABLE = {
 describe('serverless package (Amazon Keyspaces, stage pr-7)', () => {
   const stack = packaged(['--stage', 'pr-7', '--param=database=keyspaces']);
   const keyspace = 'tracklog_pr_7';
+
+  it('carries the operator alarms, Keyspaces throttling included, and the HTTP API access log', () => {
+    expectOperatorAlarms(stack().template, 'pr-7', { keyspace });
+  });
   const tableArn = (table: string) => ({
     'Fn::Sub': `arn:aws:cassandra:\${AWS::Region}:\${AWS::AccountId}:/keyspace/${keyspace}/table/${table}`,
   });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { BUCKET_TRIGGER_SUFFIXES } from '../../lib/events/formats';
 import { INGEST_TIMEOUT_SECONDS } from '../../lib/infra/events';
 import { FUNCTIONS } from '../../lib/infra/names';
+import { expectOperatorAlarms } from './support/alarms';
 import {
   actions,
   allStatements,
@@ -28,6 +29,10 @@ import {
 
 describe('serverless package (self-hosted Cassandra)', () => {
   const stack = packaged(['--stage', 'prod', '--param=cassandraContactPoints=10.0.1.10:9042,10.0.2.10:9042']);
+
+  it('carries the operator alarms (to the stage topic) and the HTTP API access log', () => {
+    expectOperatorAlarms(stack().template, 'prod', {});
+  });
 
   it(
     'refuses to package a self-hosted stage without contact points, rather than guess an address',

@@ -2,6 +2,7 @@
 // CORS origins and a named keyspace: which functions run in the VPC, their ENI statements (the only
 // `*` resources of any variant), and the params passed through.
 import { FUNCTIONS } from '../../lib/infra/names';
+import { expectOperatorAlarms } from './support/alarms';
 import {
   actions,
   env,
@@ -32,7 +33,12 @@ describe('serverless package (self-hosted Cassandra in a VPC, two CORS origins, 
     '--param=securityGroupIds=sg-1',
     '--param=corsOrigins=https://app.example,https://admin.example:8443',
     '--param=keyspace=tracklog_shared',
+    '--param=alarmEmail=oncall@example.com',
   ]);
+
+  it('carries the operator alarms, subscribed by email when alarmEmail is given', () => {
+    expectOperatorAlarms(stack().template, 'prod', { email: 'oncall@example.com' });
+  });
   const inVpc = FUNCTIONS.filter((fn) => fn !== 'notFound');
 
   it('runs the functions that reach Cassandra in the given subnets, and notFound outside', () => {

@@ -55,6 +55,8 @@ describe('the Keyspaces tables', () => {
     cassandraPasswordParameter: '',
     cursorSecretParameter: '/tracklog/prod/cursor-secret',
     vpc: false,
+    alarmEmail: '',
+    queueAgeAlarmSeconds: 3600,
   });
 
   it('give each column its CQL type from the data model, static columns marked STATIC', () => {

@@ -1,6 +1,7 @@
 // HTTP responses and the one place errors become status codes. 4xx messages are shown to the
 // client; anything else is a generic 500 whose details only go to the log; a database that is
-// down, overloaded or slow is a 503 with Retry-After. Every response is JSON with a content type.
+// down, overloaded or slow is a 503 with Retry-After; a method a path does not serve is a 405 with
+// Allow (RFC 9110 requires it). Every response is JSON with a content type.
 // Which errors mean "the database is unavailable" is given by the routes that use the database
 // (lib/queries/api-handler.ts passes the driver's classification), so this module does not load
 // cassandra-driver and a function that never queries (notFound) does not bundle it.
@@ -18,6 +19,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly parameter?: string,
+    /** Headers the status needs (Allow on a 405). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.name = 'HttpError';
@@ -26,7 +29,17 @@ export class HttpError extends Error {
 
 export const badRequest = (parameter: string, message: string) =>
   new HttpError(400, 'bad_request', message, parameter);
-export const notFound = (message: string) => new HttpError(404, 'not_found', message);
+/** A 404; `parameter` when a parameter's value names nothing (a cursor for no page of this listing). */
+export const notFound = (message: string, parameter?: string) =>
+  new HttpError(404, 'not_found', message, parameter);
+export const methodNotAllowed = (method: string, allowed: readonly string[]) =>
+  new HttpError(
+    405,
+    'method_not_allowed',
+    `${method} is not allowed here; use ${allowed.join(' or ')}`,
+    undefined,
+    { allow: allowed.join(', ') },
+  );
 
 export interface HttpOptions {
   /** Allowed CORS origins; '*' allows any. */
@@ -37,6 +50,11 @@ export interface HttpOptions {
    * routes over Cassandra pass isTransient from lib/cassandra/retry.ts. Without it, nothing is.
    */
   isUnavailable?: (err: unknown) => boolean;
+  /**
+   * The methods the route serves; any other is a 405 with Allow before the route runs. API Gateway
+   * hands a route only its own method, but serverless offline (hapi) also hands a GET route HEAD.
+   */
+  methods?: readonly string[];
 }
 
 function corsHeaders(
@@ -68,6 +86,11 @@ export function json(
 
 const RETRY_AFTER_SECONDS = '2';
 
+/** The request's method, upper-case (payload 2.0 puts it in the request context). */
+export function requestMethod(event: APIGatewayProxyEventV2): string {
+  return (event.requestContext?.http?.method ?? 'GET').toUpperCase();
+}
+
 /** Maps any error to a response; the only place that decides status codes for failures. */
 function errorResponse(err: unknown, event: APIGatewayProxyEventV2, opts: HttpOptions): HttpResponse {
   const requestId = event.requestContext?.requestId;
@@ -77,7 +100,7 @@ function errorResponse(err: unknown, event: APIGatewayProxyEventV2, opts: HttpOp
       message: err.message,
       ...(err.parameter ? { parameter: err.parameter } : {}),
     };
-    return json(err.statusCode, { error }, event, opts);
+    return json(err.statusCode, { error }, event, opts, { ...err.headers });
   }
   if (opts.isUnavailable?.(err)) {
     opts.log.warn('database unavailable', { err, requestId, path: event.rawPath });
@@ -100,6 +123,8 @@ export function route<T>(
 ): (event: APIGatewayProxyEventV2) => Promise<HttpResponse> {
   return async (event) => {
     try {
+      const method = requestMethod(event);
+      if (opts.methods && !opts.methods.includes(method)) throw methodNotAllowed(method, opts.methods);
       return json(200, await answer(event), event, opts);
     } catch (err: unknown) {
       return errorResponse(err, event, opts);

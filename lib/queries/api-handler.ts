@@ -8,6 +8,7 @@ import { apiCursorSecret, config } from '../config';
 import { type HttpOptions, type HttpResponse, route } from '../http';
 import { createLogger, type Logger } from '../log';
 import { configWithSecrets } from '../secrets';
+import { QUERY_METHODS } from './routes';
 import { CassandraQueryStore, type QueryStore } from './store';
 
 export interface QueryDeps {
@@ -30,10 +31,10 @@ function queryDeps(): Promise<QueryDeps> {
   return deps;
 }
 
-/** The error mapping of routes over Cassandra. */
+/** The error mapping of routes over Cassandra, and the methods they serve (others are a 405). */
 export function apiHttpOptions(corsOrigins: readonly string[], log: Logger): HttpOptions {
   // Timeouts, overload, unavailable replicas and no reachable host: a 503 the client may retry.
-  return { corsOrigins, log, isUnavailable: isTransient };
+  return { corsOrigins, log, isUnavailable: isTransient, methods: QUERY_METHODS };
 }
 
 /** An HTTP handler for one route; `answer` gets the shared store and cursor secret. */

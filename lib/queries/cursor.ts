@@ -1,7 +1,15 @@
 // Opaque pagination cursors: Cassandra's paging state plus what query and partition it belongs to,
-// signed with HMAC so a client cannot forge or alter one. Anything that does not verify is a 400.
+// signed with HMAC so a client cannot forge or alter one. A cursor is `<payload>.<signature>`, both
+// base64url (the signature is a SHA-256 HMAC: 43 characters). Its shape is public (openapi.yaml's
+// `cursor` pattern is CURSOR_PATTERN's source): a cursor of another shape is malformed, a 400. One of
+// that shape that does not verify for this query and partition (altered, issued for another listing,
+// or signed with a retired secret) names no page of this listing: a 404 naming the cursor, not a 400,
+// since the request is well-formed by the contract and only the page it asks for does not exist.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { badRequest } from '../http';
+import { badRequest, notFound } from '../http';
+
+/** What a well-formed cursor looks like; encodeCursor always writes one. */
+export const CURSOR_PATTERN = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/;
 
 interface CursorBody {
   v: 1;
@@ -34,28 +42,31 @@ export function encodeCursor(
   return `${payload}.${b64url(sign(secret, payload))}`;
 }
 
-const invalid = () => badRequest('cursor', 'cursor is malformed, was altered, or belongs to another query');
+const malformed = () =>
+  badRequest('cursor', 'cursor is malformed: give the nextCursor of a previous page exactly as it was given');
 
-/** The paging state inside a cursor issued for this query and key; throws a 400 otherwise. */
+/** A well-formed cursor that names no page of this listing (also used for a paging state Cassandra refuses). */
+export const noSuchPage = () =>
+  notFound(
+    'no such page: the cursor was not issued for this listing (altered, issued for another query or key, or expired); start again without it',
+    'cursor',
+  );
+
+/**
+ * The paging state inside a cursor issued for this query and key; a 400 when the cursor is
+ * malformed, a 404 when it is well-formed but was not issued for them.
+ */
 export function decodeCursor(secret: string, query: string, key: readonly unknown[], cursor: string): string {
-  const [payload, signature, extra] = cursor.split('.');
-  if (
-    !payload ||
-    !signature ||
-    extra !== undefined ||
-    !/^[\w-]+$/.test(payload) ||
-    !/^[\w-]+$/.test(signature)
-  ) {
-    throw invalid();
-  }
+  if (!CURSOR_PATTERN.test(cursor)) throw malformed();
+  const [payload = '', signature = ''] = cursor.split('.');
   const expected = sign(secret, payload);
   const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw noSuchPage();
   let body: Partial<CursorBody>;
   try {
     body = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Partial<CursorBody>;
   } catch {
-    throw invalid();
+    throw noSuchPage();
   }
   if (
     body.v !== 1 ||
@@ -64,7 +75,7 @@ export function decodeCursor(secret: string, query: string, key: readonly unknow
     typeof body.p !== 'string' ||
     !/^[0-9a-f]+$/.test(body.p)
   ) {
-    throw invalid();
+    throw noSuchPage();
   }
   return body.p;
 }

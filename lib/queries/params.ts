@@ -1,12 +1,23 @@
-// Request parameters, validated: ids are integers in Cassandra's int range, `limit` is 1..1000,
-// `song` is present. Query strings are read with form semantics ('+' is a space, %2B a plus), the
-// way URLSearchParams, curl --data-urlencode and most HTTP clients write them.
+// Request parameters, validated as openapi.yaml describes them: ids are integers in Cassandra's int
+// range, `limit` is 1..1000, `song` is present and not blank. Query strings are read with form
+// semantics ('+' is a space, %2B a plus), the way URLSearchParams, curl --data-urlencode and most
+// HTTP clients write them. An optional parameter given empty (`?limit=`, as an HTML form sends an
+// empty field) is absent (the contract says `allowEmptyValue`); a parameter given twice is a 400,
+// since which of the two values was meant is a guess.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { INT32_MAX, INT32_MIN, MAX_TEXT_LENGTH } from '../events/event';
 import { badRequest } from '../http';
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
+
+/**
+ * A character that is not white space as String.prototype.trim sees it (Unicode Zs, tab, vertical
+ * tab, form feed, line terminators, BOM). A title without one is blank: the ingest never stores it
+ * (lib/events/classify.ts trims), so the API refuses it. openapi.yaml's `song` pattern is this
+ * source, written out rather than as \S because regex engines disagree on what \s means.
+ */
+export const NOT_BLANK = /[^\t-\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
 
 function intValue(
   name: string,
@@ -37,23 +48,37 @@ export function queryParams(event: APIGatewayProxyEventV2): URLSearchParams {
   return params;
 }
 
+/** The one value of a query parameter: undefined when absent, a 400 when given more than once. */
+function single(query: URLSearchParams, name: string): string | undefined {
+  const values = query.getAll(name);
+  if (values.length > 1) throw badRequest(name, `${name} is given ${values.length} times; give it once`);
+  return values[0];
+}
+
+/** An optional parameter: absent when not given or given empty. */
+function optional(query: URLSearchParams, name: string): string | undefined {
+  const value = single(query, name);
+  return value === '' ? undefined : value;
+}
+
 export interface PageRequest {
   limit: number;
   cursor: string | undefined;
 }
 
 export function pageRequest(query: URLSearchParams): PageRequest {
-  const rawLimit = query.get('limit');
-  const limit = rawLimit === null ? DEFAULT_LIMIT : intValue('limit', rawLimit, [1, MAX_LIMIT]);
-  const cursor = query.get('cursor');
-  if (cursor === '') throw badRequest('cursor', 'cursor is empty');
-  return { limit, cursor: cursor ?? undefined };
+  const rawLimit = optional(query, 'limit');
+  const limit = rawLimit === undefined ? DEFAULT_LIMIT : intValue('limit', rawLimit, [1, MAX_LIMIT]);
+  return { limit, cursor: optional(query, 'cursor') };
 }
 
 export function songParam(query: URLSearchParams): string {
-  const song = query.get('song');
-  if (song === null || song.trim() === '') throw badRequest('song', 'song is required and must not be empty');
-  if (song.length > MAX_TEXT_LENGTH)
+  const song = single(query, 'song');
+  if (song === undefined || !NOT_BLANK.test(song))
+    throw badRequest('song', 'song is required and must not be blank');
+  // Counted in code points, as the contract's maxLength counts; the ingest's limit counts UTF-16
+  // units, so every title it stores (at most as many code points) can be asked for.
+  if ([...song].length > MAX_TEXT_LENGTH)
     throw badRequest('song', `song must be at most ${MAX_TEXT_LENGTH} characters`);
   return song;
 }

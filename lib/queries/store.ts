@@ -5,7 +5,7 @@ import { consistencyCode } from '../cassandra/client';
 import { keyedSelectCql } from '../cassandra/cql';
 import { listenersBySong, playsBySession, songsByUserSession } from '../cassandra/model';
 import type { CassandraConfig } from '../config';
-import { badRequest } from '../http';
+import { noSuchPage } from './cursor';
 
 export interface PageOptions {
   limit: number;
@@ -81,9 +81,10 @@ export class CassandraQueryStore implements QueryStore {
         ...(page.pageState ? { pageState: page.pageState } : {}),
       });
     } catch (err: unknown) {
-      // A signed cursor whose paging state Cassandra no longer accepts (e.g. after a schema change).
+      // A signed cursor whose paging state Cassandra no longer accepts (e.g. after a schema change):
+      // the page it named is gone, as for a cursor that does not verify.
       if (page.pageState && err instanceof errors.ResponseError && /paging state/i.test(err.message)) {
-        throw badRequest('cursor', 'cursor is no longer valid; start again without it');
+        throw noSuchPage();
       }
       throw err;
     }

@@ -1,6 +1,7 @@
 // The query API over HTTP: serverless offline (started here) in front of the real Cassandra, with
 // data put there by the real ingest pipeline. Responses are checked against openapi.yaml.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { type IncomingHttpHeaders, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -9,7 +10,7 @@ import { localOutputs, outputNames } from '../../lib/ingest/outputs';
 import { ingestFilePart } from '../../lib/ingest/service';
 import { createLogger } from '../../lib/log';
 import { type Offline, startOffline } from '../../scripts/local/offline';
-import { openApiErrors } from '../support/openapi';
+import { componentResponseErrors, openApiErrors } from '../support/openapi';
 import { useSchemaKeyspace } from './support/cassandra';
 import { describeWithRealData, realDataDir, realDataFiles } from './support/real-data';
 
@@ -187,16 +188,83 @@ describe('the query API over HTTP (serverless offline)', () => {
     expect(pages).toBeGreaterThanOrEqual(Math.ceil(BIG / limit));
   });
 
-  it('refuses a tampered cursor with a 400', async () => {
+  it('answers a tampered cursor with a 404 (no such page) and a malformed one with a 400', async () => {
     const first = await get(`/listeners?song=${encodeURIComponent(HOT_SONG)}&limit=10`);
     const cursor = first.body.nextCursor as string;
     const tampered = `${cursor.slice(0, 10)}${cursor[10] === 'x' ? 'y' : 'x'}${cursor.slice(11)}`;
-    const res = await get(
-      `/listeners?song=${encodeURIComponent(HOT_SONG)}&cursor=${encodeURIComponent(tampered)}`,
-    );
-    expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ error: { code: 'bad_request', parameter: 'cursor' } });
-    expect(openApiErrors('getListeners', 400, res.body)).toEqual([]);
+    const page = (c: string) =>
+      get(`/listeners?song=${encodeURIComponent(HOT_SONG)}&cursor=${encodeURIComponent(c)}`);
+    const altered = await page(tampered);
+    expect(altered.status).toBe(404);
+    expect(altered.body).toMatchObject({ error: { code: 'not_found', parameter: 'cursor' } });
+    expect(openApiErrors('getListeners', 404, altered.body)).toEqual([]);
+    const malformed = await page(`${cursor}=`);
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toMatchObject({ error: { code: 'bad_request', parameter: 'cursor' } });
+    expect(openApiErrors('getListeners', 400, malformed.body)).toEqual([]);
+  });
+
+  it('treats empty optional parameters as absent, and refuses a parameter given twice', async () => {
+    const empty = await get(`/listeners?song=${encodeURIComponent(HOT_SONG)}&limit=&cursor=`);
+    expect(empty.status).toBe(200);
+    expect(empty.body.listeners).toHaveLength(100);
+    const twice = await get(`/listeners?song=${encodeURIComponent(HOT_SONG)}&limit=5&limit=6`);
+    expect(twice.status).toBe(400);
+    expect(twice.body).toMatchObject({ error: { code: 'bad_request', parameter: 'limit' } });
+  });
+
+  /** Any method, TRACE included (fetch refuses to send it). */
+  function send(
+    method: string,
+    path: string,
+  ): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request(`${api.baseUrl}${path}`, { method }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      });
+      req.once('error', reject);
+      req.end();
+    });
+  }
+
+  it.each(['HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'TRACE'])(
+    'answers %s on every API path with a JSON 405 and Allow: GET',
+    async (method) => {
+      for (const path of [
+        '/sessions/90139/items/2',
+        '/users/9008/sessions/90139/songs',
+        '/listeners?song=x',
+      ]) {
+        const res = await send(method, path);
+        expect([path, res.status, res.headers.allow]).toEqual([path, 405, 'GET']);
+        expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+        if (method !== 'HEAD')
+          expect(componentResponseErrors('MethodNotAllowed', JSON.parse(res.body))).toEqual([]);
+      }
+    },
+  );
+
+  it('answers other methods on an unknown path with a JSON 404, and a CORS preflight from the configuration', async () => {
+    const post = await fetch(`${api.baseUrl}/no/such/route`, { method: 'POST' });
+    expect([post.status, post.headers.get('allow'), await post.json()]).toEqual([
+      404,
+      null,
+      { error: { code: 'not_found', message: 'no route for POST /no/such/route' } },
+    ]);
+    const preflight = await fetch(`${api.baseUrl}/listeners`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://dashboard.example', 'access-control-request-method': 'GET' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('GET');
   });
 
   it.each([

@@ -31,6 +31,18 @@ describe('openapi.yaml', () => {
   });
 
   it('refuses an undocumented status', () => {
-    expect(() => openApiErrors('getListeners', 404, {})).toThrow('documents no 404 response');
+    expect(() => openApiErrors('getSessionItem', 405, {})).toThrow('documents no 405 response');
+  });
+
+  it('documents the 404 of a cursor that names no page, on both listings', () => {
+    const body = { error: { code: 'not_found', message: 'no such page…', parameter: 'cursor' } };
+    for (const op of ['getUserSessionSongs', 'getListeners'])
+      expect(openApiErrors(op, 404, body)).toEqual([]);
+  });
+
+  it('documents every error code the API answers with', () => {
+    for (const code of ['bad_request', 'not_found', 'method_not_allowed', 'unavailable', 'internal'])
+      expect(openApiErrors('getListeners', 400, { error: { code, message: 'm' } })).toEqual([]);
+    expect(openApiErrors('getListeners', 400, { error: { code: 'teapot', message: 'm' } })).not.toEqual([]);
   });
 });

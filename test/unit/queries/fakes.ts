@@ -53,8 +53,14 @@ export class FakeStore implements QueryStore {
 /** An HTTP API (payload 2.0) event as API Gateway or serverless-offline delivers it. */
 export function httpEvent(
   rawPath: string,
-  opts: { pathParameters?: Record<string, string>; rawQueryString?: string; origin?: string } = {},
+  opts: {
+    pathParameters?: Record<string, string>;
+    rawQueryString?: string;
+    origin?: string;
+    method?: string;
+  } = {},
 ): APIGatewayProxyEventV2 {
+  const method = opts.method ?? 'GET';
   return {
     version: '2.0',
     routeKey: `GET ${rawPath}`,
@@ -67,7 +73,7 @@ export function httpEvent(
       apiId: 'offline',
       domainName: 'localhost',
       domainPrefix: 'localhost',
-      http: { method: 'GET', path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
+      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
       requestId: 'req-1',
       routeKey: `GET ${rawPath}`,
       stage: '$default',

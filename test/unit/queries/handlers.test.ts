@@ -5,6 +5,7 @@ import { apiHttpOptions } from '../../../lib/queries/api-handler';
 import { getListeners } from '../../../lib/queries/listeners';
 import { getSessionItem } from '../../../lib/queries/session-item';
 import { getUserSessionSongs } from '../../../lib/queries/user-session';
+import { openApiErrors } from '../../support/openapi';
 import { FakeStore, httpEvent } from './fakes';
 
 const secret = 'unit-test-cursor-secret';
@@ -133,7 +134,7 @@ describe('GET /users/{userId}/sessions/{sessionId}/songs', () => {
     expect((await get('10', '183')).statusCode).toBe(404);
   });
 
-  it('refuses a cursor issued for another session', async () => {
+  it('answers a cursor issued for another session with a 404 naming the cursor (no such page)', async () => {
     store.sessions.set('10/183', {
       firstName: 'S',
       lastName: 'C',
@@ -144,15 +145,31 @@ describe('GET /users/{userId}/sessions/{sessionId}/songs', () => {
     });
     const other = body(await get('10', '183', 'limit=1')).nextCursor as string;
     const res = await get('10', '182', `cursor=${encodeURIComponent(other)}`);
-    expect(res.statusCode).toBe(400);
-    expect(body(res).error.parameter).toBe('cursor');
+    expect(res.statusCode).toBe(404);
+    expect(body(res).error).toMatchObject({ code: 'not_found', parameter: 'cursor' });
+    expect(openApiErrors('getUserSessionSongs', 404, body(res))).toEqual([]);
   });
 
-  it.each(['0', '1001', 'ten', '-1', ''])('answers 400 for limit=%s', async (limit) => {
+  it('answers a malformed cursor with a 400 naming it', async () => {
+    const res = await get('10', '182', 'cursor=0');
+    expect(res.statusCode).toBe(400);
+    expect(body(res).error).toMatchObject({ code: 'bad_request', parameter: 'cursor' });
+  });
+
+  it.each(['0', '1001', 'ten', '-1', '%20', '5&limit=6'])('answers 400 for limit=%s', async (limit) => {
     const res = await get('10', '182', `limit=${limit}`);
     expect(res.statusCode).toBe(400);
     expect(body(res).error).toMatchObject({ parameter: 'limit' });
   });
+
+  it.each(['limit=', 'cursor=', 'limit=&cursor='])(
+    'treats empty optional parameters as absent (%s)',
+    async (qs) => {
+      const page = body(await get('10', '182', qs));
+      expect(page.songs).toHaveLength(5);
+      expect(page.nextCursor).toBeNull();
+    },
+  );
 
   it('uses a default page of 100', async () => {
     store.sessions.set('1/1', {
@@ -206,6 +223,27 @@ describe('GET /listeners?song=', () => {
       const res = await get(qs);
       expect(res.statusCode).toBe(400);
       expect(body(res).error.parameter).toBe('song');
+    },
+  );
+});
+
+describe('methods other than GET', () => {
+  it.each(['HEAD', 'POST', 'DELETE'])(
+    'are a 405 with Allow: GET before the store is asked (offline hands HEAD to GET routes): %s',
+    async (method) => {
+      const store = storeWithData();
+      store.failWith = new Error('the store must not be asked');
+      const res = await api(store).q1(
+        httpEvent('/sessions/338/items/4', {
+          pathParameters: { sessionId: '338', itemInSession: '4' },
+          method,
+        }),
+      );
+      expect(res.statusCode).toBe(405);
+      expect(res.headers.allow).toBe('GET');
+      expect(body(res)).toEqual({
+        error: { code: 'method_not_allowed', message: `${method} is not allowed here; use GET` },
+      });
     },
   );
 });

@@ -89,7 +89,7 @@ describe('the query API against openapi.yaml (schemathesis, every check)', () =>
   }, 300_000);
 
   it('made enough requests, ran every check that applies, and reached every kind of answer', () => {
-    expect(figures.requests).toBeGreaterThan(200);
+    expect(figures.requests).toBeGreaterThan(100);
     for (const check of CORE_CHECKS)
       expect({ check, ran: (figures.checks[check]?.passed ?? 0) > 0 }).toEqual({ check, ran: true });
     // 200s from the examples and links, 400s from invalid parameters, 404s from unknown keys and

@@ -69,6 +69,8 @@ async function options(resolveVariable) {
     cassandraPasswordParameter: auth === 'password' ? String(passwordParameter ?? '') : '',
     cursorSecretParameter: String((await resolveVariable('param:cursorSecretParameter')) ?? ''),
     vpc: (await vpc(resolveVariable)) !== null,
+    alarmEmail: String((await resolveVariable('param:alarmEmail')) ?? ''),
+    queueAgeAlarmSeconds: Number(await resolveVariable('param:queueAgeAlarmSeconds')),
   };
 }
 
@@ -97,3 +99,8 @@ module.exports.ingestDeadLetterQueueUrl = async ({ resolveVariable }) =>
   (await isLocal(resolveVariable))
     ? (process.env.INGEST_DEAD_LETTER_QUEUE_URL ?? '')
     : { Ref: 'IngestDeadLetterQueue' };
+/** The ingest's outputs bucket: this stack's; under serverless offline, the local flow's own. */
+module.exports.ingestOutputBucket = async ({ resolveVariable }) => {
+  const names = load().stackNames(await resolveVariable('self:service'), await resolveVariable('sls:stage'));
+  return (await isLocal(resolveVariable)) ? process.env.INGEST_OUTPUT_BUCKET || names.outputs : names.outputs;
+};

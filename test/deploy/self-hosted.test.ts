@@ -90,12 +90,15 @@ describe('serverless package (self-hosted Cassandra)', () => {
     );
   });
 
-  it('routes the three queries and everything else (JSON 404) through the HTTP API', () => {
+  it('routes the three queries, other methods on their paths (JSON 405) and everything else (JSON 404) through the HTTP API', () => {
     const routes = ofType(stack().template, 'AWS::ApiGatewayV2::Route').map(
       ([, route]) => route.Properties.RouteKey,
     );
     expect(routes.sort()).toEqual([
       '$default',
+      'ANY /listeners',
+      'ANY /sessions/{sessionId}/items/{itemInSession}',
+      'ANY /users/{userId}/sessions/{sessionId}/songs',
       'GET /listeners',
       'GET /sessions/{sessionId}/items/{itemInSession}',
       'GET /users/{userId}/sessions/{sessionId}/songs',

@@ -33,6 +33,8 @@ Options:
 
 Files: DIR/events.csv when F is 1, else DIR/events-0001.csv ... DIR/events-NNNN.csv
        (.jsonl instead of .csv for --format jsonl, .gz appended with --gzip).
+Ids: sessionIds and userIds start above 1,000,000, clear of the real logs' (below 2,000), so
+     generated and real files can share a keyspace without answering for each other.
 Prints a one-line JSON summary to stdout; progress goes to stderr when it is a terminal.
 Exit codes: 0 done, 1 failed while writing, 2 bad arguments.`;
 

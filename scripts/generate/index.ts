@@ -13,6 +13,7 @@ export {
   generateEvents,
 } from './events';
 export { CSV_COLUMNS, CSV_HEADER, csvField, csvRow, excelNumber, jsonLine } from './format';
+export { SESSION_ID_BASE, USER_ID_BASE } from './ids';
 export type { Auth, Method, Page, Status } from './pages';
 export type { Gender, Level } from './people';
 export { listenerCount } from './sessions';

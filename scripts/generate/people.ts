@@ -1,13 +1,14 @@
 // Listeners for synthetic logs: names, gender, level, location and registration time, drawn from small
 // invented word lists (never from the real logs). Includes apostrophes, hyphens and non-ASCII letters, and
 // locations with commas, so loaders see the same quoting and encoding problems the real exports have.
+import { USER_ID_BASE } from './ids';
 import type { Rng } from './random';
 
 export type Gender = 'M' | 'F';
 export type Level = 'free' | 'paid';
 
 export interface Listener {
-  /** 1-based; eventsim writes it as a string. */
+  /** USER_ID_BASE + 1, + 2, …; eventsim writes it as a string. */
   userId: string;
   firstName: string;
   lastName: string;
@@ -176,7 +177,7 @@ export function makeListeners(rng: Rng, count: number, start: number): Listener[
   for (let i = 0; i < count; i++) {
     const gender: Gender = rng.chance(0.55) ? 'F' : 'M';
     listeners.push({
-      userId: String(i + 1),
+      userId: String(USER_ID_BASE + i + 1),
       firstName: rng.pick(gender === 'F' ? FEMALE : MALE),
       lastName: rng.pick(LAST),
       gender,

@@ -2,6 +2,7 @@
 // sessions; a heap keyed by each listener's next event time interleaves them, so timestamps never go back
 // and a day's worth of events looks like a day of the real logs. Which pages a session visits is the page
 // model's (pages.ts); events.ts turns each visit into an event record.
+import { SESSION_ID_BASE } from './ids';
 import { type BrowsingState, openSession } from './pages';
 import type { Listener } from './people';
 import type { Rng } from './random';
@@ -49,7 +50,7 @@ export function browsingMs(rng: Rng): number {
  * heap over them.
  */
 export class ListenerSchedule {
-  /** Sessions started so far; session ids are 1, 2, … in order of their first event. */
+  /** Sessions started so far; session ids are SESSION_ID_BASE + 1, + 2, … in order of their first event. */
   sessions = 0;
   private readonly listeners: ListenerState[];
   /**
@@ -109,7 +110,7 @@ export class ListenerSchedule {
   /** Called for an idle listener's next event: it opens a new session. */
   startSession(user: ListenerState, rng: Rng): void {
     this.sessions++;
-    user.sessionId = this.sessions;
+    user.sessionId = SESSION_ID_BASE + this.sessions;
     user.item = 0;
     user.remaining = sessionLength(rng);
     openSession(user, rng);

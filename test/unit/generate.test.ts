@@ -19,6 +19,8 @@ import {
   type GeneratedEvent,
   generateEvents,
   outputFileNames,
+  SESSION_ID_BASE,
+  USER_ID_BASE,
   type WriteOptions,
   writeEventFiles,
 } from '../../scripts/generate/index';
@@ -178,6 +180,19 @@ describe('sessions and time', () => {
       else if (seen !== e.userId) problems.push(`session ${e.sessionId} has users ${seen} and ${e.userId}`);
     }
     expect(problems).toEqual([]);
+  });
+
+  it('keeps its ids far above those of the real logs (sessions up to 1,114, users up to 101)', () => {
+    // Real files uploaded after the demo's generated ones share the keyspace: their sessions and
+    // users must never be the generated ones.
+    const sessions = events20k.map((e) => e.sessionId);
+    const users = events20k.flatMap((e) => (e.userId === null ? [] : [Number(e.userId)]));
+    expect(Math.min(...sessions)).toBe(SESSION_ID_BASE + 1);
+    expect(Math.min(...users)).toBeGreaterThan(USER_ID_BASE);
+    expect(SESSION_ID_BASE).toBeGreaterThanOrEqual(1_000_000);
+    expect(USER_ID_BASE).toBeGreaterThanOrEqual(1_000_000);
+    // Still Cassandra ints, with room for far larger logs than 20,000 events.
+    expect(Math.max(...sessions) + 1_000_000).toBeLessThan(2 ** 31);
   });
 
   it('never lets ts go backwards', () => {

@@ -8,15 +8,22 @@ import { join, resolve } from 'node:path';
 import { createClient } from '../lib/cassandra/client';
 import { applySchema } from '../lib/cassandra/schema';
 import { loadConfig } from '../lib/config';
-import type { IngestReport } from '../lib/ingest/report';
 import { createLogger } from '../lib/log';
 import { parseCommandLine, runCli, UsageError, wholeNumber } from './cli';
-import { type Examples, pickExamples } from './demo/examples';
+import { pickExamples } from './demo/examples';
 import { handleInterrupts, type Interrupts } from './demo/interrupt';
+import {
+  describeOutcome,
+  firstRejects,
+  type ObjectReader,
+  type Outcome,
+  outcomeFailed,
+  waitForOutcome,
+} from './demo/outcome';
 import { printExamples } from './demo/print';
 import { writeEventFiles } from './generate/index';
 import { listNames, selectEventFiles, skipReason } from './local/event-files';
-import { LOCAL_NAMES, startLocalFlow, waitForReport } from './local/flow';
+import { LOCAL_NAMES, startLocalFlow } from './local/flow';
 import { putFiles } from './local/put-files';
 import type { ComposeService } from './stack/docker';
 import { formatStates, stackDown, stackUp } from './stack/index';
@@ -67,6 +74,23 @@ async function sampleFiles(args: DemoArgs): Promise<string[]> {
       `${summary.users} users) in ${summary.files.length} files under ${outDir}`,
   );
   return summary.files.map((f) => f.path);
+}
+
+/** Failed ingests with their message, and ingests with rejected rows with the first few and where all are. */
+async function printTroubles(s3: ObjectReader, outcomes: readonly Outcome[]): Promise<void> {
+  for (const outcome of outcomes) {
+    if (outcomeFailed(outcome)) {
+      info(`FAILED ${describeOutcome(outcome)}`);
+      continue;
+    }
+    if (outcome.kind !== 'report' || outcome.report.rowsRejected === 0) continue;
+    info(`REJECTED ROWS ${describeOutcome(outcome)}`);
+    const [first] = outcome.report.rejectsLocations;
+    const shown = first ? await firstRejects(s3, first).catch(() => []) : [];
+    for (const r of shown) info(`    line ${r.line}: ${r.reason}`);
+    if (shown.length > 0 && shown.length < outcome.report.rowsRejected)
+      info(`    … ${(outcome.report.rowsRejected - shown.length).toLocaleString()} more in the rejects`);
+  }
 }
 
 async function main(args: DemoArgs): Promise<number> {
@@ -147,28 +171,29 @@ async function run(args: DemoArgs, interrupts: Interrupts): Promise<number> {
   const uploads = await putFiles(local.s3, files, { bucket: local.flow.bucket, prefix: 'incoming/' });
   info(`uploaded in ${seconds(Date.now() - uploadStart)}; waiting for the ingest reports`);
   let done = 0;
-  const reports: IngestReport[] = await Promise.all(
+  const outcomes: Outcome[] = await Promise.all(
     uploads.map(async (u) => {
-      const report = await waitForReport(
+      const outcome = await waitForOutcome(
         local.s3,
-        local.flow.outputs,
-        u.key,
-        (r) => r.etag === u.etag && Date.parse(r.startedAt) >= uploadStart - 1000,
-        600_000,
-        cfg.ingest.reportsPrefix,
+        { bucket: local.flow.bucket, key: u.key, etag: u.etag, since: uploadStart },
+        { outputs: local.flow.outputs, reportsPrefix: cfg.ingest.reportsPrefix, timeoutMs: 600_000 },
       );
       done++;
       if (process.stdout.isTTY) process.stdout.write(`\r  ${done}/${uploads.length} reports`);
-      return report;
+      return outcome;
     }),
   );
   if (process.stdout.isTTY) process.stdout.write('\r\x1b[K');
+  const reports = outcomes.flatMap((o) => (o.kind === 'report' ? [o.report] : []));
   const sum = (k: 'rowsRead' | 'rowsWritten' | 'rowsSkipped' | 'rowsRejected') =>
     reports.reduce((n, r) => n + r[k], 0);
   const byStatus: Record<string, number> = {};
-  for (const r of reports) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+  for (const o of outcomes) {
+    const status = o.kind === 'report' ? o.report.status : 'without a report in time';
+    byStatus[status] = (byStatus[status] ?? 0) + 1;
+  }
   info(
-    `all ${reports.length} reports in ${seconds(Date.now() - uploadStart)} after upload: ` +
+    `all ${outcomes.length} outcomes in ${seconds(Date.now() - uploadStart)} after upload: ` +
       `${Object.entries(byStatus)
         .map(([s, n]) => `${n} ${s}`)
         .join(', ')}; rows read ${sum('rowsRead').toLocaleString()}, ` +
@@ -178,15 +203,27 @@ async function run(args: DemoArgs, interrupts: Interrupts): Promise<number> {
   info(
     `reports: s3://${local.flow.outputs}/${cfg.ingest.reportsPrefix}incoming/…; rejects: s3://${local.flow.outputs}/${cfg.ingest.rejectsPrefix}incoming/…`,
   );
-  const failed = reports.filter((r) => r.status === 'failed');
-  for (const r of failed) info(`FAILED ${r.source}: ${r.error}`);
+  // Every ingest that did not simply work, with what it said and where its rejected rows are.
+  await printTroubles(local.s3, outcomes);
+  const failed = outcomes.filter(outcomeFailed);
 
   step('Asking the three questions over HTTP');
-  const examples: Examples = await pickExamples(files);
-  const answered = await printExamples(local.offline.baseUrl, examples);
+  // Only files that were ingested can answer (a file that failed may not even be an event log).
+  const ingested = new Set(
+    reports.filter((r) => r.status === 'completed' || r.status === 'duplicate').map((r) => r.source),
+  );
+  const usable = uploads.filter((u) => ingested.has(`s3://${local.flow.bucket}/${u.key}`)).map((u) => u.file);
+  let answered = false;
+  if (usable.length === 0) info('no file was ingested: there is nothing to ask about');
+  else answered = await printExamples(local.offline.baseUrl, await pickExamples(usable));
 
   step(`Done in ${seconds(Date.now() - started)}`);
-  info(`Upload more files: npm run upload -- <file ...>   (to s3://${local.flow.bucket}/incoming/)`);
+  info(
+    `Upload more files: npm run upload -- --wait <file ...>   (to s3://${local.flow.bucket}/incoming/, ` +
+      'printing each outcome)',
+  );
+  if (outcomes.some((o) => o.kind === 'report' && o.report.failure === 'input'))
+    info('After uploading fixed versions of the files that failed: npm run redrive');
   const ok = failed.length === 0 && answered;
   if (args.exit) return ok ? 0 : 1;
   info('Everything keeps running; press Ctrl-C to stop what the demo started.');

@@ -3,9 +3,19 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { BUCKET_TRIGGER_SUFFIXES } from '../../lib/events/formats';
+import { buildReport, type IngestReport, reportJson } from '../../lib/ingest/report';
+import { pickExamples } from '../../scripts/demo/examples';
 import { handleInterrupts, Interrupted, type SignalSource } from '../../scripts/demo/interrupt';
+import {
+  describeOutcome,
+  firstRejects,
+  type ObjectReader,
+  outcomeFailed,
+  type WaitOptions,
+  waitForOutcome,
+} from '../../scripts/demo/outcome';
 import { selectEventFiles } from '../../scripts/local/event-files';
 import { putFiles } from '../../scripts/local/put-files';
 
@@ -231,5 +241,199 @@ describe('putFiles', () => {
       'SlowDown',
     );
     expect(puts.length).toBeLessThan(files.length - 1);
+  });
+});
+
+describe('waitForOutcome', () => {
+  const upload = {
+    bucket: 'raw',
+    key: 'incoming/a.csv',
+    etag: 'e2',
+    since: Date.parse('2026-01-01T00:00:10Z'),
+  };
+  const at = (s: number) => new Date(Date.parse('2026-01-01T00:00:00Z') + s * 1000).toISOString();
+
+  /** Serves the given report objects in turn (undefined: none yet), then the last one for ever. */
+  function fakeReports(sequence: (IngestReport | undefined)[]) {
+    const keys: string[] = [];
+    let i = 0;
+    const reader: ObjectReader = {
+      async send(command: GetObjectCommand) {
+        keys.push(`${command.input.Bucket}/${command.input.Key}`);
+        const report = sequence[Math.min(i++, sequence.length - 1)];
+        if (!report) throw Object.assign(new Error('no such key'), { name: 'NoSuchKey' });
+        return { Body: { transformToString: async () => reportJson(report) } };
+      },
+    };
+    return { reader, keys };
+  }
+  const clock = () => {
+    let ms = 0;
+    return { now: () => ms, sleep: async (wait: number) => (ms += wait) };
+  };
+  const opts = (extra: Partial<WaitOptions> = {}): WaitOptions => ({
+    outputs: 'out',
+    reportsPrefix: 'reports/',
+    timeoutMs: 60_000,
+    ...clock(),
+    ...extra,
+  });
+
+  it("waits past an earlier upload's report, other versions and unfinished parts for this upload's outcome", async () => {
+    const done = buildReport('s3://raw/incoming/a.csv', 'completed', {
+      etag: 'e2',
+      startedAt: at(11),
+      rowsRead: 9,
+    });
+    const { reader, keys } = fakeReports([
+      undefined,
+      buildReport('s3://raw/incoming/a.csv', 'completed', { etag: 'e2', startedAt: at(1) }),
+      buildReport('s3://raw/incoming/a.csv', 'completed', { etag: 'e1', startedAt: at(12) }),
+      buildReport('s3://raw/incoming/a.csv', 'in_progress', {
+        etag: 'e2',
+        startedAt: at(11),
+        checkpoint: { part: 2, offset: 10, line: 3 },
+      }),
+      done,
+    ]);
+    const outcome = await waitForOutcome(reader, upload, opts());
+    // As stored: absent values are null.
+    expect(outcome).toEqual({
+      kind: 'report',
+      source: 's3://raw/incoming/a.csv',
+      report: JSON.parse(reportJson(done)),
+    });
+    expect(new Set(keys)).toEqual(new Set(['out/reports/incoming/a.csv.json']));
+  });
+
+  it('keeps waiting through a failure the queue retries, saying so once, and takes a failed input at once', async () => {
+    const transient = buildReport('s3://raw/incoming/a.csv', 'failed', {
+      etag: 'e2',
+      startedAt: at(11),
+      failure: 'transient',
+      error: 'NoHostAvailable',
+    });
+    const done = buildReport('s3://raw/incoming/a.csv', 'completed', { etag: 'e2', startedAt: at(11) });
+    const retried: string[] = [];
+    const { reader } = fakeReports([transient, transient, transient, done]);
+    const outcome = await waitForOutcome(
+      reader,
+      upload,
+      opts({ onRetry: (r) => retried.push(r.error ?? '') }),
+    );
+    expect(outcome).toMatchObject({ kind: 'report', report: { status: 'completed' } });
+    expect(retried).toEqual(['NoHostAvailable']);
+    expect(outcomeFailed(outcome)).toBe(false);
+
+    const poison = buildReport('s3://raw/incoming/a.csv', 'failed', {
+      etag: 'e2',
+      startedAt: at(11),
+      failure: 'input',
+      error: 'not an event log',
+    });
+    const failed = await waitForOutcome(fakeReports([poison]).reader, upload, opts());
+    expect(outcomeFailed(failed)).toBe(true);
+  });
+
+  it('gives up at the timeout with the last report of this upload', async () => {
+    const part = buildReport('s3://raw/incoming/a.csv', 'in_progress', {
+      etag: 'e2',
+      startedAt: at(11),
+      parts: 1,
+      rowsRead: 10,
+      checkpoint: { part: 2, offset: 10, line: 3 },
+    });
+    const outcome = await waitForOutcome(fakeReports([part]).reader, upload, opts({ timeoutMs: 5000 }));
+    expect(outcome).toMatchObject({ kind: 'timeout', waitedMs: 5000, last: { status: 'in_progress' } });
+    expect(outcomeFailed(outcome)).toBe(true);
+    expect(describeOutcome(outcome)).toBe(
+      's3://raw/incoming/a.csv: no outcome within 5 s (last report: in_progress, 1 part(s) done, 10 rows read, 0 written, 0 skipped, 0 rejected)',
+    );
+  });
+});
+
+describe('describeOutcome', () => {
+  const source = 's3://raw/incoming/a.csv';
+  const line = (report: IngestReport) => describeOutcome({ kind: 'report', source, report });
+
+  it('says what a completed ingest counted and where its rejects are', () => {
+    expect(
+      line(
+        buildReport(source, 'completed', {
+          rowsRead: 14_000,
+          rowsWritten: 6,
+          rowsSkipped: 2,
+          rowsRejected: 13_992,
+          rejectsLocations: ['s3://out/rejected/incoming/a.csv.jsonl'],
+        }),
+      ),
+    ).toBe(
+      `${source}: completed, 14,000 rows read, 6 written, 2 skipped, 13,992 rejected; rejects in s3://out/rejected/incoming/a.csv.jsonl`,
+    );
+  });
+
+  it('gives a duplicate the counts of the ingest it repeats', () => {
+    const previous = {
+      ...buildReport(source, 'completed', { rowsRead: 5, rowsWritten: 5 }),
+      format: 'csv' as const,
+      compressed: false,
+      finishedAt: '2026-01-01T00:00:00.000Z',
+    };
+    expect(line(buildReport(source, 'duplicate', { previous }))).toBe(
+      `${source}: duplicate, already ingested at 2026-01-01T00:00:00.000Z: 5 rows read, 5 written, 0 skipped, 0 rejected`,
+    );
+  });
+
+  it('gives a failure its message, and for a poison object what to do', () => {
+    expect(line(buildReport(source, 'failed', { error: 'not an event log', failure: 'input' }))).toBe(
+      `${source}: failed: not an event log (it can never be ingested as it is: its message is in the dead-letter queue; upload a fixed version, then npm run redrive)`,
+    );
+    expect(line(buildReport(source, 'failed', { error: 'NoHostAvailable', failure: 'transient' }))).toBe(
+      `${source}: failed: NoHostAvailable`,
+    );
+  });
+});
+
+describe('firstRejects', () => {
+  it('reads the first rejected rows from the head of the rejects object, skipping a cut-off last line', async () => {
+    const requests: GetObjectCommand['input'][] = [];
+    const lines = [1, 2, 3, 4].map((n) => JSON.stringify({ line: n + 1, reason: `reason ${n}`, raw: 'x' }));
+    const reader: ObjectReader = {
+      async send(command: GetObjectCommand) {
+        requests.push(command.input);
+        return {
+          Body: { transformToString: async () => `${lines.slice(0, 2).join('\n')}\n{"line": 9, "rea` },
+        };
+      },
+    };
+    await expect(firstRejects(reader, 's3://out/rejected/incoming/a b.csv.jsonl')).resolves.toEqual([
+      { line: 2, reason: 'reason 1' },
+      { line: 3, reason: 'reason 2' },
+    ]);
+    expect(requests).toEqual([
+      { Bucket: 'out', Key: 'rejected/incoming/a b.csv.jsonl', Range: 'bytes=0-65535' },
+    ]);
+  });
+});
+
+describe('pickExamples', () => {
+  it('passes over a file that is not an event log', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'examples-'));
+    const png = join(dir, 'day.csv');
+    writeFileSync(
+      png,
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0xff, 0xfe]),
+    );
+    const log = join(dir, 'good.csv');
+    writeFileSync(
+      log,
+      'artist,auth,firstName,gender,itemInSession,lastName,length,level,location,method,page,registration,sessionId,song,status,ts,userId\r\n' +
+        'Band,Logged In,Ann,F,3,Lee,100,free,"City, ST",PUT,NextSong,,4242,Tune,200,1,77\r\n',
+    );
+    await expect(pickExamples([png, log])).resolves.toEqual({
+      q1: { sessionId: 4242, itemInSession: 3 },
+      q2: { userId: 77, sessionId: 4242 },
+      q3: { song: 'Tune' },
+    });
   });
 });

@@ -40,11 +40,29 @@ async function vpc(resolveVariable) {
   return subnetIds.length > 0 && securityGroupIds.length > 0 ? { subnetIds, securityGroupIds } : null;
 }
 
+/**
+ * A mistake in the deploy's params, as osls shows its own: the message alone. osls prints a
+ * ServerlessError (its "user error") without a stack, and passes one whose message starts with
+ * "Cannot resolve variable at" through its variable resolver as it is; any other error thrown here
+ * comes out wrapped in "Received rejection:" with the whole JavaScript stack trace. options() feeds
+ * the `resources` variable only, hence the property named.
+ */
+function configurationError(message) {
+  let ServerlessError;
+  try {
+    ServerlessError = require('serverless/lib/serverless-error');
+  } catch {
+    // Read without osls installed (a unit test of this file, say): the same shape, by name.
+    ServerlessError = class ServerlessError extends Error {};
+  }
+  return new ServerlessError(`Cannot resolve variable at "resources": ${message}`, 'TRACKLOG_CONFIGURATION');
+}
+
 async function options(resolveVariable) {
   const database = await resolveVariable('param:database');
   const { DATABASES } = load();
   if (!DATABASES.includes(database)) {
-    throw new Error(`param database must be ${DATABASES.join(' or ')}, got "${database}"`);
+    throw configurationError(`param database must be ${DATABASES.join(' or ')}, got "${database}"`);
   }
   // The same values the functions' environment gets (custom.database in serverless.yml); the
   // password parameter is only fetched with password auth (lib/secrets.ts).
@@ -52,18 +70,25 @@ async function options(resolveVariable) {
     database === 'cassandra' &&
     String(await resolveVariable('param:cassandraContactPoints')).trim() === ''
   ) {
-    throw new Error(
+    throw configurationError(
       'a self-hosted Cassandra needs its contact points: --param="cassandraContactPoints=10.0.1.10:9042,10.0.2.10:9042" ' +
         '(or CASSANDRA_CONTACT_POINTS), or deploy to Amazon Keyspaces with --param="database=keyspaces"',
     );
   }
   const auth = await resolveVariable(`self:custom.database.${database}.auth`);
   const passwordParameter = await resolveVariable(`self:custom.database.${database}.passwordParameter`);
+  const keyspaceParam = String(await resolveVariable('param:keyspace'));
+  let keyspace;
+  try {
+    keyspace = load().validKeyspace(keyspaceParam);
+  } catch (err) {
+    throw configurationError(err.message);
+  }
   return {
     service: await resolveVariable('self:service'),
     stage: await resolveVariable('sls:stage'),
     database,
-    keyspace: load().validKeyspace(String(await resolveVariable('param:keyspace'))),
+    keyspace,
     rejectsPrefix: await resolveVariable('param:rejectsPrefix'),
     reportsPrefix: await resolveVariable('param:reportsPrefix'),
     cassandraPasswordParameter: auth === 'password' ? String(passwordParameter ?? '') : '',

@@ -1,0 +1,43 @@
+// What `serverless package` prints when the deploy's params are wrong: the project's own message,
+// in osls's frame for a variable it could not resolve, and no JavaScript stack trace (which osls
+// prints for any error that is not its own kind of user error; see serverless/stack.js).
+import { PACKAGE_TIMEOUT_MS, packageStack } from './support/package';
+
+/** The output of a package that must fail. */
+function failedPackage(args: string[]): string {
+  try {
+    packageStack(args);
+  } catch (err: unknown) {
+    return (err as Error).message;
+  }
+  throw new Error(`serverless package ${args.join(' ')} succeeded`);
+}
+
+/** A line of a JavaScript stack trace: "    at fn (/path/file.js:1:2)". */
+const STACK_LINE = /^\s+at .+:\d+:\d+\)?$/m;
+
+describe('serverless package with a mistake in its params', () => {
+  it.each([
+    [
+      'no contact points for a self-hosted Cassandra',
+      ['--stage', 'prod'],
+      'Cannot resolve variable at "resources": a self-hosted Cassandra needs its contact points: ' +
+        '--param="cassandraContactPoints=10.0.1.10:9042,10.0.2.10:9042" (or CASSANDRA_CONTACT_POINTS), ' +
+        'or deploy to Amazon Keyspaces with --param="database=keyspaces"',
+    ],
+    [
+      'a keyspace name Cassandra would fold to lowercase',
+      ['--stage', 'prod', '--param=cassandraContactPoints=10.0.1.10:9042', '--param=keyspace=Tracklog'],
+      'Cannot resolve variable at "resources": param keyspace is "Tracklog": a keyspace name is a lowercase letter',
+    ],
+  ])(
+    'prints its message alone for %s',
+    (_what, args, message) => {
+      const output = failedPackage(args);
+      expect(output).toContain(message);
+      expect(output).not.toMatch(STACK_LINE);
+      expect(output).not.toContain('Received rejection');
+    },
+    PACKAGE_TIMEOUT_MS,
+  );
+});

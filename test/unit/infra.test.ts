@@ -101,6 +101,8 @@ describe('serverless/stack.js', () => {
       'param:cursorSecretParameter': '/tracklog/prod/cursor-secret',
       'param:subnetIds': '',
       'param:securityGroupIds': '',
+      'param:alarmEmail': '',
+      'param:queueAgeAlarmSeconds': '3600',
     };
     return {
       resolveVariable: async (name) => {

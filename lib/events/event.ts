@@ -16,6 +16,8 @@ export const REQUIRED_FIELDS = [
   'lastName',
 ] as const;
 
+export type RequiredField = (typeof REQUIRED_FIELDS)[number];
+
 /** Ids are stored as CQL `int`: a 32-bit signed integer. */
 export const INT32_MIN = -2147483648;
 export const INT32_MAX = 2147483647;
@@ -26,6 +28,9 @@ export const MAX_TEXT_LENGTH = 1000;
 
 /** One parsed record: field name to value (strings from CSV, JSON values from JSON lines). */
 export type RawEvent = Record<string, unknown>;
+
+/** What classify() reads of a record: the fields a play is made of. */
+export type PlayFields = { readonly [F in RequiredField]?: unknown };
 
 export interface Play {
   sessionId: number;
@@ -41,10 +46,18 @@ export interface Play {
 
 /**
  * A record as read from the input, before validation, with the line it starts on (1-based) and its
- * original text (clipped by clipRaw only where a reject is stored).
+ * original text (clipped by clipRaw only where a reject is stored). An event's `playFields` are
+ * what validation reads, `fields` every field it has, for a reject to keep: a CSV reader makes the
+ * second (and the text) only when asked for.
  */
 export type ParsedRecord =
-  | { readonly kind: 'event'; readonly line: number; readonly fields: RawEvent; readonly raw: string }
+  | {
+      readonly kind: 'event';
+      readonly line: number;
+      readonly playFields: PlayFields;
+      readonly fields: RawEvent;
+      readonly raw: string;
+    }
   | { kind: 'malformed'; line: number; reason: string; raw: string; fields?: RawEvent };
 
 /**

@@ -31,7 +31,8 @@ function toRecord(buf: Buffer, start: number, end: number, line: number): Parsed
       raw,
     };
   }
-  return { kind: 'event', line, fields: value as Record<string, unknown>, raw };
+  const fields = value as Record<string, unknown>;
+  return { kind: 'event', line, playFields: fields, fields, raw };
 }
 
 /**

@@ -292,7 +292,7 @@ async function ingestPart(
           await rejects.add(rejectOf(rec, rec.reason));
           continue;
         }
-        const verdict = classify(rec.fields);
+        const verdict = classify(rec.playFields);
         if (verdict.kind === 'skip') {
           counts.skipped++;
           continue;

@@ -32,10 +32,24 @@ export class CsvScanner {
 
   constructor(private readonly text: string) {}
 
-  private next(char: string, cached: number, from: number): number {
-    if (cached >= from) return cached;
+  private find(char: string, from: number): number {
     const at = this.text.indexOf(char, from);
     return at === -1 ? this.text.length : at;
+  }
+
+  private quoteFrom(from: number): number {
+    if (this.quote < from) this.quote = this.find('"', from);
+    return this.quote;
+  }
+
+  private lfFrom(from: number): number {
+    if (this.lf < from) this.lf = this.find('\n', from);
+    return this.lf;
+  }
+
+  private crFrom(from: number): number {
+    if (this.cr < from) this.cr = this.find('\r', from);
+    return this.cr;
   }
 
   /**
@@ -49,13 +63,13 @@ export class CsvScanner {
     let fields: string[] | undefined;
     let i = pos;
     for (;;) {
-      const quote = (this.quote = this.next('"', this.quote, i));
-      const lf = (this.lf = this.next('\n', this.lf, i));
+      const quote = this.quoteFrom(i);
+      const lf = this.lfFrom(i);
       if (lf === n && quote === n) return NEED_MORE;
       if (lf < quote) {
         // Plain fields to the end of the line.
         const end = lf > i && text.charCodeAt(lf - 1) === CR ? lf - 1 : lf;
-        if ((this.cr = this.next('\r', this.cr, i)) < end) return IRREGULAR;
+        if (this.crFrom(i) < end) return IRREGULAR;
         const plain = text.slice(i, end).split(',');
         if (fields) for (const f of plain) fields.push(f);
         else fields = plain;
@@ -66,7 +80,7 @@ export class CsvScanner {
       fields ??= [];
       if (quote > i) {
         if (text.charCodeAt(quote - 1) !== COMMA) return IRREGULAR;
-        if ((this.cr = this.next('\r', this.cr, i)) < quote) return IRREGULAR;
+        if (this.crFrom(i) < quote) return IRREGULAR;
         for (const f of text.slice(i, quote - 1).split(',')) fields.push(f);
       }
       let value = '';

@@ -6,10 +6,16 @@
 // Cassandra's 5 KiB batch-size warning. A play counts as written only when the writes for all its
 // tables succeeded; at most `concurrency` requests are in flight, and add() makes the caller wait
 // while they are, which is what pauses parsing.
+//
+// Nothing is written twice that the tables keep once: within a buffer, plays with the same primary
+// key in a table (a listener who played a song twice is one row of listeners_by_song) are one
+// write, of the last of them, which counts for all of them. (Setting a partition's static columns
+// in its batch's first row only, as unset values or as a second statement without them, was
+// measured too: the node spent more CPU per play either way; bench/README.md.)
 import type { Client, QueryOptions } from 'cassandra-driver';
 import { writeOptions } from '../cassandra/client';
 import { type InsertStatement, insertStatement } from '../cassandra/cql';
-import { playTables } from '../cassandra/model';
+import { playTables, type TableDef } from '../cassandra/model';
 import { type RetryOptions, withRetry } from '../cassandra/retry';
 import { ConcurrencyLimit } from '../concurrency';
 import type { CassandraConfig } from '../config';
@@ -25,11 +31,18 @@ export const MAX_BATCH_STATEMENTS = 30;
 /** Cassandra warns about batches over 5 KiB (batch_size_warn_threshold). */
 export const MAX_BATCH_BYTES = 4096;
 
-interface TableWriter {
+export interface TableWriter {
   insert: InsertStatement<Play>;
-  key(play: Play): string;
+  partitionKey(play: Play): string;
+  primaryKey(play: Play): string;
   /** Rows a second this table may take (INGEST_MAX_WRITES_PER_SECOND); absent: no limit. */
   limit?: TokenBucket;
+}
+
+/** One request: the plays whose rows it sends, and every play it writes for (those and their duplicates). */
+export interface PartitionBatch {
+  rows: number[];
+  plays: number[];
 }
 
 function estimatedBytes(values: unknown[]): number {
@@ -38,47 +51,72 @@ function estimatedBytes(values: unknown[]): number {
   return n;
 }
 
-/** The statements to send for one table of one buffer: groups of one partition, split to the caps. */
+/** The requests for one table of one buffer: one row per primary key, grouped by partition, split to the caps. */
 export function partitionBatches(
   table: TableWriter,
   plays: readonly Play[],
   params: readonly unknown[][] = plays.map((p) => table.insert.values(p)),
-): number[][] {
+): PartitionBatch[] {
+  const keys = plays.map((p) => table.primaryKey(p));
+  const last = new Map<string, number>();
+  for (let i = 0; i < keys.length; i++) last.set(keys[i] as string, i);
+  // Each partition's rows in order; a play whose key comes again later is written by that later play.
   const groups = new Map<string, number[]>();
+  const standsFor = new Map<number, number[]>();
   for (let i = 0; i < plays.length; i++) {
-    const key = table.key(plays[i] as Play);
+    const kept = last.get(keys[i] as string) as number;
+    if (kept !== i) {
+      const others = standsFor.get(kept);
+      if (others) others.push(i);
+      else standsFor.set(kept, [i]);
+      continue;
+    }
+    const key = table.partitionKey(plays[i] as Play);
     const group = groups.get(key);
     if (group) group.push(i);
     else groups.set(key, [i]);
   }
-  const batches: number[][] = [];
+  const batches: PartitionBatch[] = [];
   for (const group of groups.values()) {
-    let current: number[] = [];
+    let current: PartitionBatch = { rows: [], plays: [] };
     let bytes = 0;
     for (const i of group) {
       const size = estimatedBytes(params[i] as unknown[]);
-      if (current.length > 0 && (current.length >= MAX_BATCH_STATEMENTS || bytes + size > MAX_BATCH_BYTES)) {
+      if (
+        current.rows.length >= MAX_BATCH_STATEMENTS ||
+        (current.rows.length > 0 && bytes + size > MAX_BATCH_BYTES)
+      ) {
         batches.push(current);
-        current = [];
+        current = { rows: [], plays: [] };
         bytes = 0;
       }
-      current.push(i);
+      current.rows.push(i);
+      current.plays.push(i);
+      const others = standsFor.get(i);
+      if (others) for (const o of others) current.plays.push(o);
       bytes += size;
     }
-    if (current.length > 0) batches.push(current);
+    if (current.rows.length > 0) batches.push(current);
   }
   return batches;
 }
 
+function keyOf(table: TableDef<Play>, columns: readonly string[]): (play: Play) => string {
+  const fields = columns.map((k) => table.columns.find((c) => c.name === k)?.from as keyof Play);
+  if (fields.length === 1) {
+    const [field] = fields as [keyof Play];
+    return (p) => String(p[field]);
+  }
+  return (p) => fields.map((f) => p[f]).join('\u0000');
+}
+
 export function tableWriters(keyspace: string): TableWriter[] {
   return playTables.map((table) => {
-    const fields = table.partitionKey.map((k) => table.columns.find((c) => c.name === k)?.from as keyof Play);
+    const insert = insertStatement(keyspace, table);
     return {
-      insert: insertStatement(keyspace, table),
-      key:
-        fields.length === 1
-          ? (p) => String(p[fields[0] as keyof Play])
-          : (p) => fields.map((f) => p[f]).join('\u0000'),
+      insert,
+      partitionKey: keyOf(table, table.partitionKey),
+      primaryKey: keyOf(table, [...table.partitionKey, ...table.clustering.map((c) => c.column)]),
     };
   });
 }
@@ -157,16 +195,16 @@ export class CassandraBatchSink implements PlaySink {
       // Each play's bound values for this table, made once: sized for batching, then sent.
       const params = plays.map((p) => table.insert.values(p));
       for (const batch of partitionBatches(table, plays, params)) {
-        if (table.limit) await table.limit.take(batch.length);
+        if (table.limit) await table.limit.take(batch.rows.length);
         if (!this.inFlight.tryAcquire()) await this.inFlight.acquire();
         if (this.error !== undefined) {
           // Something failed: send nothing more; the object will be ingested again as a whole.
           this.inFlight.release();
           return;
         }
-        this.send(table.insert.cql, params, batch).then(
+        this.send(table.insert.cql, params, batch.rows).then(
           () => {
-            for (const i of batch) if (--(pending[i] as number) === 0) this.written++;
+            for (const i of batch.plays) if (--(pending[i] as number) === 0) this.written++;
             this.inFlight.release();
           },
           (err: unknown) => {
@@ -178,12 +216,12 @@ export class CassandraBatchSink implements PlaySink {
     }
   }
 
-  private send(cql: string, params: readonly unknown[][], batch: number[]): Promise<unknown> {
-    if (batch.length === 1) {
-      const values = params[batch[0] as number] as unknown[];
+  private send(cql: string, params: readonly unknown[][], rows: number[]): Promise<unknown> {
+    if (rows.length === 1) {
+      const values = params[rows[0] as number] as unknown[];
       return withRetry(() => this.client.execute(cql, values, this.queryOptions), this.retryOptions);
     }
-    const queries = batch.map((i) => ({ query: cql, params: params[i] as unknown[] }));
+    const queries = rows.map((i) => ({ query: cql, params: params[i] as unknown[] }));
     return withRetry(() => this.client.batch(queries, this.batchOptions), this.retryOptions);
   }
 }

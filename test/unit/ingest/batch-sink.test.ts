@@ -5,7 +5,9 @@ import type { Play } from '../../../lib/events/event';
 import {
   CassandraBatchSink,
   MAX_BATCH_STATEMENTS,
+  type PartitionBatch,
   partitionBatches,
+  type TableWriter,
   tableWriters,
 } from '../../../lib/ingest/batch-sink';
 import { TokenBucket } from '../../../lib/rate-limit';
@@ -25,6 +27,8 @@ const play = (sessionId: number, item: number, song = `Song ${item}`, userId = 7
 interface Sent {
   table: string;
   rows: unknown[][];
+  /** Each statement's CQL. */
+  cql: string[];
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -33,19 +37,19 @@ interface Sent {
 class FakeClient {
   readonly sent: Sent[] = [];
   auto: 'resolve' | undefined = 'resolve';
-  private push(cql: string, rows: unknown[][]): Promise<unknown> {
+  private push(cql: string[], rows: unknown[][]): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const table = /INSERT INTO ks\.(\w+)/.exec(cql)?.[1] ?? '?';
-      this.sent.push({ table, rows, resolve: () => resolve(undefined), reject });
+      const table = /INSERT INTO ks\.(\w+)/.exec(cql[0] ?? '')?.[1] ?? '?';
+      this.sent.push({ table, rows, cql, resolve: () => resolve(undefined), reject });
       if (this.auto === 'resolve') setImmediate(() => resolve(undefined));
     });
   }
   execute(cql: string, params: unknown[]) {
-    return this.push(cql, [params]);
+    return this.push([cql], [params]);
   }
   batch(queries: { query: string; params: unknown[] }[]) {
     return this.push(
-      queries[0]?.query ?? '',
+      queries.map((q) => q.query),
       queries.map((q) => q.params),
     );
   }
@@ -60,24 +64,52 @@ function sink(client: FakeClient, concurrency = 8, bufferPlays = 4) {
 }
 
 describe('partitionBatches', () => {
-  const [q1, q2, q3] = tableWriters('ks');
+  const [q1, q2, q3] = tableWriters('ks') as [TableWriter, TableWriter, TableWriter];
+  const rows = (batches: PartitionBatch[]) => batches.map((b) => b.rows);
 
   it('puts only rows of one partition in a batch', () => {
-    const plays = [play(1, 0), play(2, 0), play(1, 1), play(2, 1), play(1, 2)];
-    expect(partitionBatches(q1 as never, plays)).toEqual([
+    const plays = [
+      play(1, 0, 'Song 0', 1),
+      play(2, 0, 'Song 0', 2),
+      play(1, 1),
+      play(2, 1, 'Song 1', 2),
+      play(1, 2),
+    ];
+    expect(rows(partitionBatches(q1, plays))).toEqual([
       [0, 2, 4],
       [1, 3],
     ]);
     // Q3 is keyed by song: plays with the same item number above share a title.
-    expect(partitionBatches(q3 as never, plays)).toEqual([[0, 1], [2, 3], [4]]);
-    expect(partitionBatches(q2 as never, [play(1, 0, 'a', 7), play(1, 1, 'a', 8)])).toEqual([[0], [1]]);
+    expect(rows(partitionBatches(q3, plays))).toEqual([[0, 1], [2, 3], [4]]);
+    expect(rows(partitionBatches(q2, [play(1, 0, 'a', 7), play(1, 1, 'a', 8)]))).toEqual([[0], [1]]);
   });
 
   it(`splits a partition into batches of at most ${MAX_BATCH_STATEMENTS} statements and about 4 KB`, () => {
     const many = Array.from({ length: 70 }, (_, i) => play(1, i));
-    expect(partitionBatches(q1 as never, many).map((b) => b.length)).toEqual([30, 30, 10]);
+    expect(partitionBatches(q1, many).map((b) => b.rows.length)).toEqual([30, 30, 10]);
     const long = Array.from({ length: 10 }, (_, i) => play(1, i, 'x'.repeat(900)));
-    expect(partitionBatches(q1 as never, long).every((b) => b.length <= 2)).toBe(true);
+    expect(partitionBatches(q1, long).every((b) => b.rows.length <= 2)).toBe(true);
+  });
+
+  it('writes one row per primary key, of the last play with it, for every play with it', () => {
+    // The same listener plays "a" three times in two sessions, another listener once.
+    const plays = [
+      play(1, 0, 'a', 7),
+      play(2, 0, 'a', 7),
+      play(1, 1, 'b', 7),
+      play(2, 1, 'a', 8),
+      play(3, 0, 'a', 7),
+    ];
+    expect(partitionBatches(q3, plays)).toEqual([
+      { rows: [2], plays: [2] },
+      { rows: [3, 4], plays: [3, 4, 0, 1] },
+    ]);
+    // Every play is its own row in the tables keyed by session and item.
+    expect(
+      partitionBatches(q1, plays)
+        .flatMap((b) => b.rows)
+        .sort(),
+    ).toEqual([0, 1, 2, 3, 4]);
   });
 });
 
@@ -85,12 +117,22 @@ describe('CassandraBatchSink', () => {
   it('writes every play to the three tables, grouped by partition', async () => {
     const client = new FakeClient();
     const s = sink(client, 8, 4);
-    for (const p of [play(1, 0), play(1, 1), play(2, 0), play(1, 2)]) await s.add(p);
+    for (const p of [play(1, 0), play(1, 1), play(2, 0, 'Song 0', 8), play(1, 2)]) await s.add(p);
     await s.drain();
     expect([s.accepted, s.written, s.failed]).toEqual([4, 4, 0]);
     const q1 = client.sent.filter((r) => r.table === 'plays_by_session');
     expect(q1.map((r) => r.rows.map((row) => row[0]))).toEqual([[1, 1, 1], [2]]);
     expect(client.sent.filter((r) => r.table === 'listeners_by_song').flatMap((r) => r.rows)).toHaveLength(4);
+  });
+
+  it('counts a play whose row another play of the buffer wrote as written with it', async () => {
+    const client = new FakeClient();
+    const s = sink(client, 8, 4);
+    // One listener, one song, twice: one row of listeners_by_song for both plays.
+    for (const p of [play(1, 0, 'a', 7), play(1, 1, 'a', 7)]) await s.add(p);
+    await s.drain();
+    expect(client.sent.filter((r) => r.table === 'listeners_by_song').flatMap((r) => r.rows)).toHaveLength(1);
+    expect([s.accepted, s.written]).toEqual([2, 2]);
   });
 
   it("takes a token per row from each table's bucket when a write rate is set, and none without", async () => {

@@ -23,6 +23,8 @@ const QUERY_TABLES: Record<Exclude<FunctionName, 'ingest' | 'notFound'>, TableDe
   getSessionItem: playsBySession,
   getUserSessionSongs: songsByUserSession,
   getListeners: listenersBySong,
+  // Ingest status: reads the ledger the ingest writes, never writes it.
+  getIngests: ingestLedger,
 };
 
 /** notFound answers a JSON 404 without Cassandra, so it stays outside the VPC and needs no ENIs. */

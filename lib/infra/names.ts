@@ -61,6 +61,7 @@ export const FUNCTIONS = [
   'getSessionItem',
   'getUserSessionSongs',
   'getListeners',
+  'getIngests',
   'notFound',
 ] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];

@@ -1,9 +1,10 @@
 // Request parameters, validated as openapi.yaml describes them: ids are integers in Cassandra's int
-// range, `limit` is 1..1000, `song` is present and not blank. Query strings are read with form
-// semantics ('+' is a space, %2B a plus), the way URLSearchParams, curl --data-urlencode and most
-// HTTP clients write them. An optional parameter given empty (`?limit=`, as an HTML form sends an
-// empty field) is absent (the contract says `allowEmptyValue`); a parameter given twice is a 400,
-// since which of the two values was meant is a guess.
+// range, `limit` is 1..1000, `song` is present and not blank, `source` is an s3:// URL as the ingest
+// names its objects. Query strings are read with form semantics ('+' is a space, %2B a plus), the
+// way URLSearchParams, curl --data-urlencode and most HTTP clients write them. An optional parameter
+// given empty (`?limit=`, as an HTML form sends an empty field) is absent (the contract says
+// `allowEmptyValue`); a parameter given twice is a 400, since which of the two values was meant is a
+// guess.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { INT32_MAX, INT32_MIN, MAX_TEXT_LENGTH } from '../events/event';
 import { badRequest } from '../http';
@@ -81,4 +82,35 @@ export function songParam(query: URLSearchParams): string {
   if ([...song].length > MAX_TEXT_LENGTH)
     throw badRequest('song', `song must be at most ${MAX_TEXT_LENGTH} characters`);
   return song;
+}
+
+/**
+ * An ingest's source as the ingest names an S3 object (lib/ingest/sources.ts `s3Source`):
+ * `s3://<bucket>/<key>`, the bucket by S3's naming rules (3 to 63 lowercase letters, digits, dots and
+ * hyphens, a letter or digit at each end) and the key as S3 holds it, decoded (any characters, at
+ * least one). openapi.yaml's `source` pattern is this string; it needs no `$`, since whatever
+ * follows the bucket's slash is the key.
+ */
+export const S3_SOURCE_PATTERN = '^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[\\s\\S]';
+const S3_SOURCE = new RegExp(S3_SOURCE_PATTERN);
+
+/**
+ * `s3://`, the longest bucket name (63), `/` and the longest key (1,024 bytes of UTF-8, so at most
+ * 1,024 code points): no source the ingest records is longer.
+ */
+export const MAX_SOURCE_LENGTH = 's3://'.length + 63 + 1 + 1024;
+
+export function sourceParam(query: URLSearchParams): string {
+  const source = single(query, 'source');
+  if (source === undefined || source === '') throw badRequest('source', 'source is required');
+  // Counted in code points, as the contract's maxLength counts.
+  if ([...source].length > MAX_SOURCE_LENGTH)
+    throw badRequest('source', `source must be at most ${MAX_SOURCE_LENGTH} characters`);
+  if (!S3_SOURCE.test(source)) {
+    throw badRequest(
+      'source',
+      `source must be an S3 object as s3://<bucket>/<key>, got "${source.slice(0, 80)}"`,
+    );
+  }
+  return source;
 }

@@ -11,6 +11,7 @@ export const API_ROUTES: Readonly<Record<string, readonly string[]>> = {
   '/sessions/{sessionId}/items/{itemInSession}': QUERY_METHODS,
   '/users/{userId}/sessions/{sessionId}/songs': QUERY_METHODS,
   '/listeners': QUERY_METHODS,
+  '/ingests': QUERY_METHODS,
 };
 
 /**

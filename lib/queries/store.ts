@@ -1,9 +1,16 @@
-// The three reads, each a single-partition prepared SELECT derived from the data model, behind a
-// small interface so the HTTP layer can be tested with a fake.
+// The API's reads (the three queries and the ingest ledger of one object), each a single-partition
+// prepared SELECT derived from the data model, behind a small interface so the HTTP layer can be
+// tested with a fake.
 import { type Client, errors, type QueryOptions, type types } from 'cassandra-driver';
 import { consistencyCode } from '../cassandra/client';
-import { keyedSelectCql } from '../cassandra/cql';
-import { listenersBySong, playsBySession, songsByUserSession } from '../cassandra/model';
+import { fromRow, keyedSelectCql } from '../cassandra/cql';
+import {
+  ingestLedger,
+  type LedgerEntry,
+  listenersBySong,
+  playsBySession,
+  songsByUserSession,
+} from '../cassandra/model';
 import type { CassandraConfig } from '../config';
 import { noSuchPage } from './cursor';
 
@@ -39,9 +46,29 @@ export interface QueryStore {
   sessionItem(sessionId: number, itemInSession: number): Promise<SessionItemRow | undefined>;
   userSessionSongs(userId: number, sessionId: number, page: PageOptions): Promise<UserSessionPage>;
   listeners(song: string, page: PageOptions): Promise<Page<ListenerRow>>;
+  /** Every ledger row of one source (one per object version, in etag order); none when never ingested. */
+  ingestVersions(source: string): Promise<LedgerEntry[]>;
 }
 
 const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+
+/**
+ * A ledger row as the ingest itself reads one back (lib/ingest/ledger.ts, whose reader is private to
+ * the ingest): counts never missing, and `running`, written before leases existed, as `in_progress`.
+ */
+function ledgerEntryOfRow(row: types.Row): LedgerEntry {
+  const entry = fromRow(ingestLedger, row);
+  return {
+    ...entry,
+    status: (entry.status as string) === 'running' ? 'in_progress' : entry.status,
+    parts: entry.parts ?? 0,
+    rowsRead: entry.rowsRead ?? 0,
+    rowsWritten: entry.rowsWritten ?? 0,
+    rowsSkipped: entry.rowsSkipped ?? 0,
+    rowsRejected: entry.rowsRejected ?? 0,
+    writeRetries: entry.writeRetries ?? 0,
+  };
+}
 
 export class CassandraQueryStore implements QueryStore {
   private readonly sessionItemCql: string;
@@ -49,6 +76,8 @@ export class CassandraQueryStore implements QueryStore {
   /** The user's names alone (static columns), for a trailing page that has no rows left. */
   private readonly userNamesCql: string;
   private readonly listenersCql: string;
+  /** The whole partition of a source, every column: fromRow maps a row back to a LedgerEntry. */
+  private readonly ingestVersionsCql: string;
   private readonly options: QueryOptions;
 
   constructor(
@@ -70,6 +99,12 @@ export class CassandraQueryStore implements QueryStore {
     );
     this.userNamesCql = `${keyedSelectCql(ks, songsByUserSession, ['user_id', 'session_id'], ['first_name', 'last_name'])} LIMIT 1`;
     this.listenersCql = keyedSelectCql(ks, listenersBySong, ['song'], ['user_id', 'first_name', 'last_name']);
+    this.ingestVersionsCql = keyedSelectCql(
+      ks,
+      ingestLedger,
+      ['source'],
+      ingestLedger.columns.map((c) => c.name),
+    );
     this.options = { prepare: true, isIdempotent: true, consistency: consistencyCode(cfg.readConsistency) };
   }
 
@@ -127,5 +162,13 @@ export class CassandraQueryStore implements QueryStore {
       })),
       pageState: rs.pageState ?? undefined,
     };
+  }
+
+  async ingestVersions(source: string): Promise<LedgerEntry[]> {
+    const rs = await this.client.execute(this.ingestVersionsCql, [source], this.options);
+    // An object has a row per version it was uploaded as: few, but the iterator reads every page.
+    const entries: LedgerEntry[] = [];
+    for await (const row of rs) entries.push(ledgerEntryOfRow(row));
+    return entries;
   }
 }

@@ -27,6 +27,7 @@ const QUERY_TABLE = {
   getSessionItem: playsBySession.name,
   getUserSessionSongs: songsByUserSession.name,
   getListeners: listenersBySong.name,
+  getIngests: ingestLedger.name,
 } as const;
 
 describe('serverless package (Amazon Keyspaces, stage pr-7)', () => {
@@ -121,6 +122,18 @@ describe('serverless package (Amazon Keyspaces, stage pr-7)', () => {
       ]);
     }
     expect(roleStatements(stack().template, 'notFound')).toEqual([logs('notFound')]);
+  });
+
+  it('lets the ingest status (getIngests) only read the ledger: no Modify, no S3, no queue', () => {
+    const statements = roleStatements(stack().template, 'getIngests');
+    expect(actions(statements, 'cassandra:')).toEqual([
+      { Effect: 'Allow', Action: ['cassandra:Select'], Resource: [tableArn(ingestLedger.name), systemArn] },
+    ]);
+    expect(statements.flatMap((s) => s.Action).filter((a) => !/^(logs|ssm):/.test(a))).toEqual([
+      'cassandra:Select',
+    ]);
+    expect(actions(statements, 's3:')).toEqual([]);
+    expect(actions(statements, 'sqs:')).toEqual([]);
   });
 
   it('has no * resource and no managed policy anywhere', () => {

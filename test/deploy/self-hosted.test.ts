@@ -90,15 +90,17 @@ describe('serverless package (self-hosted Cassandra)', () => {
     );
   });
 
-  it('routes the three queries, other methods on their paths (JSON 405) and everything else (JSON 404) through the HTTP API', () => {
+  it('routes the three queries and the ingest status, other methods on their paths (JSON 405) and everything else (JSON 404) through the HTTP API', () => {
     const routes = ofType(stack().template, 'AWS::ApiGatewayV2::Route').map(
       ([, route]) => route.Properties.RouteKey,
     );
     expect(routes.sort()).toEqual([
       '$default',
+      'ANY /ingests',
       'ANY /listeners',
       'ANY /sessions/{sessionId}/items/{itemInSession}',
       'ANY /users/{userId}/sessions/{sessionId}/songs',
+      'GET /ingests',
       'GET /listeners',
       'GET /sessions/{sessionId}/items/{itemInSession}',
       'GET /users/{userId}/sessions/{sessionId}/songs',
@@ -190,6 +192,17 @@ describe('serverless package (self-hosted Cassandra)', () => {
         },
       ]);
     }
+  });
+
+  it('gives the ingest status (getIngests) no S3, no queue and no way to change anything', () => {
+    const statements = roleStatements(stack().template, 'getIngests');
+    expect(actions(statements, 's3:')).toEqual([]);
+    expect(actions(statements, 'sqs:')).toEqual([]);
+    expect(actions(statements, 'cassandra:')).toEqual([]);
+    expect(statements.flatMap((s) => s.Action).sort()).toEqual(
+      ['logs:CreateLogStream', 'logs:PutLogEvents', 'ssm:GetParameter'].sort(),
+    );
+    expect(props(stack().template, lambdaId('getIngests')).Handler).toBe('functions/getIngests.handler');
   });
 
   it('gives notFound nothing but its own logs', () => {

@@ -98,7 +98,13 @@ export const ofType = (t: Template, type: string) =>
 const capitalized = (fn: FunctionName) => `${fn[0]?.toUpperCase()}${fn.slice(1)}`;
 export const lambdaId = (fn: FunctionName) => `${capitalized(fn)}LambdaFunction`;
 export const roleId = (fn: FunctionName) => `${capitalized(fn)}Role`;
-export const QUERY_FUNCTIONS = ['getSessionItem', 'getUserSessionSongs', 'getListeners'] as const;
+/** The HTTP functions that read Cassandra: the three queries and the ingest status (getIngests). */
+export const QUERY_FUNCTIONS = [
+  'getSessionItem',
+  'getUserSessionSongs',
+  'getListeners',
+  'getIngests',
+] as const;
 
 export function env(t: Template, fn: FunctionName): Record<string, string> {
   return (props(t, lambdaId(fn)).Environment as { Variables: Record<string, string> }).Variables;

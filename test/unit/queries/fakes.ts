@@ -1,5 +1,6 @@
 // An in-memory QueryStore with Cassandra-like paging (the page state is an opaque hex offset).
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { LedgerEntry } from '../../../lib/cassandra/model';
 import type {
   ListenerRow,
   Page,
@@ -27,6 +28,8 @@ export class FakeStore implements QueryStore {
     { firstName: string; lastName: string; songs: { itemInSession: number; artist: string; song: string }[] }
   >();
   readonly listenersBySong = new Map<string, ListenerRow[]>();
+  /** Ledger rows by source. */
+  readonly ledger = new Map<string, LedgerEntry[]>();
   failWith: unknown;
 
   private check() {
@@ -47,6 +50,14 @@ export class FakeStore implements QueryStore {
   async listeners(song: string, page: PageOptions) {
     this.check();
     return paged(this.listenersBySong.get(song) ?? [], page);
+  }
+
+  async ingestVersions(source: string) {
+    this.check();
+    // In clustering order (etag ascending), as Cassandra returns a partition.
+    return [...(this.ledger.get(source) ?? [])].sort((a, b) =>
+      a.etag < b.etag ? -1 : a.etag > b.etag ? 1 : 0,
+    );
   }
 }
 

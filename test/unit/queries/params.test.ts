@@ -1,7 +1,17 @@
 // The query parameters as the contract describes them: what is optional, what may be empty, what a
 // title may be. The contract's schemas are read from openapi.yaml, so the two cannot drift apart.
+import type { S3Client } from '@aws-sdk/client-s3';
 import { MAX_TEXT_LENGTH } from '../../../lib/events/event';
-import { DEFAULT_LIMIT, NOT_BLANK, pageRequest, songParam } from '../../../lib/queries/params';
+import { s3Source } from '../../../lib/ingest/sources';
+import {
+  DEFAULT_LIMIT,
+  MAX_SOURCE_LENGTH,
+  NOT_BLANK,
+  pageRequest,
+  S3_SOURCE_PATTERN,
+  songParam,
+  sourceParam,
+} from '../../../lib/queries/params';
 import { parameter, parameterSchema } from '../../support/openapi';
 
 const query = (qs: string) => new URLSearchParams(qs);
@@ -107,5 +117,68 @@ describe('the song title', () => {
       if (NOT_BLANK.test(ch) !== (ch.trim() !== '')) disagree.push(c.toString(16));
     }
     expect(disagree).toEqual([]);
+  });
+});
+
+describe('the ingest source', () => {
+  const longestBucket = `a${'b'.repeat(61)}c`;
+
+  it.each([
+    ['a plain key', 's3://tracklog-local-raw-events/incoming/events.csv'],
+    [
+      'a key with spaces, a plus, non-ASCII and reserved characters',
+      's3://bucket/a b+c/Ça va? #1 & 100%.csv',
+    ],
+    ['a key that starts with a slash', 's3://bucket//events.csv'],
+    ['a key holding a line break', 's3://bucket/a\nb.csv'],
+    ['a bucket with dots and digits', 's3://my.bucket-2/k'],
+    ['the longest bucket and key', `s3://${longestBucket}/${'\u{1f3b5}'.repeat(1024)}`],
+  ])('accepts %s, as the ingest names the object (s3://<bucket>/<key>)', (_case, source) => {
+    expect(sourceParam(query(`source=${encodeURIComponent(source)}`))).toBe(source);
+  });
+
+  it('is at most MAX_SOURCE_LENGTH code points: s3://, a 63-character bucket, / and a 1,024-byte key', () => {
+    expect(MAX_SOURCE_LENGTH).toBe(1093);
+    const longest = `s3://${longestBucket}/${'k'.repeat(1024)}`;
+    expect([...longest]).toHaveLength(MAX_SOURCE_LENGTH);
+    expect(refusal(() => sourceParam(query(`source=${longest}k`)))).toMatchObject({
+      statusCode: 400,
+      parameter: 'source',
+      message: `source must be at most ${MAX_SOURCE_LENGTH} characters`,
+    });
+  });
+
+  it.each([
+    ['absent', '', 'source is required'],
+    ['empty', 'source=', 'source is required'],
+    ['given twice', 'source=s3://b1/k&source=s3://b2/k', 'source is given 2 times; give it once'],
+    [
+      'not an s3:// URL',
+      'source=/tmp/events.csv',
+      'source must be an S3 object as s3://<bucket>/<key>, got "/tmp/events.csv"',
+    ],
+  ])('is a 400 naming source when %s', (_case, qs, message) => {
+    expect(refusal(() => sourceParam(query(qs)))).toMatchObject({
+      statusCode: 400,
+      parameter: 'source',
+      message,
+    });
+  });
+
+  it("has the contract's schema: the pattern and length the API enforces", () => {
+    expect(parameter('getIngests', 'source')).toMatchObject({ in: 'query', required: true });
+    expect(parameterSchema('getIngests', 'source')).toEqual({
+      type: 'string',
+      maxLength: MAX_SOURCE_LENGTH,
+      pattern: S3_SOURCE_PATTERN,
+    });
+  });
+
+  it("is the form lib/ingest/sources.ts gives an S3 object's source", () => {
+    // Naming the object sends nothing, so no client is needed.
+    const noClient = {} as S3Client;
+    const source = s3Source(noClient, 'tracklog-prod-raw-events', 'in/a b.csv', { stallMs: 1000 }).source;
+    expect(source).toBe('s3://tracklog-prod-raw-events/in/a b.csv');
+    expect(sourceParam(query(`source=${encodeURIComponent(source)}`))).toBe(source);
   });
 });

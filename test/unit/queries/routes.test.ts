@@ -35,6 +35,7 @@ const QUERY_FUNCTIONS: Record<string, string> = {
   getSessionItem: '/sessions/{sessionId}/items/{itemInSession}',
   getUserSessionSongs: '/users/{userId}/sessions/{sessionId}/songs',
   getListeners: '/listeners',
+  getIngests: '/ingests',
 };
 
 describe('the API routes', () => {

@@ -1,0 +1,81 @@
+// GET /ingests?source=s3://bucket/key → what the ingest did with each version of that object, newest
+// first: read from the ingest ledger (one partition per source) and shaped by the same mappings the
+// ingest's reports use (lib/ingest/report.ts), so a version here says what its report says.
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { LedgerEntry, LedgerStatus } from '../cassandra/model';
+import type { Format } from '../events/formats';
+import { notFound } from '../http';
+import { outcomeOf, resumePositionOf } from '../ingest/report';
+import { queryParams, sourceParam } from './params';
+import type { QueryStore } from './store';
+
+/** One object version as the ledger holds it; absent values are null, so every version has every key. */
+export interface IngestVersion {
+  etag: string;
+  versionId: string | null;
+  status: LedgerStatus;
+  format: Format | null;
+  compressed: boolean | null;
+  parts: number;
+  rowsRead: number;
+  rowsWritten: number;
+  rowsSkipped: number;
+  rowsRejected: number;
+  writeRetries: number;
+  rejectsLocations: string[];
+  startedAt: string;
+  /** Recorded when the last part ends (completed, superseded); a failure keeps where it stopped, not when. */
+  finishedAt: string | null;
+  durationMs: number | null;
+  error: string | null;
+  /** Where the next part starts, while parts remain (also after a failure: the retry resumes there). */
+  checkpoint: { part: number; offset: number; line: number } | null;
+  /** Set while a delivery holds the version's lease (works on it now): when that lease runs out. */
+  leaseUntil: string | null;
+}
+
+export interface IngestsResponse {
+  source: string;
+  versions: IngestVersion[];
+}
+
+export function ingestVersion(entry: LedgerEntry, now: Date): IngestVersion {
+  const outcome = outcomeOf(entry);
+  const resume = resumePositionOf(entry);
+  // An expired lease is held by nobody: its holder died or ran out of time, and the next delivery takes over.
+  const leased =
+    entry.leaseOwner !== undefined && entry.leaseUntil !== undefined && entry.leaseUntil > now
+      ? entry.leaseUntil
+      : undefined;
+  return {
+    etag: entry.etag,
+    versionId: entry.versionId ?? null,
+    status: entry.status,
+    ...outcome,
+    format: outcome.format ?? null,
+    compressed: outcome.compressed ?? null,
+    finishedAt: outcome.finishedAt ?? null,
+    durationMs: entry.durationMs ?? null,
+    error: entry.error ?? null,
+    // resumePositionOf gives where the next part reads from; that part is the one after the last done.
+    checkpoint: resume ? { part: entry.parts + 1, offset: resume.offset, line: resume.line } : null,
+    leaseUntil: leased?.toISOString() ?? null,
+  };
+}
+
+export async function getIngests(
+  store: QueryStore,
+  event: APIGatewayProxyEventV2,
+  now: () => Date = () => new Date(),
+): Promise<IngestsResponse> {
+  const source = sourceParam(queryParams(event));
+  const entries = await store.ingestVersions(source);
+  if (entries.length === 0) throw notFound(`no ingest of ${source} is known`);
+  const at = now();
+  const versions = entries
+    .map((entry) => ({ startedAt: entry.startedAt.getTime(), version: ingestVersion(entry, at) }))
+    // Newest first; the etag breaks a tie, so the order never depends on the partition's.
+    .sort((a, b) => b.startedAt - a.startedAt || a.version.etag.localeCompare(b.version.etag))
+    .map(({ version }) => version);
+  return { source, versions };
+}

@@ -24,8 +24,13 @@ import type { Logger } from '../log';
 import { TokenBucket } from '../rate-limit';
 import type { PlaySink } from './types';
 
-/** Plays buffered before grouping; more finds more rows per partition, at the cost of memory. */
-export const BUFFER_PLAYS = 2048;
+/**
+ * Plays buffered before grouping; more finds more rows per partition, so fewer, larger requests.
+ * Measured on 300,000 plays, 3 rounds interleaved: 2,048 → 0.77 requests per play, the node's CPU
+ * 119–229 µs per play, 34–54 s; 16,384 → 0.52 requests per play, 87–112 µs, 24–38 s. Its memory
+ * is a few MB of plays and bound values.
+ */
+export const BUFFER_PLAYS = 16_384;
 /** Amazon Keyspaces accepts at most 30 statements per batch. */
 export const MAX_BATCH_STATEMENTS = 30;
 /** Cassandra warns about batches over 5 KiB (batch_size_warn_threshold). */

@@ -2,7 +2,8 @@
 // Powertools Metrics (CloudWatch turns each line into metric data; locally they are plain lines in
 // the function's log). Namespace and the `service` dimension come from the config (deployed:
 // `tracklog` and `<service>-<stage>`, so stages never mix); the query functions add a `route`
-// dimension. What each metric means is in the README ("Metrics and alarms").
+// dimension, their function's name (getSessionItem, …). What each metric means is in the README
+// ("Metrics and alarms").
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Config } from './config';
 import type { IngestReport } from './ingest/report';

@@ -1,12 +1,14 @@
 // Builds the handler of one API route: what the handlers share per container (the validated config
 // with its secrets fetched, a logger, and a query store over the one connected Cassandra client,
-// created on first use and then reused) and the error mapping of routes over Cassandra.
+// created on first use and then reused), the error mapping of routes over Cassandra, and each
+// request's metrics (its latency and whether it failed, by route: lib/metrics.ts).
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { sharedClient } from '../cassandra/client';
 import { isTransient } from '../cassandra/retry';
 import { apiCursorSecret, config } from '../config';
 import { type HttpOptions, type HttpResponse, route } from '../http';
 import { createLogger, type Logger } from '../log';
+import { functionMetrics, recordRequest } from '../metrics';
 import { configWithSecrets } from '../secrets';
 import { QUERY_METHODS } from './routes';
 import { CassandraQueryStore, type QueryStore } from './store';
@@ -44,5 +46,12 @@ export function apiHandler<T>(
 ): (event: APIGatewayProxyEventV2) => Promise<HttpResponse> {
   const cfg = config();
   const http = apiHttpOptions(cfg.api.corsOrigins, createLogger(cfg.logLevel, { fn }));
-  return route(http, async (event) => answer(await queryDeps(), event));
+  const handle = route(http, async (event) => answer(await queryDeps(), event));
+  const metrics = functionMetrics(cfg);
+  return async (event) => {
+    const started = performance.now();
+    const response = await handle(event);
+    recordRequest(metrics, fn, response.statusCode, performance.now() - started);
+    return response;
+  };
 }

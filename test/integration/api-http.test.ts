@@ -289,6 +289,36 @@ describe('the query API over HTTP (serverless offline)', () => {
     expect(route.body).toEqual({ error: { code: 'not_found', message: 'no route for GET /no/such/route' } });
   });
 
+  it("writes each request's latency and outcome as CloudWatch metrics (EMF) to the function log, by route", async () => {
+    await get('/sessions/90139/items/2');
+    await get('/sessions/90139/items/999');
+    await get('/listeners?song=');
+    // The metrics are CloudWatch's Embedded Metric Format: one JSON line each, in offline's output.
+    const lines = readFileSync(api.logFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"_aws"'))
+      .map((l) => JSON.parse(l.slice(l.indexOf('{'))) as Record<string, unknown>);
+    const emf = (route: string) => lines.filter((l) => l.route === route);
+    const q1 = emf('getSessionItem');
+    const q3 = emf('getListeners');
+    expect(q1.length).toBeGreaterThanOrEqual(2);
+    const declared = (
+      q1[0]?._aws as {
+        CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
+      }
+    ).CloudWatchMetrics[0];
+    expect(declared?.Metrics.map((m) => m.Name).sort()).toEqual([
+      'ClientErrors',
+      'ReadLatency',
+      'ServerErrors',
+    ]);
+    expect(declared?.Dimensions.flat().sort()).toEqual(['route', 'service']);
+    expect(q1.every((l) => typeof l.ReadLatency === 'number' && (l.ReadLatency as number) >= 0)).toBe(true);
+    // The 200 and the 404 of Q1, and Q3's 400: client errors are counted, none is a server error.
+    expect(q1.map((l) => l.ClientErrors)).toEqual(expect.arrayContaining([0, 1]));
+    expect(q3.at(-1)).toMatchObject({ ClientErrors: 1, ServerErrors: 0 });
+  });
+
   it('allows cross-origin calls (CORS_ORIGINS defaults to *)', async () => {
     const res = await get('/sessions/90139/items/2', { origin: 'https://dashboard.example' });
     expect(['*', 'https://dashboard.example']).toContain(res.headers.get('access-control-allow-origin'));

@@ -83,6 +83,26 @@ describe('the local event flow, end to end', () => {
     expect(rejects.map((r) => [r.line, r.reason])).toEqual(QUIRKS_REJECTS);
   });
 
+  it("writes that ingest's counts as CloudWatch metrics (EMF) to the function log", () => {
+    const lines = readFileSync(flow.local.offline.logFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"_aws"') && l.includes('"PlaysWritten"'))
+      .map((l) => JSON.parse(l.slice(l.indexOf('{'))) as Record<string, unknown>);
+    // The quirks file: 14 rows read, 6 plays written, 2 skipped, 6 rejected, in one part.
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        service: 'tracklog-local',
+        PlaysWritten: 6,
+        RowsRead: 14,
+        RowsSkipped: 2,
+        RowsRejected: 6,
+        IngestParts: 1,
+        IngestsCompleted: 1,
+        IngestsFailed: 0,
+      }),
+    );
+  });
+
   it('writes its reports and rejects to the outputs bucket only: the raw bucket holds the uploads alone', async () => {
     const raw = await flow.local.s3.send(new ListObjectsV2Command({ Bucket: names.bucket }));
     expect((raw.Contents ?? []).map((o) => o.Key).every((k) => k?.startsWith('incoming/'))).toBe(true);

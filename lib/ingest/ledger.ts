@@ -23,7 +23,11 @@ const VALUE_FIELDS = ingestLedger.columns
   .map((c) => c.from);
 
 /** A row as the ledger's users see it: counts never missing, the pre-lease `running` as `in_progress`. */
-function entryOf(row: types.Row): LedgerEntry {
+/**
+ * A ledger row as read back: counts never missing, and `running`, written before leases existed, as
+ * `in_progress`. The ingest reads rows with it, and so does the status endpoint (lib/queries/store.ts).
+ */
+export function ledgerEntryOfRow(row: types.Row): LedgerEntry {
   const entry = fromRow(ingestLedger, row);
   const status = (entry.status as string) === 'running' ? 'in_progress' : entry.status;
   return {
@@ -82,7 +86,7 @@ export class CassandraLedger implements Ledger {
 
   async find(source: string, etag: string): Promise<LedgerEntry | undefined> {
     const row = (await this.run(this.select, [source, etag], this.options)).first();
-    return row ? entryOf(row) : undefined;
+    return row ? ledgerEntryOfRow(row) : undefined;
   }
 
   async claim(fresh: LedgerEntry, owner: string, leaseMs: number): Promise<Claim> {
@@ -95,7 +99,7 @@ export class CassandraLedger implements Ledger {
     // A retried statement may find the row its own first attempt created: the lease is ours.
     const existing = created.wasApplied() ? undefined : created.first();
     if (!existing) return { kind: 'claimed', entry: { ...fresh, leaseOwner: owner, leaseUntil } };
-    let entry = entryOf(existing);
+    let entry = ledgerEntryOfRow(existing);
     for (;;) {
       if (entry.status === 'completed') return { kind: 'done', entry };
       if (entry.leaseOwner === owner) return { kind: 'claimed', entry: { ...entry, leaseUntil } };

@@ -3,7 +3,7 @@
 // tested with a fake.
 import { type Client, errors, type QueryOptions, type types } from 'cassandra-driver';
 import { consistencyCode } from '../cassandra/client';
-import { fromRow, keyedSelectCql } from '../cassandra/cql';
+import { keyedSelectCql } from '../cassandra/cql';
 import {
   ingestLedger,
   type LedgerEntry,
@@ -12,6 +12,7 @@ import {
   songsByUserSession,
 } from '../cassandra/model';
 import type { CassandraConfig } from '../config';
+import { ledgerEntryOfRow } from '../ingest/ledger';
 import { noSuchPage } from './cursor';
 
 export interface PageOptions {
@@ -52,31 +53,13 @@ export interface QueryStore {
 
 const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
-/**
- * A ledger row as the ingest itself reads one back (lib/ingest/ledger.ts, whose reader is private to
- * the ingest): counts never missing, and `running`, written before leases existed, as `in_progress`.
- */
-function ledgerEntryOfRow(row: types.Row): LedgerEntry {
-  const entry = fromRow(ingestLedger, row);
-  return {
-    ...entry,
-    status: (entry.status as string) === 'running' ? 'in_progress' : entry.status,
-    parts: entry.parts ?? 0,
-    rowsRead: entry.rowsRead ?? 0,
-    rowsWritten: entry.rowsWritten ?? 0,
-    rowsSkipped: entry.rowsSkipped ?? 0,
-    rowsRejected: entry.rowsRejected ?? 0,
-    writeRetries: entry.writeRetries ?? 0,
-  };
-}
-
 export class CassandraQueryStore implements QueryStore {
   private readonly sessionItemCql: string;
   private readonly userSessionCql: string;
   /** The user's names alone (static columns), for a trailing page that has no rows left. */
   private readonly userNamesCql: string;
   private readonly listenersCql: string;
-  /** The whole partition of a source, every column: fromRow maps a row back to a LedgerEntry. */
+  /** The whole partition of a source, every column: ledgerEntryOfRow maps a row back to a LedgerEntry. */
   private readonly ingestVersionsCql: string;
   private readonly options: QueryOptions;
 

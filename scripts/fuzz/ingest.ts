@@ -109,7 +109,8 @@ export async function runIngestFuzz(opts: {
       if (unhandled.length > 0) problems.push(`unhandled rejection: ${String(unhandled.splice(0)[0])}`);
       const result = { input: { ...input, bytes: Buffer.alloc(0) }, report, problems };
       run.results.push(result);
-      const k = (run.byKind[input.kind] ??= { inputs: 0, completed: 0, failed: 0, violations: 0 });
+      const k = run.byKind[input.kind] ?? { inputs: 0, completed: 0, failed: 0, violations: 0 };
+      run.byKind[input.kind] = k;
       k.inputs++;
       if (report.status === 'completed') k.completed++;
       if (report.status === 'failed') k.failed++;

@@ -303,10 +303,10 @@ describe('the query API over HTTP (serverless offline)', () => {
     const q3 = emf('getListeners');
     expect(q1.length).toBeGreaterThanOrEqual(2);
     const declared = (
-      q1[0]?._aws as {
-        CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
-      }
-    ).CloudWatchMetrics[0];
+      q1[0]?._aws as
+        | { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] }
+        | undefined
+    )?.CloudWatchMetrics[0];
     expect(declared?.Metrics.map((m) => m.Name).sort()).toEqual([
       'ClientErrors',
       'ReadLatency',

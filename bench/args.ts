@@ -9,24 +9,37 @@ export const SECTIONS = [
   'coldstart',
   'flow',
   'ceiling',
+  'cli',
   'cqlsh',
   'dsbulk',
   'baseline',
+  'pinned',
+  'parsing',
   'memory',
   'profile',
+  'parts',
 ] as const;
 export type SectionName = (typeof SECTIONS)[number];
+
+/** Sections that run only when named with --only: they take long, or need much disk. */
+export const ONLY_WHEN_NAMED: ReadonlySet<SectionName> = new Set(['parts']);
 
 export interface BenchArgs {
   events: number;
   repeats: number;
   rssMb: number[];
   readRequests: number;
+  /** Size of each object of the parts section, in GiB (decompressed). */
+  partsGb: number;
+  /** Each part's deadline in the parts section (INGEST_DEADLINE_MS), in seconds. */
+  partSeconds: number;
   skip: Set<SectionName>;
+  /** The sections named with --only, when a run is partial (its results do not replace latest.*). */
+  only?: SectionName[];
 }
 
 export const USAGE =
-  'usage: npm run bench -- [--events N] [--repeats R] [--rss 10,100,1024] [--read-requests N] [--skip a,b]';
+  'usage: npm run bench -- [--events N] [--repeats R] [--rss 10,100,1024] [--read-requests N] [--skip a,b | --only a,b] [--parts-gb G] [--part-seconds S]';
 
 const isSection = (name: string): name is SectionName => (SECTIONS as readonly string[]).includes(name);
 
@@ -37,11 +50,26 @@ export function benchArgs(argv: string[]): BenchArgs {
     rss: { type: 'string' },
     'read-requests': { type: 'string' },
     skip: { type: 'string' },
+    only: { type: 'string' },
+    'parts-gb': { type: 'string' },
+    'part-seconds': { type: 'string' },
   });
-  const skip = (values.skip ?? '').split(',').filter((s) => s.length > 0);
-  const unknown = skip.filter((s) => !isSection(s));
-  if (unknown.length > 0)
-    throw new UsageError(`--skip: no section ${unknown.join(', ')} (there are ${SECTIONS.join(', ')})`);
+  if (values.skip !== undefined && values.only !== undefined)
+    throw new UsageError('--skip and --only: give one of them');
+  const sections = (option: 'skip' | 'only') => {
+    const names = (values[option] ?? '').split(',').filter((s) => s.length > 0);
+    const unknown = names.filter((s) => !isSection(s));
+    if (unknown.length > 0)
+      throw new UsageError(
+        `--${option}: no section ${unknown.join(', ')} (there are ${SECTIONS.join(', ')})`,
+      );
+    return names.filter(isSection);
+  };
+  const only = sections('only');
+  const skip =
+    only.length > 0 ? SECTIONS.filter((s) => !only.includes(s)) : [...sections('skip'), ...ONLY_WHEN_NAMED];
+  const partsGb = Number(values['parts-gb'] ?? 2);
+  if (!(partsGb > 0 && partsGb <= 64)) throw new UsageError('--parts-gb must be a size in GiB, e.g. 2');
   const repeats = Number(values.repeats ?? 3);
   if (!Number.isInteger(repeats) || repeats < 1) throw new UsageError('--repeats must be a positive integer');
   const rssMb = (values.rss ?? '10,100,1024').split(',').map(Number);
@@ -52,6 +80,9 @@ export function benchArgs(argv: string[]): BenchArgs {
     repeats,
     rssMb,
     readRequests: wholeNumber('read-requests', values['read-requests'], 2000, 1),
-    skip: new Set(skip.filter(isSection)),
+    skip: new Set(skip),
+    ...(only.length > 0 ? { only } : {}),
+    partsGb,
+    partSeconds: wholeNumber('part-seconds', values['part-seconds'], 60, 5),
   };
 }

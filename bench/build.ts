@@ -16,6 +16,7 @@ const entries = {
   'runner-baseline': 'bench/runners/baseline.ts',
   'runner-coldstart': 'bench/runners/coldstart.ts',
   'runner-reads': 'bench/runners/reads.ts',
+  'runner-parsing': 'bench/runners/parsing.ts',
   notFound: 'functions/notFound.ts',
 } as const;
 

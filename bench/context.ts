@@ -12,11 +12,15 @@ import { applySchema } from '../lib/cassandra/schema';
 import { type Config, loadConfig } from '../lib/config';
 import { writeEventFiles } from '../scripts/generate/index';
 import { putFiles, type Uploaded } from '../scripts/local/put-files';
+import { cassandraNodeLayout } from '../scripts/stack/cassandra';
 import { stackUp } from '../scripts/stack/index';
+import { recordedProcess } from '../scripts/stack/service';
 import { LOCALSTACK_URL, readStackSettings, type StackSettings } from '../scripts/stack/settings';
 import type { BenchArgs } from './args';
 import { type Bundles, buildBundles, outDir } from './build';
+import { processCpuMs } from './cpu';
 import { type Dataset, dataset } from './data';
+import type { PeerTarget } from './peers/cqlsh';
 import type { BenchResults, ContenderResult } from './report';
 import { nodeRunner, type RunNode } from './run-node';
 import { perSec, spread } from './stats';
@@ -24,8 +28,19 @@ import { perSec, spread } from './stats';
 export const KEYSPACE = 'bench';
 export const BUCKET = 'tracklog-bench';
 
+/** One run of a contender: its wall time, and the CPU time of the loader and of Cassandra meanwhile. */
+export interface RunCost {
+  wallMs: number;
+  /** User + system CPU of the loading processes (all of them: cqlsh's workers, DSBulk's JVM). */
+  cpuMs?: number;
+  cassandraCpuMs?: number;
+}
+
 /** What the sections measured so far, as it goes into the results. */
-export type Collected = Pick<BenchResults, 'ingest' | 'memory' | 'reads' | 'handlers' | 'flow' | 'profile'>;
+export type Collected = Pick<
+  BenchResults,
+  'ingest' | 'memory' | 'reads' | 'handlers' | 'flow' | 'parsing' | 'parts' | 'profile'
+>;
 
 export interface BenchContext {
   args: BenchArgs;
@@ -39,6 +54,8 @@ export interface BenchContext {
   cfg: Config;
   /** The first contact point, for the peers' command lines (cqlsh, DSBulk). */
   node: { host: string; port: number };
+  /** What the peers load into: the bench keyspace on that node. */
+  peer: PeerTarget;
   client: Client;
   /** Drops the bench keyspace and creates it again, empty. */
   reset(): Promise<void>;
@@ -51,11 +68,15 @@ export interface BenchContext {
   /** The uploaded event log, and the 20,000-event object ours ingests first as a warm-up. */
   keys: { events: string; warmup: string };
   runNode: RunNode;
-  /** Records an ingest contender's runs (wall times in ms for `rows` plays each) and logs them. */
+  /** The local Cassandra node's process, when this stack started it. */
+  cassandraPid: number | undefined;
+  /** Runs one measured run, adding the CPU time Cassandra used meanwhile to what it reports. */
+  measure<T extends RunCost>(run: () => Promise<T>): Promise<T & { cassandraCpuMs: number }>;
+  /** Records an ingest contender's runs (each of `rows` plays) and logs them. */
   contender(
     name: string,
     description: string,
-    ms: number[],
+    runs: RunCost[],
     rows: number,
     extra?: Partial<ContenderResult>,
   ): ContenderResult;
@@ -135,18 +156,45 @@ export async function createContext(args: BenchArgs): Promise<BenchContext> {
     events: await upload(data.eventsFile, 'bench/events/'),
   };
 
+  // A node just started compiles its write path while it takes its first loads: one unmeasured load
+  // of the warm-up object first, so that the first contender measured does not pay for it alone.
+  const runNode = nodeRunner(env, log);
+  log('warming the node up: one unmeasured ingest of the warm-up object');
+  await reset();
+  await runNode(bundles['runner-ours'], [BUCKET, keys.warmup]);
+
+  const node = hostAndPort(cfg.cassandra.contactPoints[0] ?? '127.0.0.1');
+  // The single node the bench loads (node 1): its CPU time is read from /proc around each run.
+  const cassandra = recordedProcess(cassandraNodeLayout(stack, 1).paths.pidFile);
+  const measure: BenchContext['measure'] = async (run) => {
+    const before = cassandra ? processCpuMs(cassandra.pid) : Number.NaN;
+    const result = await run();
+    return { ...result, cassandraCpuMs: cassandra ? processCpuMs(cassandra.pid) - before : Number.NaN };
+  };
+
   const results: Collected = { ingest: [], memory: [], reads: [], handlers: [] };
-  const contender: BenchContext['contender'] = (name, description, ms, rows, extra = {}) => {
+  const contender: BenchContext['contender'] = (name, description, runs, rows, extra = {}) => {
+    const perPlay = (pick: (r: RunCost) => number | undefined) => {
+      const values = runs.map(pick);
+      return values.every((v) => v !== undefined && Number.isFinite(v))
+        ? spread(values.map((v) => ((v as number) * 1000) / rows))
+        : null;
+    };
     const result: ContenderResult = {
       name,
       description,
-      rowsPerSec: spread(ms.map((m) => perSec(rows, m))),
-      cqlWritesPerSec: spread(ms.map((m) => perSec(rows * playTables.length, m))),
+      rowsPerSec: spread(runs.map((r) => perSec(rows, r.wallMs))),
+      cqlWritesPerSec: spread(runs.map((r) => perSec(rows * playTables.length, r.wallMs))),
+      cpuUsPerPlay: perPlay((r) => r.cpuMs),
+      cassandraCpuUsPerPlay: perPlay((r) => r.cassandraCpuMs),
       ...extra,
     };
     results.ingest.push(result);
+    const cpu = (s: ContenderResult['cpuUsPerPlay'], who: string) =>
+      s ? `, ${who} ${s.median.toFixed(1)} µs CPU/play` : '';
     log(
-      `${name}: ${Math.round(result.rowsPerSec.median).toLocaleString()} rows/s (runs ${result.rowsPerSec.runs.map(Math.round).join(', ')})`,
+      `${name}: ${Math.round(result.rowsPerSec.median).toLocaleString()} rows/s (runs ${result.rowsPerSec.runs.map(Math.round).join(', ')})` +
+        `${cpu(result.cpuUsPerPlay, 'loader')}${cpu(result.cassandraCpuUsPerPlay, 'Cassandra')}`,
     );
     return result;
   };
@@ -158,7 +206,8 @@ export async function createContext(args: BenchArgs): Promise<BenchContext> {
     stack,
     env,
     cfg,
-    node: hostAndPort(cfg.cassandra.contactPoints[0] ?? '127.0.0.1'),
+    node,
+    peer: { stack, node, keyspace: KEYSPACE },
     client,
     reset,
     s3,
@@ -167,7 +216,9 @@ export async function createContext(args: BenchArgs): Promise<BenchContext> {
     bundles,
     data,
     keys,
-    runNode: nodeRunner(env, log),
+    runNode,
+    cassandraPid: cassandra?.pid,
+    measure,
     contender,
     results,
   };

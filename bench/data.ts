@@ -46,7 +46,7 @@ export async function* playsIn(file: string): AsyncGenerator<Play> {
   for await (const batch of input.batches)
     for (const rec of batch.records) {
       if (rec.kind !== 'event') continue;
-      const c = classify(rec.fields);
+      const c = classify(rec.playFields);
       if (c.kind === 'play') yield c.play;
     }
 }
@@ -124,4 +124,16 @@ export async function sizedLogs(
     out.push(entry);
   }
   return out;
+}
+
+/** The data set's events again, as JSON lines (the generator writes the same events for the same seed). */
+export async function jsonlTwin(ds: Dataset, seed: string, log: (s: string) => void): Promise<string> {
+  const dir = join(ds.dir, 'jsonl');
+  const done = join(dir, 'ready.json');
+  if (existsSync(done)) return (JSON.parse(readFileSync(done, 'utf8')) as { file: string }).file;
+  log(`generating the same ${ds.events.toLocaleString()} events as JSON lines`);
+  const summary = await writeEventFiles({ outDir: dir, events: ds.events, seed, format: 'jsonl' });
+  const file = summary.files[0]?.path ?? '';
+  writeFileSync(done, JSON.stringify({ file }));
+  return file;
 }

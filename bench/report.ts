@@ -10,6 +10,10 @@ export interface ContenderResult {
   rowsPerSec: Spread;
   /** CQL rows written per second (three per play). */
   cqlWritesPerSec: Spread;
+  /** The loading processes' CPU time per play, in µs (null: not measured). */
+  cpuUsPerPlay: Spread | null;
+  /** Cassandra's CPU time during the run per play, in µs. */
+  cassandraCpuUsPerPlay: Spread | null;
   settings?: Record<string, unknown>;
   notes?: string;
 }
@@ -34,6 +38,38 @@ export interface HandlerStart {
   starts: number;
 }
 
+/** One way of reading and parsing the event log, without writing (bench/runners/parsing.ts). */
+export interface ParsingResult {
+  way: string;
+  cpuUsPerEvent: Spread;
+  cpuUsPerPlay: Spread;
+}
+
+/** One way of ingesting a big object (bench/sections/parts.ts). */
+export interface PartsRun {
+  way: string;
+  parts: number;
+  rowsWritten: number;
+  totalMs: number;
+  /** Each part's own duration, and the time between one part's end and the next one's start. */
+  partMs: number[];
+  gapsMs: number[];
+  peakRssMbPerPart: number[];
+  /** The CLI's processes' peak RSS (the flow's is per part). */
+  peakRssMb?: number;
+  /** totalMs over the whole run's, less 1 (0.03: 3 % longer). */
+  overWhole?: number;
+}
+
+export interface PartsResult {
+  object: string;
+  /** As read (decompressed, for gzip), and as stored. */
+  bytes: number;
+  storedBytes: number;
+  events: number;
+  runs: PartsRun[];
+}
+
 export interface FlowResult {
   file: string;
   bytes: number;
@@ -50,6 +86,15 @@ export interface BenchResults {
     cqlshRowsPerSec: number;
     baselineRowsPerSec: number;
     dsbulkRowsPerSec: number | null;
+    cliRowsPerSec: number | null;
+    /** The loading processes' CPU per play (µs), each contender's median. */
+    oursCpuUsPerPlay: number | null;
+    ceilingCpuUsPerPlay: number | null;
+    cqlshCpuUsPerPlay: number | null;
+    dsbulkCpuUsPerPlay: number | null;
+    cliCpuUsPerPlay: number | null;
+    /** Cassandra's CPU per play while ours loaded. */
+    cassandraCpuUsPerPlayOurs: number | null;
     peakRssMbAt1GB: number | null;
     ratios: Record<string, number | null>;
     goals: Record<string, { goal: string; value: number | null; met: boolean | null }>;
@@ -59,6 +104,8 @@ export interface BenchResults {
   reads: LatencyResult[];
   handlers: HandlerStart[];
   flow?: FlowResult;
+  parsing?: ParsingResult[];
+  parts?: PartsResult[];
   profile?: Record<string, unknown>;
   durationMs: number;
 }
@@ -67,27 +114,26 @@ const fmt = (n: number | null | undefined, digits = 0) =>
   n === null || n === undefined || Number.isNaN(n)
     ? 'n/a'
     : n.toLocaleString('en-US', { maximumFractionDigits: digits });
+/** A number with its unit, or n/a alone. */
+const withUnit = (n: number | null | undefined, unit: string, digits = 0) => {
+  const s = fmt(n, digits);
+  return s === 'n/a' ? s : `${s} ${unit}`;
+};
 
-export function markdown(r: BenchResults): string {
-  const lines: string[] = [];
-  lines.push(`# Benchmark results — ${r.date.slice(0, 10)}`, '');
-  lines.push(
-    `Machine: ${r.machine.cpuModel} × ${r.machine.cpus}, ${r.machine.memoryGb} GB RAM, ${r.machine.os}; ` +
-      `Node ${r.machine.node}, ${r.machine.java}, Cassandra ${r.machine.cassandra} (one node, heap ${r.machine.cassandraHeap}). ` +
-      `Data: ${fmt(Number(r.config.events))} generated events (${fmt(Number(r.config.plays))} song plays, ` +
-      `${fmt(Number(r.config.bytes) / 1024 / 1024, 1)} MB of CSV), ${r.config.repeats} runs per contender; medians with min–max.`,
-    '',
-  );
+function ingestTables(r: BenchResults, lines: string[]): void {
   lines.push(
     '## Ingest',
     '',
-    '| contender | rows/s (plays) | CQL writes/s | spread (rows/s) | settings |',
-    '| --- | ---: | ---: | --- | --- |',
+    'CPU per play: user + system CPU time of the loading processes (all of them) and of Cassandra during the run, divided by the plays, in µs.',
+    '',
+    '| contender | rows/s (plays) | CQL writes/s | spread (rows/s) | loader CPU/play | Cassandra CPU/play | settings |',
+    '| --- | ---: | ---: | --- | ---: | ---: | --- |',
   );
   for (const c of r.ingest) {
     lines.push(
       `| **${c.name}**: ${c.description} | ${fmt(c.rowsPerSec.median)} | ${fmt(c.cqlWritesPerSec.median)} | ` +
-        `${fmt(c.rowsPerSec.min)}–${fmt(c.rowsPerSec.max)} | ${
+        `${fmt(c.rowsPerSec.min)}–${fmt(c.rowsPerSec.max)} | ${fmt(c.cpuUsPerPlay?.median, 1)} | ` +
+        `${fmt(c.cassandraCpuUsPerPlay?.median, 1)} | ${
           c.settings
             ? Object.entries(c.settings)
                 .map(([k, v]) => `${k}=${v}`)
@@ -102,17 +148,11 @@ export function markdown(r: BenchResults): string {
       `| ${name} | ${fmt(g.value, 2)} | ${g.goal} ${g.met === null ? '' : g.met ? '(met)' : '(not met)'} |`,
     );
   }
-  lines.push(
-    '',
-    '## Memory of ours (peak RSS of the ingest process)',
-    '',
-    '| input | events | peak RSS | rows/s |',
-    '| ---: | ---: | ---: | ---: |',
-  );
-  for (const m of r.memory)
-    lines.push(
-      `| ${fmt(m.inputMb)} MB ${m.format} | ${fmt(m.events)} | ${fmt(m.peakRssMb)} MB | ${fmt(m.rowsPerSec)} |`,
-    );
+  const notes = r.ingest.filter((c) => c.notes);
+  if (notes.length > 0) lines.push('', ...notes.map((c) => `- ${c.name}: ${c.notes}`));
+}
+
+function readTables(r: BenchResults, lines: string[]): void {
   lines.push(
     '',
     '## Read latency (ms)',
@@ -126,6 +166,64 @@ export function markdown(r: BenchResults): string {
     lines.push(
       `| ${l.query} | ${l.mode} | ${l.concurrency} | ${l.p50} | ${l.p95} | ${l.p99} | ${l.p99Spread.min}–${l.p99Spread.max} | ${l.errors} |`,
     );
+}
+
+export function markdown(r: BenchResults): string {
+  const lines: string[] = [];
+  lines.push(`# Benchmark results — ${r.date.slice(0, 10)}`, '');
+  lines.push(
+    `Machine: ${r.machine.cpuModel} × ${r.machine.cpus}, ${r.machine.memoryGb} GB RAM, ${r.machine.os}; ` +
+      `Node ${r.machine.node}, ${r.machine.java}, Cassandra ${r.machine.cassandra} (one node, heap ${r.machine.cassandraHeap}). ` +
+      `Data: ${fmt(Number(r.config.events))} generated events (${fmt(Number(r.config.plays))} song plays, ` +
+      `${fmt(Number(r.config.bytes) / 1024 / 1024, 1)} MB of CSV), ${r.config.repeats} runs per contender; medians with min–max.`,
+    '',
+  );
+  if (r.ingest.length > 0) ingestTables(r, lines);
+  if (r.parsing && r.parsing.length > 0) {
+    lines.push(
+      '',
+      '## Parsing alone (no Cassandra)',
+      '',
+      'CPU time of reading the same event log each way, in a process of its own (bench/runners/parsing.ts), per event and per play.',
+      '',
+      '| way | µs CPU/event | µs CPU/play | spread (µs/play) |',
+      '| --- | ---: | ---: | --- |',
+    );
+    for (const p of r.parsing)
+      lines.push(
+        `| ${p.way} | ${fmt(p.cpuUsPerEvent.median, 2)} | ${fmt(p.cpuUsPerPlay.median, 2)} | ${fmt(p.cpuUsPerPlay.min, 2)}–${fmt(p.cpuUsPerPlay.max, 2)} |`,
+      );
+  }
+  for (const p of r.parts ?? []) {
+    const max = (xs: number[]) => (xs.length > 0 ? Math.max(...xs) : Number.NaN);
+    lines.push(
+      '',
+      `## Parts: ${p.object}, ${fmt(p.bytes / 1024 ** 3, 2)} GiB as read (${fmt(p.storedBytes / 1024 ** 2)} MiB stored), ${fmt(p.events)} events`,
+      '',
+      '| way | parts | plays written | total | over whole | longest part | longest gap between parts | peak RSS |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const run of p.runs)
+      lines.push(
+        `| ${run.way} | ${run.parts} | ${fmt(run.rowsWritten)} | ${withUnit(run.totalMs / 1000, 's', 1)} | ` +
+          `${run.overWhole === undefined ? '' : withUnit(run.overWhole * 100, '%', 1)} | ${withUnit(max(run.partMs) / 1000, 's', 1)} | ` +
+          `${withUnit(max(run.gapsMs) / 1000, 's', 1)} | ${withUnit(run.peakRssMb ?? max(run.peakRssMbPerPart), 'MB')} |`,
+      );
+  }
+  if (r.memory.length > 0) {
+    lines.push(
+      '',
+      '## Memory of ours (peak RSS of the ingest process)',
+      '',
+      '| input | events | peak RSS | rows/s |',
+      '| ---: | ---: | ---: | ---: |',
+    );
+    for (const m of r.memory)
+      lines.push(
+        `| ${fmt(m.inputMb)} MB ${m.format} | ${fmt(m.events)} | ${fmt(m.peakRssMb)} MB | ${fmt(m.rowsPerSec)} |`,
+      );
+  }
+  if (r.reads.length > 0) readTables(r, lines);
   if (r.flow) {
     const f = r.flow.uploadToQueryableMs;
     lines.push(
@@ -157,14 +255,14 @@ export function markdown(r: BenchResults): string {
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 export function chartSvg(r: BenchResults): string {
-  const width = 760;
+  const width = 860;
   const barH = 26;
-  const left = 150;
-  const plot = width - left - 120;
+  const left = 170;
+  const plot = width - left - 230;
   const parts: string[] = [];
   let y = 40;
   parts.push(
-    `<text x="20" y="24" font-size="16" font-weight="bold">Ingest: song plays per second (median, min–max), one local Cassandra node</text>`,
+    `<text x="20" y="24" font-size="16" font-weight="bold">Ingest: song plays per second (median, min–max) and the loader's CPU per play, one local Cassandra node</text>`,
   );
   const maxRate = Math.max(...r.ingest.map((c) => c.rowsPerSec.max), 1);
   for (const c of r.ingest) {
@@ -177,8 +275,9 @@ export function chartSvg(r: BenchResults): string {
     parts.push(
       `<line x1="${x0.toFixed(1)}" x2="${x1.toFixed(1)}" y1="${y + 10}" y2="${y + 10}" stroke="#1a202c" stroke-width="1.5"/>`,
     );
+    const cpu = c.cpuUsPerPlay ? ` · ${fmt(c.cpuUsPerPlay.median, 1)} µs CPU/play` : '';
     parts.push(
-      `<text x="${(left + w + 6).toFixed(1)}" y="${y + 15}" font-size="12">${fmt(c.rowsPerSec.median)}</text>`,
+      `<text x="${(left + w + 6).toFixed(1)}" y="${y + 15}" font-size="12">${fmt(c.rowsPerSec.median)}${cpu}</text>`,
     );
     y += barH;
   }

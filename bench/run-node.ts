@@ -5,13 +5,21 @@ import { spawn } from 'node:child_process';
 /** A runner's stderr line with this prefix is progress, passed on to the bench's log. */
 export const PROGRESS = 'progress: ';
 
-export type RunNode = <T>(script: string, args: string[], env?: Record<string, string>) => Promise<T>;
+export interface RunNodeOptions {
+  env?: Record<string, string>;
+  /** Runs the process on these CPUs only (taskset -c), e.g. "1". */
+  cpus?: string;
+}
+
+export type RunNode = <T>(script: string, args: string[], options?: RunNodeOptions) => Promise<T>;
 
 /** Runs a bundled runner in its own node process and returns the JSON line it prints last. */
 export function nodeRunner(baseEnv: Record<string, string>, log: (m: string) => void): RunNode {
-  return <T>(script: string, args: string[], env: Record<string, string> = {}) =>
+  return <T>(script: string, args: string[], { env = {}, cpus }: RunNodeOptions = {}) =>
     new Promise<T>((resolve, reject) => {
-      const child = spawn(process.execPath, [script, ...args], {
+      const argv = [process.execPath, script, ...args];
+      const [command, ...rest] = cpus ? ['taskset', '-c', cpus, ...argv] : argv;
+      const child = spawn(command as string, rest, {
         env: { ...baseEnv, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -1,21 +1,27 @@
-// npm run bench [-- --events N] [--repeats R] [--rss 10,100,1024] [--read-requests N] [--skip a,b]
+// npm run bench [-- --events N] [--repeats R] [--rss 10,100,1024] [--read-requests N] [--skip a,b | --only a,b] [--parts-gb G] [--part-seconds S]
 // One run, one machine, one local Cassandra node, one generated data set: our ingest (through the
 // Lambda handler, from a LocalStack object) against the original row-by-row loop, cqlsh COPY FROM,
 // DSBulk and the driver's own ceiling; our peak RSS as the input grows; read latency of the three
 // queries through the raw driver, the handlers in-process and HTTP; cold starts; the event flow's
-// upload-to-queryable time; CPU profiles of ours and the ceiling. Results go to bench/results/.
+// upload-to-queryable time; the CLI a backfill runs; ours and the ceiling with Cassandra and the
+// loader on CPUs of their own; the CPU cost of parsing alone; CPU profiles of ours and the ceiling.
+// Every ingest contender's loader CPU and Cassandra's CPU per play. Results go to bench/results/.
 // This file only orchestrates: each section is a module of bench/sections/, sharing one context.
 import { runCli } from '../scripts/cli';
 import { type BenchArgs, benchArgs, SECTIONS, type SectionName, USAGE } from './args';
 import { type BenchContext, closeContext, createContext } from './context';
 import { baseline } from './sections/baseline';
 import { ceiling } from './sections/ceiling';
+import { cli } from './sections/cli';
 import { coldStarts } from './sections/coldstart';
 import { cqlshCopy } from './sections/cqlsh';
 import { dsbulk } from './sections/dsbulk';
 import { eventFlow } from './sections/flow';
 import { memory } from './sections/memory';
 import { ours } from './sections/ours';
+import { parsing } from './sections/parsing';
+import { parts } from './sections/parts';
+import { pinned } from './sections/pinned';
 import { profileGap } from './sections/profile';
 import { readLatency } from './sections/reads';
 import { writeResults } from './summary';
@@ -26,11 +32,15 @@ const run: Record<SectionName, (ctx: BenchContext) => Promise<void>> = {
   coldstart: coldStarts,
   flow: eventFlow,
   ceiling,
+  cli,
   cqlsh: cqlshCopy,
   dsbulk,
   baseline,
+  pinned,
+  parsing,
   memory,
   profile: profileGap,
+  parts,
 };
 
 /** Sections that measure what ours loaded, so run only after it. */

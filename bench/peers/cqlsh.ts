@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { findPython } from '../../scripts/stack/localstack';
 import { runCommand } from '../../scripts/stack/proc';
 import type { StackSettings } from '../../scripts/stack/settings';
+import { runWithCpu } from '../cpu';
 
 export const CQLSH_VERSION = '6.2.2';
 
@@ -44,23 +45,30 @@ export async function ensureCqlsh(s: StackSettings, log: (m: string) => void): P
 }
 
 /** COPY one CSV into one table; returns the wall time in ms (cqlsh start-up included). */
+/** Where a peer loads to, and what it runs with. */
+export interface PeerTarget {
+  stack: StackSettings;
+  node: CassandraNode;
+  keyspace: string;
+}
+
 export async function copyFrom(
   cqlsh: string,
-  node: CassandraNode,
-  keyspace: string,
+  { stack, node, keyspace }: PeerTarget,
   table: string,
   columns: string[],
   file: string,
   expectedRows: number,
   settings: CopySettings,
-): Promise<{ ms: number; retried: number }> {
+): Promise<{ ms: number; cpuMs: number; retried: number }> {
   const cql =
     `COPY ${keyspace}.${table} (${columns.join(', ')}) FROM '${file}' WITH HEADER = TRUE ` +
     `AND NUMPROCESSES = ${settings.numProcesses} AND CHUNKSIZE = ${settings.chunkSize} ` +
     `AND MAXBATCHSIZE = ${settings.maxBatchSize} AND INGESTRATE = 100000000 AND MAXATTEMPTS = 5`;
   const started = performance.now();
   // cqlsh writes files of failed rows into its working directory: keep them out of the repository.
-  const r = await runCommand(
+  const r = await runWithCpu(
+    stack,
     cqlsh,
     [node.host, String(node.port), '--request-timeout', '60', '-e', cql],
     process.env,
@@ -77,5 +85,5 @@ export async function copyFrom(
       `cqlsh COPY into ${table} failed (${imported} of ${expectedRows} rows imported, ${skipped} skipped):\n${r.output.slice(-2000)}`,
     );
   }
-  return { ms, retried: (r.output.match(/will retry later/g) ?? []).length };
+  return { ms, cpuMs: r.cpuMs, retried: (r.output.match(/will retry later/g) ?? []).length };
 }

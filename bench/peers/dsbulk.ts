@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { findJdk } from '../../scripts/stack/java';
 import { runCommand } from '../../scripts/stack/proc';
 import type { StackSettings } from '../../scripts/stack/settings';
-import type { CassandraNode } from './cqlsh';
+import { runWithCpu } from '../cpu';
+import type { PeerTarget } from './cqlsh';
 
 export const DSBULK_VERSION = '1.10.0';
 
@@ -37,17 +38,16 @@ export async function ensureDsbulk(
   return { java: jdk.java, classpath: readFileSync(cpFile, 'utf8').trim() };
 }
 
-/** Loads one CSV into one table; returns the wall time in ms (JVM start-up included). */
+/** Loads one CSV into one table; its wall and CPU time in ms (JVM start-up included). */
 export async function dsbulkLoad(
   dsbulk: { java: string; classpath: string },
-  node: CassandraNode,
-  keyspace: string,
+  { stack, node, keyspace }: PeerTarget,
   table: string,
   file: string,
   logDir: string,
-): Promise<number> {
+): Promise<{ wallMs: number; cpuMs: number }> {
   const started = performance.now();
-  const r = await runCommand(dsbulk.java, [
+  const r = await runWithCpu(stack, dsbulk.java, [
     '-Xmx1g',
     '-cp',
     dsbulk.classpath,
@@ -72,5 +72,5 @@ export async function dsbulkLoad(
   if (r.status !== 0 || !/completed successfully/.test(r.output)) {
     throw new Error(`DSBulk load into ${table} failed:\n${r.output.slice(-2000)}`);
   }
-  return ms;
+  return { wallMs: ms, cpuMs: r.cpuMs };
 }

@@ -26,11 +26,13 @@ async function main(): Promise<void> {
   }));
   for (const p of plays.slice(0, 100))
     for (const s of inserts) await client.execute(s.cql, s.values(p), s.options);
+  const cpu = process.cpuUsage();
   const started = performance.now();
   for (const p of plays) for (const s of inserts) await client.execute(s.cql, s.values(p), s.options);
   const wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
   process.stdout.write(
-    `${JSON.stringify({ plays: plays.length, writes: plays.length * inserts.length, wallMs })}\n`,
+    `${JSON.stringify({ plays: plays.length, writes: plays.length * inserts.length, wallMs, cpuMs: (used.user + used.system) / 1000 })}\n`,
   );
   await client.shutdown();
 }

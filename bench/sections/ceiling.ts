@@ -1,7 +1,7 @@
 // The ceiling: what this node accepts through this driver, parsing aside. Both ways of writing
 // pre-parsed plays (our partition-grouped batches, and one prepared INSERT per row through the
 // driver's executeConcurrent) at several concurrencies, on a sample; the best is then run in full.
-import type { BenchContext } from '../context';
+import type { BenchContext, RunCost } from '../context';
 import { perSec, round } from '../stats';
 
 type Mode = 'batched' | 'rows';
@@ -19,7 +19,7 @@ export async function ceiling(ctx: BenchContext): Promise<void> {
   const sweep: Sweep[] = [];
   const sample = Math.min(SAMPLE_PLAYS, data.plays);
   const run = (mode: Mode, c: number, limit?: number) =>
-    ctx.runNode<{ wallMs: number }>(ctx.bundles['runner-ceiling'], [
+    ctx.runNode<RunCost>(ctx.bundles['runner-ceiling'], [
       data.playsFile,
       String(c),
       String(limit ?? 0),
@@ -34,17 +34,17 @@ export async function ceiling(ctx: BenchContext): Promise<void> {
     }
   }
   const best = sweep.reduce((a, b) => (b.rowsPerSec > a.rowsPerSec ? b : a));
-  const wall: number[] = [];
+  const runs: RunCost[] = [];
   for (let i = 0; i < args.repeats; i++) {
     await ctx.reset();
     ctx.log(`ceiling: run ${i + 1}/${args.repeats}, ${best.mode} at concurrency ${best.concurrency}`);
-    wall.push((await run(best.mode, best.concurrency)).wallMs);
+    runs.push(await ctx.measure(() => run(best.mode, best.concurrency)));
   }
   const how =
     best.mode === 'batched'
       ? 'through the same partition-batching sink'
       : 'one prepared INSERT per row (executeConcurrent)';
-  ctx.contender('ceiling', `pre-parsed plays, no parsing, ${how}: the best of the sweep`, wall, data.plays, {
+  ctx.contender('ceiling', `pre-parsed plays, no parsing, ${how}: the best of the sweep`, runs, data.plays, {
     settings: {
       mode: best.mode,
       concurrency: best.concurrency,

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { playTables } from '../../lib/cassandra/model';
-import { type BenchContext, KEYSPACE } from '../context';
+import type { BenchContext, RunCost } from '../context';
 import { type CopySettings, CQLSH_VERSION, copyFrom, ensureCqlsh } from '../peers/cqlsh';
 import { perSec } from '../stats';
 
@@ -35,8 +35,7 @@ async function tune(ctx: BenchContext, cqlsh: string): Promise<CopySettings> {
     // A setting under which cqlsh gives rows up is out of the running, not the end of the bench.
     const ms = await copyFrom(
       cqlsh,
-      ctx.node,
-      KEYSPACE,
+      ctx.peer,
       sample.table.name,
       sample.table.columns.map((col) => col.name),
       sample.file,
@@ -71,29 +70,32 @@ export async function cqlshCopy(ctx: BenchContext): Promise<void> {
   const { args, data } = ctx;
   const cqlsh = await ensureCqlsh(ctx.stack, ctx.log);
   const best = await tune(ctx, cqlsh);
-  const wall: number[] = [];
+  const runs: RunCost[] = [];
   let retried = 0;
   for (let i = 0; i < args.repeats; i++) {
     await ctx.reset();
     ctx.log(`cqlsh COPY FROM: run ${i + 1}/${args.repeats}`);
-    let total = 0;
-    for (const t of playTables) {
-      const r = await copyFrom(
-        cqlsh,
-        ctx.node,
-        KEYSPACE,
-        t.name,
-        t.columns.map((c) => c.name),
-        data.tableCsv[t.name] as string,
-        data.plays,
-        best,
-      );
-      total += r.ms;
-      retried += r.retried;
-    }
-    wall.push(total);
+    const run = await ctx.measure(async () => {
+      const total = { wallMs: 0, cpuMs: 0 };
+      for (const t of playTables) {
+        const r = await copyFrom(
+          cqlsh,
+          ctx.peer,
+          t.name,
+          t.columns.map((c) => c.name),
+          data.tableCsv[t.name] as string,
+          data.plays,
+          best,
+        );
+        total.wallMs += r.ms;
+        total.cpuMs += r.cpuMs;
+        retried += r.retried;
+      }
+      return total;
+    });
+    runs.push(run);
   }
-  ctx.contender('cqlsh COPY', `cqlsh ${CQLSH_VERSION} COPY FROM of each table's CSV`, wall, data.plays, {
+  ctx.contender('cqlsh COPY', `cqlsh ${CQLSH_VERSION} COPY FROM of each table's CSV`, runs, data.plays, {
     settings: {
       NUMPROCESSES: best.numProcesses,
       CHUNKSIZE: best.chunkSize,

@@ -3,33 +3,38 @@
 import { join } from 'node:path';
 import { playTables } from '../../lib/cassandra/model';
 import { outDir } from '../build';
-import { type BenchContext, KEYSPACE } from '../context';
+import type { BenchContext, RunCost } from '../context';
 import { DSBULK_VERSION, dsbulkLoad, ensureDsbulk } from '../peers/dsbulk';
 
 export async function dsbulk(ctx: BenchContext): Promise<void> {
   const { args, data } = ctx;
   try {
     const loader = await ensureDsbulk(ctx.stack, ctx.log);
-    const wall: number[] = [];
+    const runs: RunCost[] = [];
     for (let i = 0; i < args.repeats; i++) {
       await ctx.reset();
       ctx.log(`DSBulk: run ${i + 1}/${args.repeats}`);
-      let total = 0;
-      for (const t of playTables)
-        total += await dsbulkLoad(
-          loader,
-          ctx.node,
-          KEYSPACE,
-          t.name,
-          data.tableCsv[t.name] as string,
-          join(outDir, 'dsbulk-logs'),
-        );
-      wall.push(total);
+      const run = await ctx.measure(async () => {
+        const total = { wallMs: 0, cpuMs: 0 };
+        for (const t of playTables) {
+          const r = await dsbulkLoad(
+            loader,
+            ctx.peer,
+            t.name,
+            data.tableCsv[t.name] as string,
+            join(outDir, 'dsbulk-logs'),
+          );
+          total.wallMs += r.wallMs;
+          total.cpuMs += r.cpuMs;
+        }
+        return total;
+      });
+      runs.push(run);
     }
     ctx.contender(
       'DSBulk',
       `DSBulk ${DSBULK_VERSION} load of each table's CSV (defaults: batches by partition key)`,
-      wall,
+      runs,
       data.plays,
       { settings: { batchMode: 'PARTITION_KEY (default)', heap: '1g' } },
     );

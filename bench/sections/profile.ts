@@ -21,7 +21,9 @@ export async function profileGap(ctx: BenchContext): Promise<void> {
     const file = join(dir, `${name}.cpuprofile`);
     rmSync(file, { force: true });
     await ctx.reset();
-    const r = await ctx.runNode<{ wallMs: number; cpuMs: number }>(script, args, { BENCH_PROFILE: file });
+    const r = await ctx.runNode<{ wallMs: number; cpuMs: number }>(script, args, {
+      env: { BENCH_PROFILE: file },
+    });
     return {
       wallMs: round(r.wallMs),
       cpuMs: round(r.cpuMs),

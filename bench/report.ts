@@ -54,6 +54,11 @@ export interface PartsRun {
   /** Each part's own duration, and the time between one part's end and the next one's start. */
   partMs: number[];
   gapsMs: number[];
+  /**
+   * For each part that ended at a checkpoint: its duration past the moment it stopped reading, i.e.
+   * draining its writes and recording the checkpoint, what INGEST_DEADLINE_MARGIN_MS must cover.
+   */
+  stopToEndMs: number[];
   peakRssMbPerPart: number[];
   /** The CLI's processes' peak RSS (the flow's is per part). */
   peakRssMb?: number;
@@ -200,13 +205,13 @@ export function markdown(r: BenchResults): string {
       '',
       `## Parts: ${p.object}, ${fmt(p.bytes / 1024 ** 3, 2)} GiB as read (${fmt(p.storedBytes / 1024 ** 2)} MiB stored), ${fmt(p.events)} events`,
       '',
-      '| way | parts | plays written | total | over whole | longest part | longest gap between parts | peak RSS |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| way | parts | plays written | total | over whole | longest part | longest stop → checkpoint | longest gap between parts | peak RSS |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     );
     for (const run of p.runs)
       lines.push(
         `| ${run.way} | ${run.parts} | ${fmt(run.rowsWritten)} | ${withUnit(run.totalMs / 1000, 's', 1)} | ` +
-          `${run.overWhole === undefined ? '' : withUnit(run.overWhole * 100, '%', 1)} | ${withUnit(max(run.partMs) / 1000, 's', 1)} | ` +
+          `${run.overWhole === undefined ? '' : withUnit(run.overWhole * 100, '%', 1)} | ${withUnit(max(run.partMs) / 1000, 's', 1)} | ${withUnit(max(run.stopToEndMs) / 1000, 's', 2)} | ` +
           `${withUnit(max(run.gapsMs) / 1000, 's', 1)} | ${withUnit(run.peakRssMb ?? max(run.peakRssMbPerPart), 'MB')} |`,
       );
   }

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { stackNames } from '../../lib/infra/names';
 import type { IngestReport } from '../../lib/ingest/report';
+import { partDeadlines } from '../../lib/ingest/service';
 import { createLogger } from '../../lib/log';
 import { writeEventFiles } from '../../scripts/generate/index';
 import { startLocalFlow, waitForReport } from '../../scripts/local/flow';
@@ -130,6 +131,11 @@ async function viaFlow(ctx: BenchContext, log: BigLog): Promise<PartsRun> {
     );
     if (report.status !== 'completed') throw new Error(`parts through the flow: ${JSON.stringify(report)}`);
     const parts = loggedParts(running.offline.logFile, key);
+    // When a part stops reading, measured from its start (offline's remaining time is the function's
+    // 900 s, so the deadline is INGEST_DEADLINE_MS's, less the margin, as the ingest computes it).
+    const stopAt =
+      partDeadlines({ ...ctx.cfg.ingest, deadlineMs: ctx.args.partSeconds * 1000 }, { startedAt: 0 })
+        .stopReadingAt ?? 0;
     return {
       way: `parts through the event flow (${ctx.args.partSeconds} s)`,
       parts: report.parts,
@@ -137,6 +143,7 @@ async function viaFlow(ctx: BenchContext, log: BigLog): Promise<PartsRun> {
       // From the end of the upload to the last part's report: what parts and the queue add.
       totalMs: Date.parse(report.finishedAt ?? '') - started - uploadedMs,
       partMs: parts.map((p) => p.part?.durationMs ?? 0),
+      stopToEndMs: parts.slice(0, -1).map((p) => (p.part?.durationMs ?? 0) - stopAt),
       gapsMs: parts.slice(1).map((p, i) => {
         const prev = parts[i] as IngestReport;
         const start = Date.parse(p.finishedAt ?? '') - (p.part?.durationMs ?? 0);
@@ -181,6 +188,7 @@ async function viaCli(ctx: BenchContext, log: BigLog): Promise<PartsRun> {
     totalMs,
     partMs: [],
     gapsMs: [],
+    stopToEndMs: [],
     peakRssMbPerPart: [],
     peakRssMb: round(r.maxRssKb / 1024, 0),
   };

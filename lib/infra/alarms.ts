@@ -4,12 +4,18 @@
 // ingests from the ingest's own metric (lib/metrics.ts: a failure reported as a batch item failure
 // is no Lambda error), and, on Amazon Keyspaces, throttling from its table and connection metrics.
 import { allTables } from '../cassandra/model';
+import { DEFAULT_INGEST_DEADLINE_MARGIN_MS } from '../config';
 import { INGEST_METRICS } from '../metric-names';
 import { INGEST_TIMEOUT_SECONDS } from './events';
 import { FUNCTIONS, type FunctionName, logicalId, type Resource, type StackOptions } from './names';
 
-/** The share of the ingest's timeout a run may take before its duration alarms. */
-export const DURATION_ALARM_SHARE = 0.8;
+/**
+ * How long an ingest invocation may run before its duration alarms. A part of a big object reads
+ * until INGEST_DEADLINE_MARGIN_MS before the timeout and then drains its writes and records its
+ * checkpoint in about a second, so a long run is normal; one still running halfway into the margin
+ * did not stop in time (a slow drain, a stuck write) and is close to being killed.
+ */
+export const DURATION_ALARM_MS = INGEST_TIMEOUT_SECONDS * 1000 - DEFAULT_INGEST_DEADLINE_MARGIN_MS / 2;
 
 /** The functions' names as serverless gives them: `<service>-<stage>-<function>`. */
 const functionName = (opts: StackOptions, fn: FunctionName) => `${opts.service}-${opts.stage}-${fn}`;
@@ -91,12 +97,12 @@ export function alarmResources(opts: StackOptions): Record<string, Resource> {
     threshold: 1,
   });
   add('IngestDuration', {
-    description: `an ingest ran over ${DURATION_ALARM_SHARE * 100} % of its ${INGEST_TIMEOUT_SECONDS} s timeout`,
+    description: `an ingest ran over ${DURATION_ALARM_MS / 1000} s of its ${INGEST_TIMEOUT_SECONDS} s timeout: it did not stop at its part's deadline in time`,
     namespace: 'AWS/Lambda',
     metric: 'Duration',
     dimensions: [{ Name: 'FunctionName', Value: functionName(opts, 'ingest') }],
     statistic: 'Maximum',
-    threshold: DURATION_ALARM_SHARE * INGEST_TIMEOUT_SECONDS * 1000,
+    threshold: DURATION_ALARM_MS,
   });
   for (const fn of FUNCTIONS) {
     for (const metric of ['Errors', 'Throttles'] as const) {

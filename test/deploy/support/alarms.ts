@@ -65,7 +65,7 @@ export function expectOperatorAlarms(
     expect.objectContaining({ Threshold: 1, Statistic: 'Sum' }),
   ]);
   expect(find('AWS/Lambda', 'Duration', `tracklog-${stage}-ingest`)).toEqual([
-    expect.objectContaining({ Threshold: 0.8 * 900 * 1000, Statistic: 'Maximum' }),
+    expect.objectContaining({ Threshold: 900_000 - 15_000 / 2, Statistic: 'Maximum' }),
   ]);
   for (const fn of FUNCTIONS) {
     expect(find('AWS/Lambda', 'Errors', `tracklog-${stage}-${fn}`)).toHaveLength(1);

@@ -141,7 +141,7 @@ describe('faults on a single node, through the local event flow', () => {
     await upload(flow.local, key, png);
     const report = await finalReport(key, 60_000);
     expect(report).toMatchObject({ status: 'failed', failure: 'input', rowsWritten: 0 });
-    expect(report.error).toMatch(/not an event log header/);
+    expect(report.error).toMatch(/not UTF-8 text: byte 0 \(0x89\)/);
     await until(
       'the message is in the dead-letter queue',
       async () => (await messagesIn(flow.local, flow.local.flow.deadLetterQueueUrl)) > before,

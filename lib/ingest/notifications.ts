@@ -83,6 +83,11 @@ export function retryDelaySeconds(receiveCount: number): number {
   return Math.min(900, 5 * 2 ** Math.max(0, receiveCount - 1));
 }
 
+/** How many times the queue has delivered this message, this delivery included. */
+function receiveCount(message: SQSRecord): number {
+  return Number(message.attributes?.ApproximateReceiveCount ?? '1') || 1;
+}
+
 type Disposition =
   | { kind: 'done' }
   | { kind: 'retry'; delaySeconds: number; why: string }
@@ -101,7 +106,7 @@ async function dispose(
   message: SQSRecord,
   h: MessageHandling,
 ): Promise<Disposition> {
-  const receives = Number(message.attributes?.ApproximateReceiveCount ?? '1') || 1;
+  const receives = receiveCount(message);
   switch (report.status) {
     case 'completed':
     case 'duplicate':
@@ -191,7 +196,18 @@ export async function handleIngestEvent(event: SQSEvent, h: MessageHandling): Pr
         batchItemFailures.push({ itemIdentifier: message.messageId });
       }
     } catch (err: unknown) {
-      log.error('message failed; it will be retried', { err: errorFields(err) });
+      // An error no report holds (Cassandra unreachable before the ingest could start, a continuation
+      // that could not be sent): back after the same backoff as a transient failure, not after the
+      // queue's 90-minute visibility timeout. If even that call fails, the timeout it is.
+      const delaySeconds = retryDelaySeconds(receiveCount(message));
+      const backedOff = await h.queue
+        ?.retryLater(message.receiptHandle, delaySeconds)
+        .then(() => true)
+        .catch(() => false);
+      log.error('message failed; it will be retried', {
+        err: errorFields(err),
+        ...(backedOff ? { delaySeconds } : {}),
+      });
       batchItemFailures.push({ itemIdentifier: message.messageId });
     }
   }

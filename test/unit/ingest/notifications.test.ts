@@ -186,13 +186,27 @@ describe('handleIngestEvent', () => {
     const { ingest } = reporter({
       'big.csv': { status: 'in_progress', checkpoint: { part: 2, offset: 1, line: 2 } },
     });
-    const { queue } = fakeQueue({ failSend: true });
+    const { queue, calls } = fakeQueue({ failSend: true });
     const result = await handleIngestEvent(sqsEvent(notification('big.csv')), {
       ingest,
       queue,
       log: quietLog,
     });
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+    expect(calls.retried).toEqual([['h1', 5]]);
+  });
+
+  it('backs off a message whose ingest threw (no report), by its receive count, not the visibility timeout', async () => {
+    const ingest = async (): Promise<IngestReport> => {
+      throw new Error('All host(s) tried for query failed');
+    };
+    const { queue, calls } = fakeQueue();
+    const event = sqsEvent(notification('a.csv'));
+    const first = event.Records[0];
+    if (first) first.attributes.ApproximateReceiveCount = '2';
+    const result = await handleIngestEvent(event, { ingest, queue, log: quietLog });
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+    expect(calls.retried).toEqual([['h1', 10]]);
   });
 
   it("leaves a message whose object another delivery is ingesting until that one's claim runs out", async () => {

@@ -7,7 +7,7 @@ import type { Play } from '../../lib/events/event';
 import { stackNames } from '../../lib/infra/names';
 import { createLogger } from '../../lib/log';
 import { writeEventFiles } from '../../scripts/generate/index';
-import { startLocalFlow } from '../../scripts/local/flow';
+import { type FlowOptions, type RunningFlow, startLocalFlow } from '../../scripts/local/flow';
 import { putFiles, type Uploaded } from '../../scripts/local/put-files';
 import { LOCALSTACK_URL } from '../../scripts/stack/settings';
 import { outDir, repo } from '../build';
@@ -35,6 +35,26 @@ async function lastPlay(file: string): Promise<Play | undefined> {
   return last;
 }
 
+/**
+ * The local event flow (bucket, queue, forwarder, serverless offline) on the bench's endpoint, region
+ * and keyspace, with its own instance name.
+ */
+export function benchFlow(
+  ctx: BenchContext,
+  name: string,
+  more: Pick<FlowOptions, 'concurrency' | 'ingestEnv'> = {},
+): Promise<RunningFlow> {
+  return startLocalFlow({
+    awsEndpoint: ctx.cfg.aws.endpoint ?? LOCALSTACK_URL,
+    region: ctx.cfg.aws.region,
+    keyspace: KEYSPACE,
+    names: stackNames('tracklog-bench', 'local'),
+    log: createLogger('warn', { fn: name }),
+    offline: { name },
+    ...more,
+  });
+}
+
 export async function eventFlow(ctx: BenchContext): Promise<void> {
   const real = realDataFile(ctx);
   const file =
@@ -43,15 +63,7 @@ export async function eventFlow(ctx: BenchContext): Promise<void> {
     '';
   const play = await lastPlay(file);
   if (!play) throw new Error(`${file} holds no song play`);
-  const names = stackNames('tracklog-bench', 'local');
-  const running = await startLocalFlow({
-    awsEndpoint: ctx.cfg.aws.endpoint ?? LOCALSTACK_URL,
-    region: ctx.cfg.aws.region,
-    keyspace: KEYSPACE,
-    names,
-    log: createLogger('warn', { fn: 'bench-flow' }),
-    offline: { name: 'bench-flow' },
-  });
+  const running = await benchFlow(ctx, 'bench-flow');
   try {
     const url = `${running.offline.baseUrl}/sessions/${play.sessionId}/items/${play.itemInSession}`;
     const ms: number[] = [];
@@ -59,7 +71,7 @@ export async function eventFlow(ctx: BenchContext): Promise<void> {
       await ctx.reset();
       const started = performance.now();
       const [{ key }] = (await putFiles(running.s3, [file], {
-        bucket: names.bucket,
+        bucket: running.flow.bucket,
         prefix: `flow/${Date.now()}-${i}/`,
       })) as [Uploaded];
       for (;;) {

@@ -11,19 +11,17 @@
 import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { stackNames } from '../../lib/infra/names';
 import type { IngestReport } from '../../lib/ingest/report';
 import { partDeadlines } from '../../lib/ingest/service';
-import { createLogger } from '../../lib/log';
 import { writeEventFiles } from '../../scripts/generate/index';
-import { startLocalFlow, waitForReport } from '../../scripts/local/flow';
+import { waitForReport } from '../../scripts/local/flow';
 import { putFiles, type Uploaded } from '../../scripts/local/put-files';
-import { LOCALSTACK_URL } from '../../scripts/stack/settings';
 import { outDir, repo } from '../build';
-import { type BenchContext, KEYSPACE } from '../context';
+import type { BenchContext } from '../context';
 import { runWithCpu } from '../cpu';
 import type { PartsResult, PartsRun } from '../report';
 import { round } from '../stats';
+import { benchFlow } from './flow';
 
 /** Bytes a generated event takes, measured on the generator's output. */
 const BYTES_PER_EVENT = { csv: 157, jsonl: 325 } as const;
@@ -102,17 +100,11 @@ function loggedParts(logFile: string, key: string): IngestReport[] {
 }
 
 async function viaFlow(ctx: BenchContext, log: BigLog): Promise<PartsRun> {
-  const names = stackNames('tracklog-bench', 'local');
-  const running = await startLocalFlow({
-    awsEndpoint: ctx.cfg.aws.endpoint ?? LOCALSTACK_URL,
-    region: ctx.cfg.aws.region,
-    keyspace: KEYSPACE,
-    names,
-    log: createLogger('warn', { fn: 'bench-parts' }),
-    offline: { name: 'bench-parts' },
+  const running = await benchFlow(ctx, 'bench-parts', {
     concurrency: 1,
     ingestEnv: { INGEST_DEADLINE_MS: String(ctx.args.partSeconds * 1000), LOG_LEVEL: 'info' },
   });
+  const names = running.flow;
   const samples: { at: number; mb: number }[] = [];
   const sampler = setInterval(() => samples.push({ at: Date.now(), mb: rssMb(running.offline.pid) }), 1000);
   try {

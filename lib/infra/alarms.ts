@@ -12,8 +12,9 @@ import { FUNCTIONS, type FunctionName, logicalId, type Resource, type StackOptio
 /**
  * How long an ingest invocation may run before its duration alarms. A part of a big object reads
  * until INGEST_DEADLINE_MARGIN_MS before the timeout and then drains its writes and records its
- * checkpoint in about a second, so a long run is normal; one still running halfway into the margin
- * did not stop in time (a slow drain, a stuck write) and is close to being killed.
+ * checkpoint within a few seconds (bench/README.md, "Parts"), so a long run is normal; one still
+ * running halfway into the margin did not stop in time (a slow drain, a stuck write) and is close
+ * to being killed.
  */
 export const DURATION_ALARM_MS = INGEST_TIMEOUT_SECONDS * 1000 - DEFAULT_INGEST_DEADLINE_MARGIN_MS / 2;
 

@@ -2,7 +2,7 @@
 // first: read from the ingest ledger (one partition per source) and shaped by the same mappings the
 // ingest's reports use (lib/ingest/report.ts), so a version here says what its report says.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { LedgerEntry, LedgerStatus } from '../cassandra/model';
+import type { IngestTotals, LedgerEntry, LedgerStatus } from '../cassandra/model';
 import type { Format } from '../events/formats';
 import { notFound } from '../http';
 import { outcomeOf, resumePositionOf } from '../ingest/report';
@@ -10,18 +10,12 @@ import { queryParams, sourceParam } from './params';
 import type { QueryStore } from './store';
 
 /** One object version as the ledger holds it; absent values are null, so every version has every key. */
-export interface IngestVersion {
+export interface IngestVersion extends IngestTotals {
   etag: string;
   versionId: string | null;
   status: LedgerStatus;
   format: Format | null;
   compressed: boolean | null;
-  parts: number;
-  rowsRead: number;
-  rowsWritten: number;
-  rowsSkipped: number;
-  rowsRejected: number;
-  writeRetries: number;
   rejectsLocations: string[];
   startedAt: string;
   /** Recorded when the last part ends (completed, superseded); a failure keeps where it stopped, not when. */

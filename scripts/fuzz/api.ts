@@ -17,6 +17,7 @@ import {
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse } from 'yaml';
+import { CSV_COLUMNS, csvField } from '../generate/format';
 import { findPython } from '../stack/localstack';
 import { runCommand } from '../stack/proc';
 import { repoRoot, type StackSettings, stackConfigDir } from '../stack/settings';
@@ -98,12 +99,7 @@ export function contractExamples(): ContractExamples {
   };
 }
 
-const HEADER =
-  'artist,auth,firstName,gender,itemInSession,lastName,length,level,location,method,page,registration,sessionId,song,status,ts,userId';
-
-function csvField(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
+const HEADER = CSV_COLUMNS.join(',');
 
 function play(p: { user: number; session: number; item: number; song: string; artist: string }): string {
   return [

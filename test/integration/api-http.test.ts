@@ -9,19 +9,15 @@ import { loadConfig } from '../../lib/config';
 import { localOutputs, outputNames } from '../../lib/ingest/outputs';
 import { ingestFilePart } from '../../lib/ingest/service';
 import { createLogger } from '../../lib/log';
+import { CSV_COLUMNS, csvField } from '../../scripts/generate/format';
 import { type Offline, startOffline } from '../../scripts/local/offline';
 import { componentResponseErrors, openApiErrors } from '../support/openapi';
 import { useSchemaKeyspace } from './support/cassandra';
 import { describeWithRealData, realDataDir, realDataFiles } from './support/real-data';
 
-const HEADER =
-  'artist,auth,firstName,gender,itemInSession,lastName,length,level,location,method,page,registration,sessionId,song,status,ts,userId';
+const HEADER = CSV_COLUMNS.join(',');
 const HOT_SONG = 'Hot / Song? #1 & 100% + "more" – Ça';
 const BIG = 2600;
-
-function csvField(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
 
 /** A hot song with BIG distinct listeners, and one marathon session of BIG songs. */
 function bigPartitions(): string {

@@ -17,6 +17,7 @@ const entries = {
   'runner-coldstart': 'bench/runners/coldstart.ts',
   'runner-reads': 'bench/runners/reads.ts',
   'runner-parsing': 'bench/runners/parsing.ts',
+  'runner-parts': 'bench/runners/parts.ts',
   notFound: 'functions/notFound.ts',
 } as const;
 

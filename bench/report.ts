@@ -60,8 +60,10 @@ export interface PartsRun {
    */
   stopToEndMs: number[];
   peakRssMbPerPart: number[];
-  /** The CLI's processes' peak RSS (the flow's is per part). */
-  peakRssMb?: number;
+  /** Whose RSS peakRssMbPerPart is: the handler's own process, or the process it runs in. */
+  rssOf: string;
+  /** Each part's plays written per second of its own time: a gzip part inflates and discards first. */
+  playsPerSecPerPart: number[];
   /** totalMs over the whole run's, less 1 (0.03: 3 % longer). */
   overWhole?: number;
 }
@@ -201,18 +203,21 @@ export function markdown(r: BenchResults): string {
   }
   for (const p of r.parts ?? []) {
     const max = (xs: number[]) => (xs.length > 0 ? Math.max(...xs) : Number.NaN);
+    const range = (xs: number[], unit: string) =>
+      xs.length < 2 ? withUnit(xs[0], unit) : `${fmt(Math.min(...xs))}–${withUnit(max(xs), unit)}`;
     lines.push(
       '',
       `## Parts: ${p.object}, ${fmt(p.bytes / 1024 ** 3, 2)} GiB as read (${fmt(p.storedBytes / 1024 ** 2)} MiB stored), ${fmt(p.events)} events`,
       '',
-      '| way | parts | plays written | total | over whole | longest part | longest stop → checkpoint | longest gap between parts | peak RSS |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| way | parts | plays written | total | over whole | longest part | longest stop → checkpoint | longest gap between parts | plays/s per part (first, last) | peak RSS per part | RSS of |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     );
     for (const run of p.runs)
       lines.push(
         `| ${run.way} | ${run.parts} | ${fmt(run.rowsWritten)} | ${withUnit(run.totalMs / 1000, 's', 1)} | ` +
           `${run.overWhole === undefined ? '' : withUnit(run.overWhole * 100, '%', 1)} | ${withUnit(max(run.partMs) / 1000, 's', 1)} | ${withUnit(max(run.stopToEndMs) / 1000, 's', 2)} | ` +
-          `${withUnit(max(run.gapsMs) / 1000, 's', 1)} | ${withUnit(run.peakRssMb ?? max(run.peakRssMbPerPart), 'MB')} |`,
+          `${withUnit(max(run.gapsMs) / 1000, 's', 1)} | ${fmt(run.playsPerSecPerPart[0])}${run.playsPerSecPerPart.length > 1 ? `, ${fmt(run.playsPerSecPerPart.at(-1))}` : ''} | ` +
+          `${range(run.peakRssMbPerPart, 'MB')} | ${run.rssOf} |`,
       );
   }
   if (r.memory.length > 0) {

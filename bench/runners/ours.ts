@@ -1,32 +1,17 @@
 // One benchmark run of "ours": the deployed ingest handler (bundled) invoked with the SQS message the
 // ingest queue delivers for an object in LocalStack, after a warm-up object. Prints one JSON line:
 // the report (as the ingest stored it in the bucket), wall and CPU time, and the process's peak RSS.
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { handler } from '../../functions/ingest';
 import { createS3 } from '../../lib/aws';
 import { config } from '../../lib/config';
-import type { IngestReport } from '../../lib/ingest/report';
-import { s3ReportKey } from '../../lib/ingest/service';
 import { uploadedEvent } from '../../scripts/local/lambda-events';
 import { profiled } from './profiler';
+import { storedReport } from './stored-report';
 
 async function ingest(bucket: string, key: string): Promise<void> {
   const result = await handler(uploadedEvent(bucket, key));
   if (result.batchItemFailures.length > 0)
     throw new Error(`the ingest of ${key} reported its message failed`);
-}
-
-async function storedReport(bucket: string, key: string): Promise<IngestReport> {
-  const cfg = config();
-  const s3 = createS3(cfg.aws);
-  try {
-    const res = await s3.send(
-      new GetObjectCommand({ Bucket: bucket, Key: s3ReportKey(cfg.ingest.reportsPrefix, key) }),
-    );
-    return JSON.parse((await res.Body?.transformToString('utf8')) ?? '{}') as IngestReport;
-  } finally {
-    s3.destroy();
-  }
 }
 
 async function main(): Promise<void> {
@@ -38,9 +23,12 @@ async function main(): Promise<void> {
   await profiled(() => ingest(bucket, key)).catch(() => undefined);
   const wallMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
+  const cfg = config();
+  const s3 = createS3(cfg.aws);
+  const report = await storedReport(s3, cfg, bucket, key).finally(() => s3.destroy());
   process.stdout.write(
     `${JSON.stringify({
-      report: await storedReport(bucket, key),
+      report,
       wallMs,
       cpuMs: (used.user + used.system) / 1000,
       maxRssKb: process.resourceUsage().maxRSS,

@@ -1,25 +1,35 @@
 // Objects of any size: a CSV of at least --parts-gb GiB and a gzip JSON-lines object of at least as
-// much uncompressed, each ingested two ways, on an empty keyspace each time:
-// - whole: the CLI without a deadline, in one part (the uninterrupted ingest parts are held against);
-// - parts through the event flow: 60 s parts (INGEST_DEADLINE_MS, --part-seconds), each ending at a
-//   checkpoint and sending its continuation through SQS to the forwarder, which invokes the next, as
-//   deployed.
+// much uncompressed, each ingested three ways, on an empty keyspace each time:
+// - whole: the bundled handler without a deadline, in one invocation (the uninterrupted ingest parts
+//   are held against);
+// - parts: the same handler in the same kind of process, in 60 s invocations (INGEST_DEADLINE_MS,
+//   --part-seconds), each ending at a checkpoint, its continuation received from a queue of its own
+//   and passed to the next invocation (bench/runners/parts.ts): what parts cost, and the handler's own
+//   peak RSS per part, as Lambda measures it per invocation;
+// - parts through the event flow: the same 60 s parts under serverless offline, the continuation
+//   going through SQS to the forwarder, which invokes the next, as in local emulation (its RSS is
+//   offline's process, with the framework and the API in it; its runner differs from whole's).
 // For each: parts, rows, total time and its overhead over whole, each part's duration and the gap
-// before it (the queue and forwarder), and peak RSS (the offline process's, sampled each second,
-// per part; the CLI's processes' own peak). Only run when named (`--only parts`): it reads and
-// writes several GiB.
+// before it, and peak RSS per part. Only run when named (`--only parts`): it reads and writes several
+// GiB.
 import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
+import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { IngestReport } from '../../lib/ingest/report';
 import { partDeadlines } from '../../lib/ingest/service';
 import { writeEventFiles } from '../../scripts/generate/index';
 import { waitForReport } from '../../scripts/local/flow';
 import { putFiles, type Uploaded } from '../../scripts/local/put-files';
-import { outDir, repo } from '../build';
+import { outDir } from '../build';
 import type { BenchContext } from '../context';
-import { runWithCpu } from '../cpu';
 import type { PartsResult, PartsRun } from '../report';
+import type { PartsRunnerResult } from '../runners/parts';
 import { round } from '../stats';
 import { benchFlow } from './flow';
 
@@ -99,6 +109,17 @@ function loggedParts(logFile: string, key: string): IngestReport[] {
   return parts.sort((a, b) => (a.part?.number ?? 0) - (b.part?.number ?? 0));
 }
 
+/**
+ * When a part stops reading, measured from its start: the function's 900 s capped by
+ * INGEST_DEADLINE_MS, less the margin, as the ingest computes it.
+ */
+function stopReadingAfter(ctx: BenchContext): number {
+  return (
+    partDeadlines({ ...ctx.cfg.ingest, deadlineMs: ctx.args.partSeconds * 1000 }, { startedAt: 0 })
+      .stopReadingAt ?? 0
+  );
+}
+
 async function viaFlow(ctx: BenchContext, log: BigLog): Promise<PartsRun> {
   const running = await benchFlow(ctx, 'bench-parts', {
     concurrency: 1,
@@ -123,11 +144,7 @@ async function viaFlow(ctx: BenchContext, log: BigLog): Promise<PartsRun> {
     );
     if (report.status !== 'completed') throw new Error(`parts through the flow: ${JSON.stringify(report)}`);
     const parts = loggedParts(running.offline.logFile, key);
-    // When a part stops reading, measured from its start (offline's remaining time is the function's
-    // 900 s, so the deadline is INGEST_DEADLINE_MS's, less the margin, as the ingest computes it).
-    const stopAt =
-      partDeadlines({ ...ctx.cfg.ingest, deadlineMs: ctx.args.partSeconds * 1000 }, { startedAt: 0 })
-        .stopReadingAt ?? 0;
+    const stopAt = stopReadingAfter(ctx);
     return {
       way: `parts through the event flow (${ctx.args.partSeconds} s)`,
       parts: report.parts,
@@ -146,6 +163,10 @@ async function viaFlow(ctx: BenchContext, log: BigLog): Promise<PartsRun> {
         const begin = end - (p.part?.durationMs ?? 0);
         return round(Math.max(0, ...samples.filter((s) => s.at >= begin && s.at <= end).map((s) => s.mb)), 0);
       }),
+      playsPerSecPerPart: parts.map((p) =>
+        round(((p.part?.rowsWritten ?? 0) * 1000) / (p.part?.durationMs || 1), 0),
+      ),
+      rssOf: 'serverless offline’s process (framework and API included)',
     };
   } finally {
     clearInterval(sampler);
@@ -153,36 +174,66 @@ async function viaFlow(ctx: BenchContext, log: BigLog): Promise<PartsRun> {
   }
 }
 
-async function viaCli(ctx: BenchContext, log: BigLog): Promise<PartsRun> {
-  const { INGEST_DEADLINE_MS: _none, ...env } = ctx.env;
-  const started = performance.now();
-  const r = await runWithCpu(
-    ctx.stack,
-    join(repo, 'node_modules', '.bin', 'tsx'),
-    [
-      join(repo, 'scripts', 'ingest.ts'),
-      `s3://${ctx.bucket}/${log.key}`,
-      '--out',
-      join(outDir, 'parts-cli-out'),
-    ],
-    env,
-    repo,
+/** A queue for one runner's continuations, gone afterwards (a fresh one: no message of an earlier run). */
+async function withQueue<T>(ctx: BenchContext, use: (url: string, arn: string) => Promise<T>): Promise<T> {
+  const sqs = new SQSClient({
+    region: ctx.cfg.aws.region,
+    endpoint: ctx.env.AWS_ENDPOINT_URL,
+    credentials: {
+      accessKeyId: ctx.env.AWS_ACCESS_KEY_ID ?? '',
+      secretAccessKey: ctx.env.AWS_SECRET_ACCESS_KEY ?? '',
+    },
+  });
+  const { QueueUrl: url = '' } = await sqs.send(
+    // Longer than a part: a continuation being worked on does not come back meanwhile.
+    new CreateQueueCommand({
+      QueueName: `tracklog-bench-parts-${Date.now()}`,
+      Attributes: { VisibilityTimeout: '960' },
+    }),
   );
-  const totalMs = performance.now() - started;
-  const line = r.output.split('\n').find((l) => l.startsWith('{') && l.includes('"rowsWritten"'));
-  const report = line ? (JSON.parse(line) as IngestReport) : undefined;
-  if (r.status !== 0 || report?.status !== 'completed')
-    throw new Error(`the CLI did not complete (exit ${r.status}):\n${r.output.slice(-2000)}`);
+  try {
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+    );
+    return await use(url, Attributes?.QueueArn ?? '');
+  } finally {
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
+    sqs.destroy();
+  }
+}
+
+async function viaRunner(ctx: BenchContext, log: BigLog, mode: 'whole' | 'parts'): Promise<PartsRun> {
+  const r = await withQueue(ctx, (queueUrl, queueArn) => {
+    // Whole has no deadline at all; parts get the flow's.
+    const { INGEST_DEADLINE_MS: _none, ...env } = ctx.env;
+    return ctx.runNode<PartsRunnerResult>(
+      ctx.bundles['runner-parts'],
+      [ctx.bucket, log.key, queueArn, mode],
+      {
+        env: {
+          ...env,
+          INGEST_QUEUE_URL: queueUrl,
+          ...(mode === 'parts' ? { INGEST_DEADLINE_MS: String(ctx.args.partSeconds * 1000) } : {}),
+        },
+      },
+    );
+  });
+  if (r.report.status !== 'completed') throw new Error(`${mode}: ${JSON.stringify(r.report)}`);
+  const stopAt = stopReadingAfter(ctx);
   return {
-    way: 'whole (the CLI, no deadline)',
-    parts: report.parts,
-    rowsWritten: report.rowsWritten,
-    totalMs,
-    partMs: [],
-    gapsMs: [],
-    stopToEndMs: [],
-    peakRssMbPerPart: [],
-    peakRssMb: round(r.maxRssKb / 1024, 0),
+    way:
+      mode === 'whole'
+        ? 'whole (the bundled handler, no deadline)'
+        : `parts (the bundled handler, ${ctx.args.partSeconds} s, continuations through SQS)`,
+    parts: r.report.parts,
+    rowsWritten: r.report.rowsWritten,
+    totalMs: r.totalMs,
+    partMs: r.parts.map((p) => p.wallMs),
+    stopToEndMs: r.parts.slice(0, -1).map((p) => p.wallMs - stopAt),
+    gapsMs: r.parts.slice(1).map((p) => p.gapBeforeMs),
+    peakRssMbPerPart: r.parts.map((p) => p.peakRssMb),
+    playsPerSecPerPart: r.parts.map((p) => round((p.rowsWritten * 1000) / p.wallMs, 0)),
+    rssOf: 'the handler’s process',
   };
 }
 
@@ -190,10 +241,10 @@ export async function parts(ctx: BenchContext): Promise<void> {
   const results: PartsResult[] = [];
   for (const log of await bigLogs(ctx)) {
     const runs: PartsRun[] = [];
-    for (const way of ['whole', 'flow'] as const) {
+    for (const way of ['whole', 'parts', 'flow'] as const) {
       await ctx.reset();
       ctx.log(`parts: ${log.label}, ${way}`);
-      const run = way === 'flow' ? await viaFlow(ctx, log) : await viaCli(ctx, log);
+      const run = way === 'flow' ? await viaFlow(ctx, log) : await viaRunner(ctx, log, way);
       runs.push(run);
       ctx.log(
         `parts: ${log.label}, ${run.way}: ${run.parts} part(s), ${(run.totalMs / 1000).toFixed(0)} s, ${run.rowsWritten.toLocaleString()} plays`,

@@ -20,6 +20,12 @@ function isRetryable(err: unknown): boolean {
   );
 }
 
+/**
+ * Breaks in a row with no byte read between them before the download is given up. Breaks that come
+ * after progress start the count again: a server closes a connection its reader paused on for
+ * backpressure (LocalStack under a slow cluster closed one every few seconds, 11 in one 45 s part),
+ * and such a download is moving, however often it is cut.
+ */
 export const MAX_RESUMES = 10;
 
 class StalledError extends Error {
@@ -68,15 +74,19 @@ async function* resumableBody(
 ): AsyncGenerator<Buffer> {
   let body = first;
   let offset = start;
+  /** Breaks since the last one after which bytes arrived, and where that was. */
   let resumes = 0;
+  let resumedAt = start;
   /** A new body from where the last one stopped; a reopen that fails the same way is tried again. */
   const resume = async (cause: unknown): Promise<Readable> => {
     let err = cause;
+    if (offset > resumedAt) resumes = 0;
+    resumedAt = offset;
     for (;;) {
       if (!isRetryable(err)) throw err;
       if (resumes >= MAX_RESUMES) {
         throw new Error(
-          `the download broke off or stalled ${resumes + 1} times (last: ${(err as Error).message}) at byte ${offset}; giving up`,
+          `the download broke off or stalled ${resumes + 1} times in a row without a byte between (last: ${(err as Error).message}) at byte ${offset}; giving up`,
           { cause: err },
         );
       }

@@ -115,12 +115,22 @@ describe('s3Source', () => {
     expect(calls).toHaveLength(1);
   });
 
-  it(`gives up after ${MAX_RESUMES} resumes with an error that says so`, async () => {
-    const { client } = fakeS3({ cutAfter: 100 });
+  it(`gives up after ${MAX_RESUMES} resumes in a row that bring no byte, with an error that says so`, async () => {
+    // Cut at once every time: no resume gets anywhere.
+    const { client, calls } = fakeS3({ cutAfter: 0 });
     const opened = await s3Source(client, 'b', 'k.csv', { stallMs: 5000 }).open();
     await expect(readAll(opened.body)).rejects.toThrow(
-      `the download broke off or stalled ${MAX_RESUMES + 1} times`,
+      `the download broke off or stalled ${MAX_RESUMES + 1} times in a row without a byte between`,
     );
+    expect(calls).toHaveLength(MAX_RESUMES + 1);
+  });
+
+  it('keeps resuming a download that is cut often but moves on between cuts', async () => {
+    // 100 bytes per connection: 35 cuts for this object, far more than MAX_RESUMES.
+    const { client, calls } = fakeS3({ cutAfter: 100 });
+    const opened = await s3Source(client, 'b', 'k.csv', { stallMs: 5000 }).open();
+    expect(await readAll(opened.body)).toEqual(object);
+    expect(calls.length).toBeGreaterThan(MAX_RESUMES * 3);
   });
 
   it('does not resume other errors', async () => {

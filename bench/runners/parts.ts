@@ -35,6 +35,8 @@ export interface PartRun {
   wallMs: number;
   gapBeforeMs: number;
   peakRssMb: number;
+  /** What the RSS held at its peak (MiB): V8's heap, and memory outside it (Buffers, zlib, the driver). */
+  atPeak: { heapTotalMb: number; heapUsedMb: number; externalMb: number };
   rowsWritten: number;
   /** Where it began reading (decompressed bytes): what a gzip part inflates and discards first. */
   startOffset: number;
@@ -46,18 +48,28 @@ export interface PartsRunnerResult {
   parts: PartRun[];
 }
 
-/** The process's largest RSS (MiB) between start() and stop(). */
+const mb = (bytes: number) => Math.round(bytes / 1048576);
+
+/** The process's largest RSS (MiB) from now until stop(), and what it held then. */
 function rssSampler() {
-  let peak = 0;
+  let peak = process.memoryUsage();
   const sample = () => {
-    peak = Math.max(peak, process.memoryUsage.rss() / 1048576);
+    const now = process.memoryUsage();
+    if (now.rss > peak.rss) peak = now;
   };
   const timer = setInterval(sample, 100);
   return {
-    stop() {
+    stop(): Pick<PartRun, 'peakRssMb' | 'atPeak'> {
       clearInterval(timer);
       sample();
-      return Math.round(peak);
+      return {
+        peakRssMb: mb(peak.rss),
+        atPeak: {
+          heapTotalMb: mb(peak.heapTotal),
+          heapUsedMb: mb(peak.heapUsed),
+          externalMb: mb(peak.external),
+        },
+      };
     },
   };
 }
@@ -104,7 +116,7 @@ async function main(): Promise<void> {
         : undefined;
     const result = await handler(event, context);
     const end = performance.now();
-    const peakRssMb = rss.stop();
+    const memory = rss.stop();
     if (result.batchItemFailures.length > 0)
       throw new Error(`part ${parts.length + 1} of ${key}: the handler reported its message failed`);
     if (message?.ReceiptHandle)
@@ -114,12 +126,12 @@ async function main(): Promise<void> {
       number: report.part?.number ?? parts.length + 1,
       wallMs: end - begin,
       gapBeforeMs: begin - lastEnd,
-      peakRssMb,
+      ...memory,
       rowsWritten: report.part?.rowsWritten ?? 0,
       startOffset: report.part?.startOffset ?? 0,
     });
     process.stderr.write(
-      `${PROGRESS}${mode}: part ${parts.length} ${report.status}, ${report.rowsWritten.toLocaleString()} plays so far, ${((end - started) / 1000).toFixed(0)} s, peak RSS ${peakRssMb} MB\n`,
+      `${PROGRESS}${mode}: part ${parts.length} ${report.status}, ${report.rowsWritten.toLocaleString()} plays so far, ${((end - started) / 1000).toFixed(0)} s, peak RSS ${memory.peakRssMb} MB (heap ${memory.atPeak.heapTotalMb}, external ${memory.atPeak.externalMb})\n`,
     );
     lastEnd = end;
     if (report.status !== 'in_progress') break;

@@ -139,7 +139,8 @@ async function viaFlow(ctx: BenchContext, log: BigLog): Promise<PartsRun> {
       running.s3,
       names.outputs,
       key,
-      (r) => r.status === 'completed' || r.status === 'failed',
+      // A transient failure is retried from the checkpoint, as deployed: its time counts, it does not end the run.
+      (r) => r.status === 'completed' || (r.status === 'failed' && r.failure !== 'transient'),
       RUN_TIMEOUT_MS,
     );
     if (report.status !== 'completed') throw new Error(`parts through the flow: ${JSON.stringify(report)}`);

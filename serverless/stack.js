@@ -84,6 +84,13 @@ async function options(resolveVariable) {
   } catch (err) {
     throw configurationError(err.message);
   }
+  // CloudFormation would take NaN or a fraction and create an alarm that never or always fires.
+  const queueAge = String(await resolveVariable('param:queueAgeAlarmSeconds'));
+  if (!/^[1-9]\d*$/.test(queueAge)) {
+    throw configurationError(
+      `param queueAgeAlarmSeconds is "${queueAge}": it must be a whole number of seconds above 0`,
+    );
+  }
   return {
     service: await resolveVariable('self:service'),
     stage: await resolveVariable('sls:stage'),
@@ -95,7 +102,7 @@ async function options(resolveVariable) {
     cursorSecretParameter: String((await resolveVariable('param:cursorSecretParameter')) ?? ''),
     vpc: (await vpc(resolveVariable)) !== null,
     alarmEmail: String((await resolveVariable('param:alarmEmail')) ?? ''),
-    queueAgeAlarmSeconds: Number(await resolveVariable('param:queueAgeAlarmSeconds')),
+    queueAgeAlarmSeconds: Number(queueAge),
   };
 }
 

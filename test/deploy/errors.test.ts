@@ -30,6 +30,11 @@ describe('serverless package with a mistake in its params', () => {
       ['--stage', 'prod', '--param=cassandraContactPoints=10.0.1.10:9042', '--param=keyspace=Tracklog'],
       'Cannot resolve variable at "resources": param keyspace is "Tracklog": a keyspace name is a lowercase letter',
     ],
+    [
+      'a queue age alarm that is not a number of seconds',
+      ['--stage', 'prod', '--param=cassandraContactPoints=10.0.1.10:9042', '--param=queueAgeAlarmSeconds=1h'],
+      'Cannot resolve variable at "resources": param queueAgeAlarmSeconds is "1h": it must be a whole number of seconds above 0',
+    ],
   ])(
     'prints its message alone for %s',
     (_what, args, message) => {

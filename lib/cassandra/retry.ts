@@ -18,6 +18,15 @@ export function isTransient(err: unknown): boolean {
 }
 
 /**
+ * An answer the cluster gives the same way every time (a statement it cannot run, a permission it
+ * does not grant, bad arguments): not a failure to wait out, but something to fix.
+ */
+export function isRefusal(err: unknown): boolean {
+  if (err instanceof errors.ArgumentError) return true;
+  return err instanceof errors.ResponseError && !TRANSIENT_CODES.has(err.code);
+}
+
+/**
  * The driver's share of a write's retries (see lib/cassandra/client.ts): a request whose connection
  * failed goes to the next host at once (once), as under the driver's default policy; a timeout,
  * unavailable or overloaded answer is handed back unretried, for withRetry to retry after a backoff.
@@ -71,6 +80,8 @@ export interface RetryOptions {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   now?: () => number;
+  /** Which errors are worth another try; the driver's transient ones (isTransient) unless given. */
+  isRetryable?: (err: unknown) => boolean;
 }
 
 /** Full jitter: a uniformly random wait up to min(cap, base * 2^(attempt - 1)); attempt counts from 1. */
@@ -91,10 +102,11 @@ async function retryAfter<T>(first: unknown, operation: () => Promise<T>, opts: 
   const sleep = opts.sleep ?? defaultSleep;
   const random = opts.random ?? Math.random;
   const now = opts.now ?? Date.now;
+  const retryable = opts.isRetryable ?? isTransient;
   const end = Math.min(now() + opts.budgetMs, opts.giveUpAt ?? Number.POSITIVE_INFINITY);
   let err = first;
   for (let attempt = 1; ; attempt++) {
-    if (!isTransient(err)) throw err;
+    if (!retryable(err)) throw err;
     const delay = backoffDelayMs(attempt, base, cap, random);
     if (now() + delay > end) throw err;
     opts.onRetry?.(err, attempt, delay);

@@ -132,6 +132,9 @@ function gunzip(bytes: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
     try {
       for await (const chunk of inflate) yield chunk as Buffer;
     } catch (err: unknown) {
+      // Only zlib's own errors (Z_DATA_ERROR, Z_BUF_ERROR, …) say the bytes are bad; a download
+      // that broke off reaches here through the pipeline too, and is not the object's fault.
+      if (!/^Z_/.test((err as { code?: string }).code ?? '')) throw err;
       throw new InputError(`gzip data is corrupt or truncated: ${(err as Error).message}`, { cause: err });
     }
   })();

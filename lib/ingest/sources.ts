@@ -1,11 +1,23 @@
 // Where objects come from: S3 (streamed GetObject, never buffered) or a local file, from the first
-// byte or, for a resumed part, from a checkpoint's offset of the version the first part read.
+// byte or, for a resumed part, from a checkpoint's offset of the version the first part read. What
+// S3, the network or the disk throws, opening or mid-read, comes out as a TransientError (the
+// object having changed excepted: ObjectChangedError), so a failed read is never taken for a bug.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { asTransient } from './failures';
 import { ObjectChangedError, type ObjectSource, type ObjectVersion, type OpenedObject } from './types';
+
+/** The bytes of a body, what it throws as asTransient's. */
+async function* readFailuresTransient(body: AsyncIterable<Buffer>, what: string): AsyncGenerator<Buffer> {
+  try {
+    yield* body;
+  } catch (err: unknown) {
+    throw asTransient(err, `reading ${what}`);
+  }
+}
 
 /**
  * A connection the server or the network dropped mid-body, refused, or one that stalled: worth
@@ -167,7 +179,10 @@ export function s3Source(s3: S3Client, bucket: string, key: string, opts: Downlo
   };
   const opened = (first: Awaited<ReturnType<typeof get>>, start: number): OpenedObject => ({
     body: Readable.from(
-      resumableBody(async (offset) => (await get(offset, first.etag)).body, start, first.body, opts),
+      readFailuresTransient(
+        resumableBody(async (offset) => (await get(offset, first.etag)).body, start, first.body, opts),
+        source,
+      ),
       { objectMode: false },
     ),
     etag: first.etag,
@@ -177,10 +192,15 @@ export function s3Source(s3: S3Client, bucket: string, key: string, opts: Downlo
     source,
     name: key,
     async open() {
-      return opened(await get(0, undefined), 0);
+      const first = await get(0, undefined).catch((err: unknown) => {
+        throw asTransient(err, 'cannot read the object');
+      });
+      return opened(first, 0);
     },
     async openAt(version: ObjectVersion, offset: number) {
-      const first = await get(offset, version.etag);
+      const first = await get(offset, version.etag).catch((err: unknown) => {
+        throw asTransient(err, 'cannot read the object');
+      });
       return opened({ ...first, etag: version.etag, versionId: version.versionId }, offset);
     },
   };
@@ -194,18 +214,28 @@ export function fileSource(path: string): ObjectSource {
     return `${info.size}-${Math.trunc(info.mtimeMs)}`;
   };
   const read = (start: number, etag: string): OpenedObject => ({
-    body: createReadStream(absolute, { highWaterMark: 256 * 1024, start }),
+    body: Readable.from(
+      readFailuresTransient(createReadStream(absolute, { highWaterMark: 256 * 1024, start }), absolute),
+      { objectMode: false },
+    ),
     etag,
     versionId: undefined,
   });
+  const fingerprintOrFail = async () => {
+    try {
+      return await fingerprint();
+    } catch (err: unknown) {
+      throw asTransient(err, 'cannot read the object');
+    }
+  };
   return {
     source: absolute,
     name: absolute,
     async open() {
-      return read(0, await fingerprint());
+      return read(0, await fingerprintOrFail());
     },
     async openAt(version: ObjectVersion, offset: number) {
-      if ((await fingerprint()) !== version.etag) throw new ObjectChangedError(absolute);
+      if ((await fingerprintOrFail()) !== version.etag) throw new ObjectChangedError(absolute);
       return read(offset, version.etag);
     },
   };

@@ -313,6 +313,20 @@ function readableFile(env: Env, name: string): string | undefined {
   return path;
 }
 
+/** Amazon Keyspaces writes at LOCAL_QUORUM only and reads at ONE, LOCAL_ONE or LOCAL_QUORUM: anything else fails every request. */
+function keyspacesConsistencies(write: Consistency, read: Consistency): void {
+  if (write !== 'LOCAL_QUORUM')
+    throw new ConfigError(
+      'CASSANDRA_WRITE_CONSISTENCY',
+      `is ${write}: Amazon Keyspaces (CASSANDRA_AUTH=sigv4) accepts writes at LOCAL_QUORUM only`,
+    );
+  if (!['ONE', 'LOCAL_ONE', 'LOCAL_QUORUM'].includes(read))
+    throw new ConfigError(
+      'CASSANDRA_READ_CONSISTENCY',
+      `is ${read}: Amazon Keyspaces (CASSANDRA_AUTH=sigv4) reads at ONE, LOCAL_ONE or LOCAL_QUORUM only`,
+    );
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const region = str(env, 'AWS_REGION', str(env, 'AWS_DEFAULT_REGION', 'us-east-1'));
   const keyspace = str(env, 'CASSANDRA_KEYSPACE', 'tracklog');
@@ -348,14 +362,17 @@ export function loadConfig(env: Env = process.env): Config {
       `must not overlap INGEST_REJECTS_PREFIX (${rejectsPrefix})`,
     );
   }
+  const writeConsistency = oneOf(env, 'CASSANDRA_WRITE_CONSISTENCY', CONSISTENCIES, 'LOCAL_QUORUM');
+  const readConsistency = oneOf(env, 'CASSANDRA_READ_CONSISTENCY', CONSISTENCIES, 'LOCAL_QUORUM');
+  if (auth.kind === 'sigv4') keyspacesConsistencies(writeConsistency, readConsistency);
   return {
     cassandra: {
       contactPoints,
       localDataCenter: str(env, 'CASSANDRA_LOCAL_DC', 'datacenter1'),
       keyspace,
       replication: parseReplication(str(env, 'CASSANDRA_REPLICATION', 'SimpleStrategy:1')),
-      writeConsistency: oneOf(env, 'CASSANDRA_WRITE_CONSISTENCY', CONSISTENCIES, 'LOCAL_QUORUM'),
-      readConsistency: oneOf(env, 'CASSANDRA_READ_CONSISTENCY', CONSISTENCIES, 'LOCAL_QUORUM'),
+      writeConsistency,
+      readConsistency,
       auth,
       tls: { enabled: caFile !== undefined || bool(env, 'CASSANDRA_TLS', false), caFile },
       requestTimeoutMs: int(env, 'CASSANDRA_REQUEST_TIMEOUT_MS', 12_000, 100, 600_000),

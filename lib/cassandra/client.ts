@@ -43,6 +43,18 @@ export function serialOptions(cfg: CassandraConfig): QueryOptions {
   return { ...writeOptions(cfg), serialConsistency: types.consistencies.localSerial };
 }
 
+/**
+ * Options of a read that must see every lightweight transaction applied before it, including one
+ * still in flight when another did not apply (the ledger decides on it): LOCAL_SERIAL, which
+ * completes an unfinished Paxos round first. Amazon Keyspaces (SigV4) refuses SERIAL reads; there
+ * a LOCAL_QUORUM read already reflects every prior successful write, lightweight ones included.
+ */
+export function serialReadOptions(cfg: CassandraConfig): QueryOptions {
+  const consistency =
+    cfg.auth.kind === 'sigv4' ? types.consistencies.localQuorum : types.consistencies.localSerial;
+  return { prepare: true, isIdempotent: true, consistency, retry: writeRetryPolicy };
+}
+
 function authProvider(cfg: CassandraConfig): auth.AuthProvider | undefined {
   switch (cfg.auth.kind) {
     case 'password':

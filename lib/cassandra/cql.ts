@@ -133,6 +133,12 @@ export function keyedSelectCql<Source>(
   return `SELECT ${columns.map(quoteIdent).join(', ')} FROM ${tableRef(keyspace, table.name)} WHERE ${where}`;
 }
 
+/** DELETE FROM table WHERE <every primary key column> = ?: one row, its key's values in key order. */
+export function deleteRowCql<Source>(keyspace: string, table: TableDef<Source>): string {
+  const key = [...table.partitionKey, ...table.clustering.map((c) => c.column)];
+  return `DELETE FROM ${tableRef(keyspace, table.name)} WHERE ${key.map((k) => `${quoteIdent(k)} = ?`).join(' AND ')}`;
+}
+
 /** A value as the driver returns it, in the type the model's source objects use. */
 function fromCql(type: CqlType, value: unknown): unknown {
   // An empty list is stored as no list at all: it reads back as null.

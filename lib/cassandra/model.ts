@@ -4,6 +4,7 @@
 // definitions (see cql.ts); no column list is typed anywhere else.
 import type { Play } from '../events/event';
 import type { Format } from '../events/formats';
+import type { FailureKind } from '../ingest/failures';
 
 export const CQL_TYPES = ['int', 'bigint', 'text', 'double', 'boolean', 'timestamp', 'list<text>'] as const;
 export type CqlType = (typeof CQL_TYPES)[number];
@@ -84,9 +85,11 @@ export const listenersBySong = table<Play>({
 export const playTables = [playsBySession, songsByUserSession, listenersBySong] as const;
 
 /**
- * `in_progress` from the first part's start until the object is done (between parts, too: the
- * checkpoint columns say where the next part starts); then how it ended. `superseded`: the object
- * was overwritten before its last part, and the new version is ingested on its own notification.
+ * `in_progress` from the first part's start until the object is done (between parts, and while a
+ * failed part waits for its retry: the checkpoint columns say where the next part starts); then how
+ * it ended: `completed`, `superseded` (the object was overwritten before its last part; the new
+ * version is ingested on its own notification) or `failed` (for good: its message is in the
+ * dead-letter queue). Which status may follow which is lib/ingest/lifecycle.ts's TRANSITIONS.
  * Rows written before this status existed say `running`, read as `in_progress`.
  */
 export const LEDGER_STATUSES = ['in_progress', 'completed', 'failed', 'superseded'] as const;
@@ -125,10 +128,20 @@ export interface LedgerEntry extends IngestTotals {
   finishedAt: Date | undefined;
   /** Time spent in parts (not waiting in the queue between them). */
   durationMs: number | undefined;
+  /** Why the last part failed (while in_progress: it is being retried), or why the version failed. */
   error: string | undefined;
+  failure: FailureKind | undefined;
   /** Who works on the version now, and until when (lib/ingest/ledger.ts takes it with a lightweight transaction). */
   leaseOwner: string | undefined;
   leaseUntil: Date | undefined;
+  /**
+   * The highest part whose continuation message is known to have been sent: a message of an
+   * earlier part, delivered again, has nothing left to do (lib/ingest/lifecycle.ts). Only ever
+   * raised, by markContinued; never written under the lease.
+   */
+  continuedPart: number | undefined;
+  /** When the row last changed (by the writer's clock): the sweep resumes a version quiet for too long. */
+  updatedAt: Date | undefined;
 }
 
 /** The ingest ledger: one row per object version (source + etag), so a changed object is new work. */
@@ -158,8 +171,43 @@ export const ingestLedger = table<LedgerEntry>({
     { name: 'finished_at', type: 'timestamp', from: 'finishedAt' },
     { name: 'duration_ms', type: 'bigint', from: 'durationMs' },
     { name: 'error', type: 'text', from: 'error' },
+    { name: 'failure', type: 'text', from: 'failure' },
     { name: 'lease_owner', type: 'text', from: 'leaseOwner' },
     { name: 'lease_until', type: 'timestamp', from: 'leaseUntil' },
+    { name: 'continued_part', type: 'int', from: 'continuedPart' },
+    { name: 'updated_at', type: 'timestamp', from: 'updatedAt' },
+  ],
+});
+
+/** An object version the ingest was notified of, filed under the day it was notified. */
+export interface OpenIngest {
+  day: string;
+  source: string;
+  etag: string;
+  /** When it was filed (its notification first handled). */
+  filedAt: Date;
+}
+
+/**
+ * Versions that may still be in progress, by the day (UTC, YYYY-MM-DD) their notification was
+ * first handled: what the sweep (lib/ingest/sweep.ts) reads to find a version nobody is carrying
+ * on. A row is written before the version's ledger row is created and removed by the sweep once
+ * the version has ended, so a partition holds at most a day's objects and is never read again
+ * after a week.
+ */
+export const openIngestsByDay = table<OpenIngest>({
+  name: 'open_ingests_by_day',
+  answers: 'which object versions may still be in progress, by the day they were notified',
+  partitionKey: ['day'],
+  clustering: [
+    { column: 'source', order: 'ASC' },
+    { column: 'etag', order: 'ASC' },
+  ],
+  columns: [
+    { name: 'day', type: 'text', from: 'day' },
+    { name: 'source', type: 'text', from: 'source' },
+    { name: 'etag', type: 'text', from: 'etag' },
+    { name: 'filed_at', type: 'timestamp', from: 'filedAt' },
   ],
 });
 
@@ -167,4 +215,5 @@ export const ingestLedger = table<LedgerEntry>({
 export const allTables: readonly TableDef<never>[] = [
   ...playTables,
   ingestLedger,
+  openIngestsByDay,
 ] as readonly TableDef<never>[];

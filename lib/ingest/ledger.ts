@@ -1,11 +1,18 @@
-// The ingest ledger in Cassandra: one row per object version, holding its totals so far, where its
-// next part starts, and a lease. Whoever works on a version holds the lease, taken and kept with
-// lightweight transactions (Paxos): two deliveries of the same object at the same moment cannot
-// both ingest it, and a holder that died (Lambda's time limit, a crash) blocks the next one only
-// until its lease expires. Statements and the row mapping come from the data model; every
-// statement is retried by withRetry like the play writes.
-import { type Client, type QueryOptions, types } from 'cassandra-driver';
-import { serialOptions, writeOptions } from '../cassandra/client';
+// The ingest ledger: one row per object version (lib/cassandra/model.ts, ingestLedger) holding its
+// totals so far, where its next part starts, and a lease. Whoever works on a version holds the
+// lease, taken and kept with lightweight transactions (compare-and-set, Paxos in Cassandra): two
+// deliveries of the same version at the same moment cannot both ingest it, and a holder that died
+// blocks the next one only until its lease expires.
+//
+// Every write to the row is conditional (the row is managed with Paxos, and a plain write's client
+// timestamp would race the Paxos ballots), and every read that decides something is linearizable
+// (LedgerStore.read). Each statement is retried after a timeout; because a timed-out write may
+// have been applied, every "not applied" answer is checked against the row as it is now before it
+// is believed. The logic is written once here, over a LedgerStore: CassandraLedgerStore below, and
+// an in-memory one for the tests and the simulator (test/support/memory-ledger.ts); the same
+// contract suite runs against both (test/support/ledger-contract.ts).
+import type { Client, QueryOptions, types } from 'cassandra-driver';
+import { serialOptions, serialReadOptions } from '../cassandra/client';
 import {
   conditionalUpdateStatement,
   fromRow,
@@ -14,18 +21,167 @@ import {
 } from '../cassandra/cql';
 import { ingestLedger, type LedgerEntry } from '../cassandra/model';
 import { type RetryOptions, withRetry } from '../cassandra/retry';
+import { type Clock, systemClock } from '../clock';
 import type { CassandraConfig } from '../config';
-import type { Claim, Ledger } from './types';
+import { InvariantError, transient } from './failures';
 
-/** Every non-key column: what a write under the lease sets. */
-const VALUE_FIELDS = ingestLedger.columns
-  .filter((c) => c.name !== 'source' && c.name !== 'etag')
-  .map((c) => c.from);
+/** A ledger field that a statement may set or test (never the key). */
+export type LedgerField = Exclude<keyof LedgerEntry, 'source' | 'etag'>;
 
-/** A row as the ledger's users see it: counts never missing, the pre-lease `running` as `in_progress`. */
+/** Every non-key field but continuedPart: what a write under the lease sets. */
+export const LEASED_FIELDS: readonly LedgerField[] = ingestLedger.columns
+  .map((c) => c.from)
+  .filter((f): f is LedgerField => f !== 'source' && f !== 'etag' && f !== 'continuedPart');
+
+const LEASE_FIELDS: readonly LedgerField[] = ['leaseOwner', 'leaseUntil', 'updatedAt'];
+
+/** What a compare-and-set did; `current` is the row when the store returns it with the answer. */
+export type CasResult = { applied: true } | { applied: false; current: LedgerEntry | undefined };
+
+/** The row store with compare-and-set: all that differs between Cassandra and memory. */
+export interface LedgerStore {
+  /** The row as every applied compare-and-set left it (a linearizable read). */
+  read(source: string, etag: string): Promise<LedgerEntry | undefined>;
+  /** Creates the row unless it exists; when it does, `current` is that row. */
+  insertIfAbsent(entry: LedgerEntry): Promise<CasResult>;
+  /** Sets `fields` to the entry's values if every field of `expect` has that value now (absent = null). */
+  update(
+    entry: LedgerEntry,
+    fields: readonly LedgerField[],
+    expect: Partial<LedgerEntry>,
+  ): Promise<CasResult>;
+}
+
+/**
+ * Whether someone holds the version's lease now: an owner, and a time not yet past by this clock.
+ * A lease past its time is held by nobody, whoever wrote it (its holder died or ran out of time).
+ */
+export function leaseHeld(entry: LedgerEntry, now: number): boolean {
+  return entry.leaseOwner !== undefined && (entry.leaseUntil?.getTime() ?? 0) > now;
+}
+
+/** What claiming an object version's lease found. */
+export type Claim =
+  /** The lease is ours; the entry as it stands (a new one, or where earlier parts left it). */
+  | { kind: 'claimed'; entry: LedgerEntry }
+  /** Another delivery holds a live lease: it is being ingested right now. */
+  | { kind: 'busy'; entry: LedgerEntry }
+  /** The version completed before. */
+  | { kind: 'done'; entry: LedgerEntry };
+
+/** A value as a stored row holds it: absent and null alike, times by their milliseconds. */
+function stored(value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  if (value instanceof Date) return value.getTime();
+  if (Array.isArray(value)) return value.length === 0 ? null : value;
+  return value;
+}
+
+/** Whether a row holds exactly these fields' values (what a compare-and-set that applied left). */
+export function holds(row: LedgerEntry, entry: LedgerEntry, fields: readonly LedgerField[]): boolean {
+  return fields.every((f) => JSON.stringify(stored(row[f])) === JSON.stringify(stored(entry[f])));
+}
+
+/** Whether a row's fields have the values a condition expects (absent = null), as Cassandra compares them. */
+export function satisfies(row: LedgerEntry, expect: Partial<LedgerEntry>): boolean {
+  return Object.entries(expect).every(
+    ([f, v]) => JSON.stringify(stored(row[f as LedgerField])) === JSON.stringify(stored(v)),
+  );
+}
+
+export interface LedgerOptions {
+  /** Each statement's retries after a timeout (a time budget, and when to give up at the latest). */
+  retry: Pick<RetryOptions, 'budgetMs' | 'giveUpAt' | 'random'>;
+  clock?: Clock;
+}
+
+export class Ledger {
+  private readonly clock: Clock;
+  private readonly retry: RetryOptions;
+
+  constructor(
+    private readonly store: LedgerStore,
+    opts: LedgerOptions,
+  ) {
+    this.clock = opts.clock ?? systemClock;
+    this.retry = { ...opts.retry, now: () => this.clock.now(), sleep: (ms) => this.clock.sleep(ms) };
+  }
+
+  /** One store call, retried after timeouts; what still fails is a TransientError. */
+  private call<T>(doing: string, op: () => Promise<T>): Promise<T> {
+    return transient(`ingest ledger: ${doing}`, () => withRetry(op, this.retry));
+  }
+
+  find(source: string, etag: string): Promise<LedgerEntry | undefined> {
+    return this.call('read', () => this.store.read(source, etag));
+  }
+
+  /**
+   * Takes the lease of the version for leaseMs (creating its row from `fresh` when it has none),
+   * unless the version completed or another owner's lease is live.
+   */
+  async claim(fresh: LedgerEntry, owner: string, leaseMs: number): Promise<Claim> {
+    const now = this.clock.now();
+    const lease = { leaseOwner: owner, leaseUntil: new Date(now + leaseMs), updatedAt: new Date(now) };
+    const created = await this.call('claim', () => this.store.insertIfAbsent({ ...fresh, ...lease }));
+    if (created.applied) return { kind: 'claimed', entry: { ...fresh, ...lease } };
+    let entry = created.current ?? (await this.find(fresh.source, fresh.etag));
+    for (;;) {
+      if (!entry)
+        throw new InvariantError(`ledger row of ${fresh.source} (${fresh.etag}) vanished while claiming it`);
+      if (entry.status === 'completed') return { kind: 'done', entry };
+      // Our own claim, applied by an attempt whose answer was lost.
+      if (entry.leaseOwner === owner) return { kind: 'claimed', entry };
+      if (leaseHeld(entry, now)) return { kind: 'busy', entry };
+      const seen = entry;
+      const took = await this.call('take over', () =>
+        this.store.update({ ...seen, ...lease }, LEASE_FIELDS, {
+          leaseOwner: seen.leaseOwner,
+          leaseUntil: seen.leaseUntil,
+        }),
+      );
+      if (took.applied) return { kind: 'claimed', entry: { ...seen, ...lease } };
+      // Someone changed the row first (or our own takeover applied): look at it as it is now.
+      entry = await this.find(fresh.source, fresh.etag);
+    }
+  }
+
+  /**
+   * Writes the entry if `owner` still holds the lease (it may release it or pass it on); false when
+   * the lease is another's. An attempt that timed out may have applied: a retry that then finds the
+   * lease gone looks at the row, and the write counts as made if the row holds exactly what it wrote.
+   */
+  async write(entry: LedgerEntry, owner: string): Promise<boolean> {
+    const written = { ...entry, updatedAt: new Date(this.clock.now()) };
+    const result = await this.call('write', () =>
+      this.store.update(written, LEASED_FIELDS, { leaseOwner: owner }),
+    );
+    if (result.applied) return true;
+    // A write that keeps the lease, not applied even on a retry: the lease is gone.
+    if (written.leaseOwner === owner) return false;
+    const now = await this.find(entry.source, entry.etag);
+    return now !== undefined && holds(now, written, LEASED_FIELDS);
+  }
+
+  /**
+   * Records that the continuation of `part` was sent, unless a later part was recorded meanwhile
+   * (then it no longer matters). Only ever raises continuedPart.
+   */
+  async markContinued(source: string, etag: string, part: number): Promise<boolean> {
+    const result = await this.call('mark continued', () =>
+      this.store.update({ source, etag, continuedPart: part } as LedgerEntry, ['continuedPart'], {
+        parts: part - 1,
+      }),
+    );
+    if (result.applied) return true;
+    const now = await this.find(source, etag);
+    return (now?.continuedPart ?? 0) >= part;
+  }
+}
+
 /**
  * A ledger row as read back: counts never missing, and `running`, written before leases existed, as
- * `in_progress`. The ingest reads rows with it, and so does the status endpoint (lib/queries/store.ts).
+ * `in_progress`. The ledger reads rows with it, and so does the status endpoint (lib/queries/store.ts).
  */
 export function ledgerEntryOfRow(row: types.Row): LedgerEntry {
   const entry = fromRow(ingestLedger, row);
@@ -45,106 +201,64 @@ export function ledgerEntryOfRow(row: types.Row): LedgerEntry {
 /** Absent values are bound as null: a ledger row is rewritten, and an old error or checkpoint must go. */
 const bound = (values: unknown[]) => values.map((v) => (v === undefined ? null : v));
 
-export class CassandraLedger implements Ledger {
+type UpdateStatement = ReturnType<typeof conditionalUpdateStatement<LedgerEntry>>;
+
+/** The ledger's rows in Cassandra (or Amazon Keyspaces): statements derived from the data model. */
+export class CassandraLedgerStore implements LedgerStore {
   private readonly select: string;
-  private readonly insertIfAbsent;
-  private readonly takeOver;
-  private readonly writeUnderLease;
-  private readonly failureNote;
-  private readonly anyReplica: QueryOptions;
-  private readonly options: QueryOptions;
-  private readonly lwtOptions: QueryOptions;
+  private readonly insert;
+  private readonly updates = new Map<string, UpdateStatement>();
+  private readonly lwt: QueryOptions;
+  private readonly serialRead: QueryOptions;
 
   constructor(
-    private readonly client: Client,
-    cfg: CassandraConfig,
-    private readonly retry: Omit<RetryOptions, 'onRetry'>,
+    private readonly client: Pick<Client, 'execute'>,
+    private readonly cfg: CassandraConfig,
   ) {
     const columns = ingestLedger.columns.map((c) => c.name);
     this.select = keyedSelectCql(cfg.keyspace, ingestLedger, ['source', 'etag'], columns);
-    this.insertIfAbsent = insertIfAbsentStatement(cfg.keyspace, ingestLedger);
-    // Compare-and-set on the lease as it was read: it applies only if nobody took it meanwhile.
-    this.takeOver = conditionalUpdateStatement(
-      cfg.keyspace,
-      ingestLedger,
-      ['leaseOwner', 'leaseUntil'],
-      ['lease_owner', 'lease_until'],
-    );
-    this.writeUnderLease = conditionalUpdateStatement(cfg.keyspace, ingestLedger, VALUE_FIELDS, [
-      'lease_owner',
-    ]);
-    this.options = writeOptions(cfg);
-    this.lwtOptions = serialOptions(cfg);
-    this.failureNote = conditionalUpdateStatement(cfg.keyspace, ingestLedger, ['status', 'error'], []);
-    // One replica is enough for the note: it exists for the moments when a quorum does not.
-    this.anyReplica = { ...this.options, consistency: types.consistencies.one };
+    this.insert = insertIfAbsentStatement(cfg.keyspace, ingestLedger);
+    this.lwt = serialOptions(cfg);
+    this.serialRead = serialReadOptions(cfg);
   }
 
-  private run(cql: string, values: unknown[], options: QueryOptions): Promise<types.ResultSet> {
-    return withRetry(() => this.client.execute(cql, values, options), this.retry);
-  }
-
-  async find(source: string, etag: string): Promise<LedgerEntry | undefined> {
-    const row = (await this.run(this.select, [source, etag], this.options)).first();
+  async read(source: string, etag: string): Promise<LedgerEntry | undefined> {
+    const row = (await this.client.execute(this.select, [source, etag], this.serialRead)).first();
     return row ? ledgerEntryOfRow(row) : undefined;
   }
 
-  async claim(fresh: LedgerEntry, owner: string, leaseMs: number): Promise<Claim> {
-    const leaseUntil = new Date(Date.now() + leaseMs);
-    const created = await this.run(
-      this.insertIfAbsent.cql,
-      bound(this.insertIfAbsent.values({ ...fresh, leaseOwner: owner, leaseUntil })),
-      this.lwtOptions,
-    );
-    // A retried statement may find the row its own first attempt created: the lease is ours.
-    const existing = created.wasApplied() ? undefined : created.first();
-    if (!existing) return { kind: 'claimed', entry: { ...fresh, leaseOwner: owner, leaseUntil } };
-    let entry = ledgerEntryOfRow(existing);
-    for (;;) {
-      if (entry.status === 'completed') return { kind: 'done', entry };
-      if (entry.leaseOwner === owner) return { kind: 'claimed', entry: { ...entry, leaseUntil } };
-      if (entry.leaseOwner !== undefined && (entry.leaseUntil?.getTime() ?? 0) > Date.now())
-        return { kind: 'busy', entry };
-      const took = await this.run(
-        this.takeOver.cql,
-        bound(
-          this.takeOver.values({ ...entry, leaseOwner: owner, leaseUntil }, [
-            entry.leaseOwner ?? null,
-            entry.leaseUntil ?? null,
-          ]),
-        ),
-        this.lwtOptions,
+  async insertIfAbsent(entry: LedgerEntry): Promise<CasResult> {
+    const rs = await this.client.execute(this.insert.cql, bound(this.insert.values(entry)), this.lwt);
+    if (rs.wasApplied()) return { applied: true };
+    // Not applied, Cassandra answers with the row that is there.
+    const row = rs.first();
+    return { applied: false, current: row ? ledgerEntryOfRow(row) : undefined };
+  }
+
+  async update(
+    entry: LedgerEntry,
+    fields: readonly LedgerField[],
+    expect: Partial<LedgerEntry>,
+  ): Promise<CasResult> {
+    const conditions = Object.keys(expect) as LedgerField[];
+    const columnOf = (f: LedgerField) => ingestLedger.columns.find((c) => c.from === f)?.name ?? f;
+    const signature = `${fields.join(',')}|${conditions.join(',')}`;
+    let statement = this.updates.get(signature);
+    if (!statement) {
+      statement = conditionalUpdateStatement(
+        this.cfg.keyspace,
+        ingestLedger,
+        fields,
+        conditions.map(columnOf),
       );
-      if (took.wasApplied()) return { kind: 'claimed', entry: { ...entry, leaseOwner: owner, leaseUntil } };
-      // Someone else changed the row first: look again at what they left.
-      const now = await this.find(entry.source, entry.etag);
-      if (!now) throw new Error(`ledger row of ${entry.source} (${entry.etag}) vanished while claiming it`);
-      entry = now;
+      this.updates.set(signature, statement);
     }
-  }
-
-  async write(entry: LedgerEntry, owner: string): Promise<boolean> {
-    const rs = await this.run(
-      this.writeUnderLease.cql,
-      bound(this.writeUnderLease.values(entry, [owner])),
-      this.lwtOptions,
+    const values = statement.values(
+      entry,
+      conditions.map((f) => expect[f]),
     );
-    if (rs.wasApplied()) return true;
-    // Not applied: the lease is another's now (the result holds only the lease column) — unless this
-    // was a retry of our own write that applied and passed the lease on or released it: then the
-    // row is exactly as that write left it.
-    if (entry.leaseOwner === owner) return false;
-    const current = await this.find(entry.source, entry.etag);
-    return (
-      current !== undefined &&
-      current.leaseOwner === entry.leaseOwner &&
-      current.status === entry.status &&
-      current.parts === entry.parts
-    );
-  }
-
-  async noteFailure(source: string, etag: string, error: string): Promise<void> {
-    const values = this.failureNote.values({ source, etag, status: 'failed', error } as LedgerEntry, []);
-    await this.client.execute(this.failureNote.cql, values, this.anyReplica);
+    const rs = await this.client.execute(statement.cql, bound(values), this.lwt);
+    // Not applied, Cassandra answers with the condition's columns only: the caller reads the row.
+    return rs.wasApplied() ? { applied: true } : { applied: false, current: undefined };
   }
 }

@@ -1,13 +1,13 @@
 // Lambda: the ingest queue's messages (S3 ObjectCreated notifications, and the continuations the
-// ingest sends itself) → the ingest pipeline, one part per object within the invocation's time.
-// Clients are created once per container and reused; a message is only acknowledged when its
-// objects are done, continued, or moved to the dead-letter queue (lib/ingest/notifications.ts).
+// ingest and the sweep send) → the ingest pipeline, one part per object within the invocation's
+// time. Clients are created once per container and reused; what becomes of each message is the
+// lifecycle's call, carried out by lib/ingest/notifications.ts.
 import type { Context, SQSEvent } from 'aws-lambda';
 import { sharedS3, sharedSqs } from '../lib/aws';
 import { sharedClient } from '../lib/cassandra/client';
 import { handleIngestEvent } from '../lib/ingest/notifications';
 import { sqsIngestQueue } from '../lib/ingest/queue';
-import { ingestS3Object } from '../lib/ingest/service';
+import { ingestS3Object, markContinued } from '../lib/ingest/service';
 import { createLogger } from '../lib/log';
 import { functionMetrics, recordIngest } from '../lib/metrics';
 import { configWithSecrets } from '../lib/secrets';
@@ -28,12 +28,13 @@ export async function handler(
   const metrics = functionMetrics(cfg);
   try {
     return await handleIngestEvent(event, {
-      ingest: async (ref) => {
-        const report = await ingestS3Object(ctx, s3, ref, time);
+      ingest: async (ref, delivery) => {
+        const report = await ingestS3Object(ctx, s3, { ...ref, lastDelivery: delivery.lastDelivery }, time);
         recordIngest(metrics, report);
         return report;
       },
       queue: queueUrl ? sqsIngestQueue(sharedSqs(cfg.aws), queueUrl, deadLetterQueueUrl) : undefined,
+      continued: (report, part) => markContinued(ctx, report, part),
       log,
     });
   } finally {

@@ -13,6 +13,10 @@ export const INGEST_METRICS = {
   parts: 'IngestParts',
   completed: 'IngestsCompleted',
   failed: 'IngestsFailed',
+  /** Parts that failed on a broken invariant or an error nobody expected: bugs, never retried. */
+  defects: 'IngestDefects',
+  /** Versions the sweep found with nobody carrying them on, and resumed. */
+  stalled: 'IngestsStalled',
 } as const;
 
 export const API_METRICS = {

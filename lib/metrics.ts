@@ -35,6 +35,12 @@ export function recordIngest(metrics: Metrics, report: IngestReport): void {
   // A failure reported as a batch item failure is no Lambda error: this is what the alarm watches.
   metrics.addMetric(INGEST_METRICS.failed, MetricUnit.Count, report.status === 'failed' ? 1 : 0);
   metrics.addMetric(INGEST_METRICS.completed, MetricUnit.Count, report.status === 'completed' ? 1 : 0);
+  metrics.addMetric(INGEST_METRICS.defects, MetricUnit.Count, report.failure === 'defect' ? 1 : 0);
+}
+
+/** What one sweep found: the versions it resumed because nobody carried them on. */
+export function recordSweep(metrics: Metrics, resumed: number): void {
+  metrics.addMetric(INGEST_METRICS.stalled, MetricUnit.Count, resumed);
 }
 
 /** One request of a query route: how long it took, and whether it was the client's error or ours. */

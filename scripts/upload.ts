@@ -91,10 +91,6 @@ async function main(argv: string[]): Promise<number> {
             outputs,
             reportsPrefix: cfg.ingest.reportsPrefix,
             timeoutMs,
-            onRetry: (r) =>
-              process.stderr.write(
-                `upload: s3://${bucket}/${u.key} failed, the queue delivers it again: ${r.error ?? ''}\n`,
-              ),
           },
         );
         // Each as it comes: a long ingest does not hold back the lines of the others.

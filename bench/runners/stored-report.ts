@@ -1,9 +1,10 @@
-// The report the ingest stored for an object (reports/<key>.json in the output bucket, which is the
-// source bucket unless INGEST_OUTPUT_BUCKET names another): what a runner prints as its outcome.
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+// The report the ingest stored for the newest ended version of an object (reports/<key>/<etag>.json
+// in the output bucket, which is the source bucket unless INGEST_OUTPUT_BUCKET names another): what
+// a runner prints as its outcome.
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../../lib/config';
 import type { IngestReport } from '../../lib/ingest/report';
-import { s3ReportKey } from '../../lib/ingest/service';
+import { versionReports } from '../../scripts/local/flow';
 
 export async function storedReport(
   s3: S3Client,
@@ -11,11 +12,7 @@ export async function storedReport(
   bucket: string,
   key: string,
 ): Promise<IngestReport> {
-  const res = await s3.send(
-    new GetObjectCommand({
-      Bucket: cfg.ingest.outputBucket ?? bucket,
-      Key: s3ReportKey(cfg.ingest.reportsPrefix, key),
-    }),
-  );
-  return JSON.parse((await res.Body?.transformToString('utf8')) ?? '{}') as IngestReport;
+  const [newest] = await versionReports(s3, cfg.ingest.outputBucket ?? bucket, key, cfg.ingest.reportsPrefix);
+  if (!newest) throw new Error(`no report of s3://${bucket}/${key}: no version of it has ended`);
+  return newest;
 }

@@ -97,6 +97,24 @@ export function alarmResources(opts: StackOptions): Record<string, Resource> {
     statistic: 'Sum',
     threshold: 1,
   });
+  add('IngestDefects', {
+    description:
+      'an ingest part failed on a bug (a broken invariant or an unexpected error): its message is in the dead-letter queue with the report',
+    namespace: 'tracklog',
+    metric: INGEST_METRICS.defects,
+    dimensions: [{ Name: 'service', Value: `${opts.service}-${opts.stage}` }],
+    statistic: 'Sum',
+    threshold: 1,
+  });
+  add('IngestsStalled', {
+    description:
+      'the sweep found an object version in progress that no message carried on (a lost message) and resumed it',
+    namespace: 'tracklog',
+    metric: INGEST_METRICS.stalled,
+    dimensions: [{ Name: 'service', Value: `${opts.service}-${opts.stage}` }],
+    statistic: 'Sum',
+    threshold: 1,
+  });
   add('IngestDuration', {
     description: `an ingest ran over ${DURATION_ALARM_MS / 1000} s of its ${INGEST_TIMEOUT_SECONDS} s timeout: it did not stop at its part's deadline in time`,
     namespace: 'AWS/Lambda',

@@ -7,6 +7,10 @@ import type { Resource, StackNames } from './names';
 
 /** The ingest Lambda's timeout; the queue hides a message six times as long while it is worked on. */
 export const INGEST_TIMEOUT_SECONDS = 900;
+/**
+ * Deliveries of a message before the queue moves it to the dead-letter queue (its redrive policy);
+ * the ingest treats the last one as such (lib/ingest/lifecycle.ts, messageAction).
+ */
 export const MAX_RECEIVE_COUNT = 5;
 
 /** No public access, encrypted at rest. */
@@ -78,10 +82,23 @@ export function eventResources(names: StackNames): Record<string, Resource> {
         },
       },
     },
-    // No notifications: what the ingest writes here is never ingested.
+    // No notifications: what the ingest writes here is never ingested. A rejects upload whose
+    // part died before it could abort it is removed after a day (uploads take minutes).
     IngestOutputsBucket: {
       Type: 'AWS::S3::Bucket',
-      Properties: { BucketName: names.outputs, ...privateBucket },
+      Properties: {
+        BucketName: names.outputs,
+        ...privateBucket,
+        LifecycleConfiguration: {
+          Rules: [
+            {
+              Id: 'AbortIncompleteRejectsUploads',
+              Status: 'Enabled',
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+            },
+          ],
+        },
+      },
     },
   };
 }

@@ -5,6 +5,7 @@ import {
   allTables,
   ingestLedger,
   listenersBySong,
+  openIngestsByDay,
   playsBySession,
   songsByUserSession,
   type TableDef,
@@ -19,7 +20,7 @@ import {
 } from './names';
 
 /** The one table each HTTP query reads (lib/queries/store.ts prepares one SELECT per query). */
-const QUERY_TABLES: Record<Exclude<FunctionName, 'ingest' | 'notFound'>, TableDef<never>> = {
+const QUERY_TABLES: Record<Exclude<FunctionName, 'ingest' | 'sweep' | 'notFound'>, TableDef<never>> = {
   getSessionItem: playsBySession,
   getUserSessionSongs: songsByUserSession,
   getListeners: listenersBySong,
@@ -89,10 +90,10 @@ function functionStatements(fn: FunctionName, opts: StackOptions): Statement[] {
     statements.push(
       // The raw bucket is only read: everything the ingest writes goes to its outputs bucket.
       allow(['s3:GetObject'], [`${bucket}/*`]),
-      // Rejects and reports (lib/ingest/service.ts); a stale rejects object is deleted when an
-      // object version has none (lib/ingest/reject-store.ts). Reports are only ever overwritten.
+      // Rejects and reports under keys of their version (lib/ingest/version-outputs.ts); rejects
+      // are streamed as multipart uploads, aborted when their part fails. Nothing is deleted.
       allow(['s3:PutObject'], [`${outputs}/${opts.rejectsPrefix}*`, `${outputs}/${opts.reportsPrefix}*`]),
-      allow(['s3:DeleteObject'], [`${outputs}/${opts.rejectsPrefix}*`]),
+      allow(['s3:AbortMultipartUpload'], [`${outputs}/${opts.rejectsPrefix}*`]),
       // Its event source (receive, delete); continuations of objects ingested in parts (send), and a
       // backoff for messages to retry (change visibility), lib/ingest/queue.ts.
       allow(
@@ -118,6 +119,26 @@ function functionStatements(fn: FunctionName, opts: StackOptions): Statement[] {
         ),
         // The ledger is read before each object (is this version done?); plays are only written.
         allow(['cassandra:Select'], [keyspacesTableArn(opts.keyspace, ingestLedger), keyspacesSystemArn]),
+      );
+    }
+  } else if (fn === 'sweep') {
+    statements.push(
+      // Resumes a stalled version by sending it a continuation (lib/ingest/sweep.ts).
+      allow(['sqs:SendMessage'], [{ 'Fn::GetAtt': ['IngestQueue', 'Arn'] }]),
+      ...ssm([opts.cassandraPasswordParameter]),
+    );
+    if (keyspaces) {
+      statements.push(
+        // Reads the index and the ledger; takes ended versions out of the index; writes no ledger row.
+        allow(['cassandra:Modify'], [keyspacesTableArn(opts.keyspace, openIngestsByDay)]),
+        allow(
+          ['cassandra:Select'],
+          [
+            keyspacesTableArn(opts.keyspace, openIngestsByDay),
+            keyspacesTableArn(opts.keyspace, ingestLedger),
+            keyspacesSystemArn,
+          ],
+        ),
       );
     }
   } else if (fn !== 'notFound') {

@@ -58,6 +58,7 @@ export function corsOrigins(raw: string): string[] {
 /** The functions serverless.yml declares; each names its role, `<Function>Role`, as `role:`. */
 export const FUNCTIONS = [
   'ingest',
+  'sweep',
   'getSessionItem',
   'getUserSessionSongs',
   'getListeners',

@@ -131,8 +131,8 @@ export interface BatchSinkOptions {
   concurrency: number;
   /** Rows a second to each table at most; absent: as fast as the node takes them. */
   maxWritesPerSecond?: number;
-  /** How long each write is retried, and the time no retry may start after (a part's deadline). */
-  retry: Pick<RetryOptions, 'budgetMs' | 'giveUpAt'>;
+  /** How long each write is retried, and the time no retry may start after (a part's deadline); the clock it waits on. */
+  retry: Pick<RetryOptions, 'budgetMs' | 'giveUpAt' | 'now' | 'sleep' | 'random'>;
   bufferPlays?: number;
   log?: Logger;
 }
@@ -151,7 +151,7 @@ export class CassandraBatchSink implements PlaySink {
   private readonly bufferPlays: number;
 
   constructor(
-    private readonly client: Client,
+    private readonly client: Pick<Client, 'execute' | 'batch'>,
     cfg: CassandraConfig,
     opts: BatchSinkOptions,
   ) {

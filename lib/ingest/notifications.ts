@@ -1,19 +1,17 @@
 // What the ingest Lambda is invoked with: SQS messages whose bodies are S3 event notifications (the
-// only wiring serverless.yml deploys: bucket → queue → function), or continuations the ingest sent
-// itself (the same notification plus the checkpoint's part). Every message and every record in it
-// is handled; keys are URL-decoded as S3 encodes them ('+' is a space); S3's s3:TestEvent is
-// skipped. What happens to a message depends on how its objects' ingests ended:
-// - done (completed, duplicate, ignored, superseded): deleted;
-// - a part ended at a checkpoint: a continuation is sent, then the message deleted;
-// - failed for a reason that may pass, or busy in another delivery: left for a later delivery, back
-//   after a backoff that grows with its receive count (the dead-letter queue takes it after the
-//   queue's maxReceiveCount);
-// - failed because the object can never be ingested as it is (input): moved to the dead-letter
-//   queue at once, where operators see it (and can redrive it once a fixed version is uploaded).
+// only wiring serverless.yml deploys: bucket → queue → function), or continuations the ingest (or
+// the sweep) sent itself (the same notification plus the version and the part to go on with).
+// Every message and every record in it is handled; keys are URL-decoded as S3 encodes them ('+' is
+// a space); S3's s3:TestEvent is skipped. What happens to a message once its objects' deliveries
+// are over is the lifecycle's call (lib/ingest/lifecycle.ts, messageAction); this module carries
+// it out: delete it, send the next part's continuation first, leave it to come back after a
+// backoff, or move it to the dead-letter queue with the report.
 import type { S3Event, S3EventRecord, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { MAX_RECEIVE_COUNT } from '../infra/events';
 import { errorFields, type Logger } from '../log';
+import { type MessageAction, messageAction, retryDelaySeconds } from './lifecycle';
 import type { IngestQueue } from './queue';
-import type { IngestReport } from './report';
+import { type IngestReport, reportJson } from './report';
 import type { ObjectVersion } from './types';
 
 /** The part of a continuation message that is not S3's: which version and part to continue. */
@@ -24,6 +22,8 @@ export interface ContinuationRef extends ObjectVersion {
 export interface ObjectRef {
   bucket: string;
   key: string;
+  /** The ETag the notification names (S3 puts it in the record). */
+  etag?: string;
   continuation?: ContinuationRef;
   /** The S3 record, to send on (a continuation, the dead-letter queue). */
   record: S3EventRecord;
@@ -35,11 +35,16 @@ export function decodeS3Key(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, ' '));
 }
 
+/** A key as S3 writes it into a notification, so that decodeS3Key gives it back. */
+export function encodeS3Key(key: string): string {
+  return encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
+}
+
 function continuationOf(body: Body): ContinuationRef | undefined {
   const c = body.tracklogContinuation;
   if (c === undefined) return undefined;
-  if (typeof c.etag !== 'string' || !Number.isInteger(c.part) || (c.part ?? 0) < 2)
-    throw new Error('a continuation message needs an etag and a part number >= 2');
+  if (typeof c.etag !== 'string' || !Number.isInteger(c.part) || (c.part ?? 0) < 1)
+    throw new Error('a continuation message needs an etag and a part number >= 1');
   return {
     etag: c.etag,
     versionId: typeof c.versionId === 'string' ? c.versionId : undefined,
@@ -60,16 +65,20 @@ export function objectsInSqsBody(body: string): ObjectRef[] {
   if (message.Event === 's3:TestEvent') return [];
   if (!Array.isArray(message.Records)) throw new Error('SQS message body is not an S3 event (no Records)');
   const continuation = continuationOf(message);
-  return message.Records.filter((r) => r.eventName?.startsWith('ObjectCreated')).map((record) => ({
-    bucket: record.s3.bucket.name,
-    key: decodeS3Key(record.s3.object.key),
-    ...(continuation ? { continuation } : {}),
-    record,
-  }));
+  return message.Records.filter((r) => r.eventName?.startsWith('ObjectCreated')).map((record) => {
+    const etag = record.s3.object.eTag?.replace(/"/g, '');
+    return {
+      bucket: record.s3.bucket.name,
+      key: decodeS3Key(record.s3.object.key),
+      ...(etag ? { etag } : {}),
+      ...(continuation ? { continuation } : {}),
+      record,
+    };
+  });
 }
 
 /** The body of a continuation: the object's own notification record, and where to go on. */
-export function continuationBody(ref: ObjectRef, next: ContinuationRef): string {
+export function continuationBody(ref: Pick<ObjectRef, 'record'>, next: ContinuationRef): string {
   return JSON.stringify({ Records: [ref.record], tracklogContinuation: next });
 }
 
@@ -78,69 +87,72 @@ function isSqsEvent(event: unknown): event is SQSEvent {
   return Array.isArray(records) && records.every((r) => r?.eventSource === 'aws:sqs');
 }
 
-/** The first retry comes back after 5 s, then 10, 20, … up to 15 minutes. */
-export function retryDelaySeconds(receiveCount: number): number {
-  return Math.min(900, 5 * 2 ** Math.max(0, receiveCount - 1));
-}
-
 /** How many times the queue has delivered this message, this delivery included. */
 function receiveCount(message: SQSRecord): number {
   return Number(message.attributes?.ApproximateReceiveCount ?? '1') || 1;
 }
 
-type Disposition =
-  | { kind: 'done' }
-  | { kind: 'retry'; delaySeconds: number; why: string }
-  | { kind: 'poison'; why: string };
+export { retryDelaySeconds };
 
 export interface MessageHandling {
-  ingest: (ref: ObjectRef) => Promise<IngestReport>;
+  ingest: (ref: ObjectRef, delivery: { lastDelivery: boolean }) => Promise<IngestReport>;
   /** Absent (the handler called directly, not from the queue): a message to retry is only reported. */
   queue: IngestQueue | undefined;
+  /**
+   * Records that the continuation of a part was sent, so that this message, delivered again,
+   * knows it has nothing left to do (lib/ingest/ledger.ts, markContinued).
+   */
+  continued?: (report: IngestReport, part: number) => Promise<void>;
   log: Logger;
 }
 
-async function dispose(
+type Retry = Extract<MessageAction, { kind: 'retry' }>;
+
+/** Carries out what the lifecycle says of one object's delivery; a retry is returned for the message. */
+async function carryOut(
   ref: ObjectRef,
   report: IngestReport,
-  message: SQSRecord,
+  action: MessageAction,
   h: MessageHandling,
-): Promise<Disposition> {
-  const receives = receiveCount(message);
-  switch (report.status) {
-    case 'completed':
-    case 'duplicate':
-    case 'ignored':
-    case 'superseded':
-      return { kind: 'done' };
-    case 'in_progress': {
-      const checkpoint = report.checkpoint;
-      if (!checkpoint) {
-        return {
-          kind: 'retry',
-          delaySeconds: Math.max(retryDelaySeconds(receives), report.retryAfterSeconds ?? 0),
-          why: report.error ?? 'in progress elsewhere',
-        };
-      }
+  log: Logger,
+): Promise<Retry | undefined> {
+  switch (action.kind) {
+    case 'ack':
+      return undefined;
+    case 'retry':
+      return action;
+    case 'continue': {
       // Without a queue to send to, this same message comes back and resumes from the checkpoint.
       if (!h.queue) return { kind: 'retry', delaySeconds: 0, why: 'no queue to send the continuation to' };
-      await h.queue.send(
-        continuationBody(ref, {
-          etag: report.etag ?? '',
-          versionId: report.versionId,
-          part: checkpoint.part,
-        }),
-      );
-      h.log.info('continuation sent', {
+      const next = { etag: report.etag ?? '', versionId: report.versionId, part: action.part };
+      await h.queue.send(continuationBody(ref, next));
+      log.info('continuation sent', {
         source: report.source,
-        part: checkpoint.part,
-        offset: checkpoint.offset,
+        part: action.part,
+        offset: report.checkpoint?.offset,
       });
-      return { kind: 'done' };
+      // Not recorded, a redelivery of this message resumes from the checkpoint itself: no harm.
+      await h
+        .continued?.(report, action.part)
+        .catch((err: unknown) =>
+          log.warn('could not record that the continuation was sent', { source: report.source, err }),
+        );
+      return undefined;
     }
-    case 'failed':
-      if (report.failure === 'input') return { kind: 'poison', why: report.error ?? 'not an event log' };
-      return { kind: 'retry', delaySeconds: retryDelaySeconds(receives), why: report.error ?? 'failed' };
+    case 'dead-letter': {
+      const body = JSON.stringify({ Records: [ref.record] });
+      if (await h.queue?.deadLetter(body, action.why, reportJson(report))) {
+        log.error('the object version could not be ingested: its message is in the dead-letter queue', {
+          bucket: ref.bucket,
+          key: ref.key,
+          failure: report.failure,
+          why: action.why,
+        });
+      } else {
+        log.error('the object version could not be ingested; not retried', { key: ref.key, why: action.why });
+      }
+      return undefined;
+    }
   }
 }
 
@@ -162,33 +174,19 @@ export async function handleIngestEvent(event: SQSEvent, h: MessageHandling): Pr
     } catch (err: unknown) {
       // Not a message this function can ever handle: to the dead-letter queue, not round again.
       const why = (err as Error).message;
-      const moved = await h.queue?.deadLetter(message.body, why).catch(() => false);
+      const moved = await h.queue?.deadLetter(message.body, why, undefined).catch(() => false);
       log.error(moved ? 'unreadable message moved to the dead-letter queue' : 'unreadable message', { why });
       if (!moved && h.queue) batchItemFailures.push({ itemIdentifier: message.messageId });
       continue;
     }
     try {
       if (refs.length === 0) log.info('skipping a message without objects (s3:TestEvent)');
-      let retry: Extract<Disposition, { kind: 'retry' }> | undefined;
+      const receives = receiveCount(message);
+      let retry: Retry | undefined;
       for (const ref of refs) {
-        const outcome = await dispose(ref, await h.ingest(ref), message, h);
-        if (outcome.kind === 'poison') {
-          const body = JSON.stringify({ Records: [ref.record] });
-          if (await h.queue?.deadLetter(body, outcome.why)) {
-            log.error('the object can never be ingested as it is: its message is in the dead-letter queue', {
-              bucket: ref.bucket,
-              key: ref.key,
-              why: outcome.why,
-            });
-          } else {
-            log.error('the object can never be ingested as it is; not retried', {
-              key: ref.key,
-              why: outcome.why,
-            });
-          }
-        } else if (outcome.kind === 'retry' && (!retry || outcome.delaySeconds > retry.delaySeconds)) {
-          retry = outcome;
-        }
+        const report = await h.ingest(ref, { lastDelivery: receives >= MAX_RECEIVE_COUNT });
+        const wanted = await carryOut(ref, report, messageAction(report, receives), h, log);
+        if (wanted && (!retry || wanted.delaySeconds > retry.delaySeconds)) retry = wanted;
       }
       if (retry) {
         await h.queue?.retryLater(message.receiptHandle, retry.delaySeconds);

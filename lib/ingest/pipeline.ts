@@ -1,28 +1,29 @@
-// The streaming ingest of one part of one object: claim → read → parse → classify → write →
-// record. Every record read is accounted for as written, skipped (not a play) or rejected (kept
+// The streaming ingest of one part of one object version: admit → read → parse → classify → write
+// → record. Every record read is accounted for as written, skipped (not a play) or rejected (kept
 // with its reason). An object too big for one invocation is ingested in parts: when its time is
-// nearly up a part stops reading at a record boundary, drains its writes and records a checkpoint
-// (where the next record starts, the totals so far) in the ledger; the next part resumes there.
-// Input problems and write failures make a `failed` report, never an exception that loses it.
-
-import type { LedgerEntry } from '../cassandra/model';
+// nearly up a part stops reading at a record boundary, drains its writes and records a checkpoint;
+// the next part resumes there. Whether a delivery may work, and every move of the version in the
+// ledger, is the lifecycle's (lifecycle.ts); this module reads. Failures make a `failed` report
+// whose kind is the error's type (failures.ts), never an exception that loses it.
+import type { Readable } from 'node:stream';
+import { type Clock, systemClock } from '../clock';
 import { classify } from '../events/classify';
 import { clipRaw, type ParsedRecord, type ReadPosition } from '../events/event';
-import { openRecords, type ResumeFrom } from '../events/input';
-import { InputError } from '../events/input-error';
+import { type OpenedInput, openRecords } from '../events/input';
 import type { Logger } from '../log';
+import { cassandraFailure, failureKindOf, InvariantError, messageOf } from './failures';
+import type { Ledger } from './ledger';
+import { ADMISSION_STATUS, admit, type Lease, type LifecycleDeps } from './lifecycle';
+import type { OpenIngests } from './open-ingests';
 import {
   buildReport,
-  type FailureKind,
   type IngestReport,
   type IngestStatus,
-  ledgerEntryOf,
   newLedgerEntry,
   outcomeOf,
-  resumePositionOf,
+  PartTally,
 } from './report';
 import {
-  type Ledger,
   ObjectChangedError,
   type ObjectSource,
   type ObjectVersion,
@@ -37,12 +38,15 @@ export interface IngestDeps {
   /** One per part: its counts are the part's. */
   sink: PlaySink;
   ledger: Ledger;
-  /** Where a part's rejects go; part 1's name is the object's own, later parts are numbered. */
-  rejects: (part: number) => RejectStore;
+  /** The sweep's index of versions in progress; absent where no sweep resumes (local files). */
+  open?: OpenIngests;
+  /** Where a part's rejects go. */
+  rejects: (version: ObjectVersion, part: number) => RejectStore;
   log: Logger;
   /** Who this delivery is, for the lease. */
   owner: string;
   leaseMs: number;
+  clock?: Clock;
   onProgress?: (p: Progress) => void;
   progressIntervalMs?: number;
 }
@@ -53,13 +57,9 @@ export interface IngestRequest {
   continuation?: ObjectVersion & { part: number };
   /** When reading stops at the next record boundary and the part checkpoints; none: read to the end. */
   stopReadingAt?: number;
+  /** The message's last delivery: a transient failure now ends the version as failed. */
+  lastDelivery?: boolean;
 }
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-const failureKind = (err: unknown): FailureKind => (err instanceof InputError ? 'input' : 'transient');
 
 /** A reject as stored: the record's original text clipped (a runaway record can be megabytes). */
 function rejectOf(rec: ParsedRecord, reason: string): Reject {
@@ -71,15 +71,21 @@ export async function ingestObject(
   deps: IngestDeps,
   request: IngestRequest = {},
 ): Promise<IngestReport> {
-  const partStart = new Date();
+  const clock = deps.clock ?? systemClock;
+  const started = clock.now();
   const log = deps.log.child({ source: source.source });
-  const brief = (status: IngestStatus, version: Partial<ObjectVersion>, fields: Partial<IngestReport> = {}) =>
+  const brief = (status: IngestStatus, version: Partial<ObjectVersion>, fields: Partial<IngestReport>) =>
     buildReport(source.source, status, {
       etag: version.etag,
       versionId: version.versionId,
-      startedAt: partStart.toISOString(),
+      startedAt: new Date(started).toISOString(),
+      finishedAt: new Date(clock.now()).toISOString(),
       ...fields,
     });
+  const failed = (version: Partial<ObjectVersion>, err: unknown) => {
+    log.error('ingest failed before reading', { err });
+    return brief('failed', version, { error: messageOf(err), failure: failureKindOf(err) });
+  };
 
   // Which version: a continuation names it; a notification means the object as it is now.
   let opened: OpenedObject | undefined;
@@ -90,315 +96,207 @@ export async function ingestObject(
     try {
       opened = await source.open();
     } catch (err: unknown) {
-      log.error('cannot open object', { err });
-      return brief('failed', {}, { error: `cannot read the object: ${message(err)}`, failure: 'transient' });
+      return failed({}, err);
     }
     version = { etag: opened.etag, versionId: opened.versionId };
   }
-  const close = () => opened?.body.destroy();
-
-  let entry: LedgerEntry;
+  const lifecycle: LifecycleDeps = { ...deps, clock, log };
   try {
-    const claim = await deps.ledger.claim(
-      newLedgerEntry(source.source, version, partStart),
-      deps.owner,
-      deps.leaseMs,
-    );
-    if (claim.kind === 'done') {
-      // This delivery reads and writes nothing: its counts stay 0, and what the earlier ingest did
-      // is carried apart, never as new work.
-      close();
-      const previous = outcomeOf(claim.entry);
-      log.info('already ingested: this object version completed before, nothing written', { previous });
-      return brief('duplicate', version, { previous });
-    }
-    if (claim.kind === 'busy') {
-      close();
-      log.info('another delivery is ingesting this object version now; leaving it to that one', {
-        etag: version.etag,
-        leaseUntil: claim.entry.leaseUntil,
-      });
-      const leaseLeft = (claim.entry.leaseUntil?.getTime() ?? Date.now()) - Date.now();
-      return brief('in_progress', version, {
-        ...outcomeOf(claim.entry),
-        error: 'being ingested by another delivery',
-        retryAfterSeconds: Math.max(1, Math.ceil(leaseLeft / 1000)),
-      });
-    }
-    entry = claim.entry;
+    const fresh = newLedgerEntry(source.source, version, new Date(started));
+    const admission = await admit(lifecycle, fresh, request.continuation?.part ?? 1);
+    if (admission.kind === 'work')
+      return await ingestPart(source, deps, request, admission.lease, opened, clock, log);
+    opened?.body.destroy();
+    const why = admission.kind === 'stale' ? admission.why : undefined;
+    log.info('nothing to do for this delivery', { admission: admission.kind, why });
+    return brief(ADMISSION_STATUS[admission.kind], version, {
+      ...(admission.kind === 'duplicate'
+        ? { previous: outcomeOf(admission.entry) }
+        : outcomeOf(admission.entry)),
+      ...(admission.kind === 'busy'
+        ? {
+            error: 'being ingested by another delivery',
+            retryAfterSeconds: Math.max(1, Math.ceil(admission.retryAfterMs / 1000)),
+          }
+        : { error: why }),
+    });
   } catch (err: unknown) {
-    close();
-    log.error('ingest ledger unavailable', { err });
-    return brief('failed', version, {
-      error: `ingest ledger unavailable: ${message(err)}`,
-      failure: 'transient',
-    });
+    opened?.body.destroy();
+    return failed(version, err);
   }
-  const release = async (e: LedgerEntry) => {
-    await deps.ledger
-      .write({ ...e, leaseOwner: undefined, leaseUntil: undefined }, deps.owner)
-      .catch((err: unknown) => log.warn('could not release the lease; it expires by itself', { err }));
-  };
+}
 
-  // A continuation is stale when its part already ran (a duplicate message) or the version is done.
-  const stale =
-    request.continuation !== undefined &&
-    (entry.status === 'completed' || entry.parts + 1 !== request.continuation.part);
-  if (stale || entry.status === 'superseded') {
-    close();
-    await release(entry);
-    const why =
-      entry.status === 'superseded'
-        ? 'the object was overwritten before its last part'
-        : `a stale continuation: the ledger is at part ${entry.parts} (${entry.status})`;
-    log.info('nothing to do for this message', { why });
-    return brief(entry.status === 'superseded' ? 'superseded' : 'ignored', version, {
-      ...outcomeOf(entry),
-      error: why,
-    });
-  }
-  if (entry.status !== 'in_progress' || entry.error !== undefined) {
-    // A retry after a failed part: the ledger says it is being worked on again.
-    entry = { ...entry, status: 'in_progress', error: undefined };
-    try {
-      if (!(await deps.ledger.write(entry, deps.owner))) {
-        close();
-        return brief('in_progress', version, {
-          ...outcomeOf(entry),
-          error: 'being ingested by another delivery',
-        });
-      }
-    } catch (err: unknown) {
-      close();
-      return brief('failed', version, {
-        error: `ingest ledger unavailable: ${message(err)}`,
-        failure: 'transient',
-      });
-    }
-  }
-  return ingestPart(source, deps, request, entry, opened, partStart, log);
+/** The bytes this part reads: what the notification opened, or the version from its checkpoint on. */
+async function partBody(
+  source: ObjectSource,
+  lease: Lease,
+  opened: OpenedObject | undefined,
+): Promise<Readable> {
+  const resumeAt = lease.resumeAt;
+  // gzip has no way in but its start: it is inflated from byte 0 and read on from the checkpoint.
+  const from = resumeAt && !lease.entry.compressed ? resumeAt.offset : 0;
+  if (opened && from === 0) return opened.body;
+  opened?.body.destroy();
+  return (await source.openAt(lease.entry, from)).body;
 }
 
 async function ingestPart(
   source: ObjectSource,
   deps: IngestDeps,
   request: IngestRequest,
-  entry: LedgerEntry,
+  lease: Lease,
   opened: OpenedObject | undefined,
-  partStart: Date,
+  clock: Clock,
   log: Logger,
 ): Promise<IngestReport> {
   const { sink } = deps;
-  const part = entry.parts + 1;
-  const version: ObjectVersion = { etag: entry.etag, versionId: entry.versionId };
-  const resumeAt = resumePositionOf(entry);
-  const counts = { read: 0, skipped: 0, rejected: 0 };
-  let format = entry.format;
-  let compressed = entry.compressed;
-  let partRejects: string | undefined;
+  const tally = new PartTally(source.source, lease.entry, clock.now(), sink, () => clock.now());
+  const rejects = deps.rejects(lease.entry, lease.part);
   let next: ReadPosition | undefined;
   let failure: unknown;
-  // The end of the last batch read: how far this part got.
-  let readTo = resumeAt?.offset ?? 0;
-
-  /** The whole object so far: the ledger's totals of earlier parts, plus this part if it counts. */
-  const report = (status: IngestStatus, error?: unknown): IngestReport => {
-    const counted = status === 'completed' || status === 'in_progress';
-    const durationMs = Date.now() - partStart.getTime();
-    const rejectsLocations = [...entry.rejectsLocations, ...(counted && partRejects ? [partRejects] : [])];
-    return buildReport(source.source, status, {
-      etag: version.etag,
-      versionId: version.versionId,
-      format,
-      compressed,
-      parts: counted ? part : entry.parts,
-      rowsRead: entry.rowsRead + (counted ? counts.read : 0),
-      rowsWritten: entry.rowsWritten + (counted ? sink.written : 0),
-      rowsSkipped: entry.rowsSkipped + (counted ? counts.skipped : 0),
-      rowsRejected: entry.rowsRejected + (counted ? counts.rejected : 0),
-      writeRetries: entry.writeRetries + sink.retries,
-      rejectsLocations,
-      startedAt: entry.startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      durationMs: (entry.durationMs ?? 0) + durationMs,
-      part: {
-        number: part,
-        startOffset: resumeAt?.offset ?? 0,
-        bytesRead: readTo - (resumeAt?.offset ?? 0),
-        rowsRead: counts.read,
-        rowsWritten: sink.written,
-        rowsSkipped: counts.skipped,
-        rowsRejected: counts.rejected,
-        rowsFailed: sink.failed,
-        writeRetries: sink.retries,
-        durationMs,
-        rejectsLocation: partRejects,
-      },
-      checkpoint:
-        status === 'in_progress' && next
-          ? { part: part + 1, offset: next.offset, line: next.line }
-          : undefined,
-      error: error === undefined ? undefined : message(error),
-      failure: error === undefined ? undefined : failureKind(error),
-    });
-  };
-
-  // Resumed parts read from the checkpoint of the version they started on: plain input from its
-  // offset, gzip from the start (inflated and skipped up to the offset).
-  const rejects = deps.rejects(part);
+  let body: Readable | undefined;
   try {
-    if (resumeAt) {
-      const from = compressed ? 0 : resumeAt.offset;
-      if (!opened || from > 0) {
-        opened?.body.destroy();
-        opened = await source.openAt(version, from);
-      }
-    } else {
-      opened ??= await source.openAt(version, 0);
-    }
+    body = await partBody(source, lease, opened);
+    const { resumeAt, entry } = lease;
+    const resume = resumeAt && entry.format && entry.compressed !== undefined;
+    const input = await openRecords(
+      body,
+      source.name,
+      resume
+        ? {
+            position: resumeAt,
+            format: entry.format as OpenedInput['format'],
+            compressed: entry.compressed as boolean,
+          }
+        : undefined,
+    );
+    tally.format = input.format;
+    tally.compressed = input.compressed;
+    next = await readRecords(input, tally, rejects, deps, lease, request, clock);
   } catch (err: unknown) {
-    opened?.body.destroy();
-    if (err instanceof ObjectChangedError) {
-      log.warn('the object changed between parts; its new version is ingested on its own notification', {
-        part,
-      });
-      const superseded = { ...report('superseded', err), failure: undefined };
-      await deps.ledger
-        .write(ledgerEntryOf(superseded, 'superseded', undefined, undefined), deps.owner)
-        .catch((e: unknown) => log.warn('could not record the superseded version', { err: e }));
-      return superseded;
-    }
-    log.error('cannot open object', { err });
-    await releaseAfterFailure(deps, entry, err, log);
-    return report('failed', new Error(`cannot read the object: ${message(err)}`));
-  }
-  const body = opened.body;
-
-  const interval = deps.progressIntervalMs ?? 1000;
-  let nextProgress = Date.now() + interval;
-  // The lease is renewed as the part goes, so a long part (the CLI without a deadline) keeps it.
-  let renewAt = Date.now() + deps.leaseMs / 3;
-  try {
-    const resume: ResumeFrom | undefined =
-      resumeAt && format && compressed !== undefined ? { position: resumeAt, format, compressed } : undefined;
-    const input = await openRecords(body, source.name, resume);
-    format = input.format;
-    compressed = input.compressed;
-    reading: for await (const batch of input.batches) {
-      for (const rec of batch.records) {
-        counts.read++;
-        if (rec.kind === 'malformed') {
-          counts.rejected++;
-          await rejects.add(rejectOf(rec, rec.reason));
-          continue;
-        }
-        const verdict = classify(rec.playFields);
-        if (verdict.kind === 'skip') {
-          counts.skipped++;
-          continue;
-        }
-        if (verdict.kind === 'reject') {
-          counts.rejected++;
-          await rejects.add(rejectOf(rec, verdict.reason));
-          continue;
-        }
-        // Waiting here, while the sink has all it can take in flight, is what pauses parsing and reading.
-        const full = sink.add(verdict.play);
-        if (full) await full;
-        // A write failed: stop reading; the part is done again from its checkpoint.
-        if (sink.error !== undefined) break reading;
-      }
-      readTo = batch.end.offset;
-      const now = Date.now();
-      if (deps.onProgress && now >= nextProgress) {
-        nextProgress = now + interval;
-        deps.onProgress({
-          source: source.source,
-          rowsRead: entry.rowsRead + counts.read,
-          rowsWritten: entry.rowsWritten + sink.written,
-          elapsedMs: now - partStart.getTime(),
-        });
-      }
-      if (now >= renewAt) {
-        renewAt = now + deps.leaseMs / 3;
-        const kept = await deps.ledger.write(
-          { ...entry, leaseOwner: deps.owner, leaseUntil: new Date(now + deps.leaseMs) },
-          deps.owner,
-        );
-        if (!kept) throw new Error('lost the claim on this object version to another delivery');
-      }
-      if (request.stopReadingAt !== undefined && now >= request.stopReadingAt) {
-        next = batch.end;
-        break;
-      }
-    }
-  } catch (err: unknown) {
-    failure ??= err;
+    failure = err;
   } finally {
+    // Whatever happened, nothing may still be in flight when the part is recorded.
     await sink.drain().catch((err: unknown) => {
       failure ??= err;
     });
-    body.destroy();
+    body?.destroy();
   }
-  failure ??= sink.error;
-
-  try {
-    partRejects = await rejects.finish();
-  } catch (err: unknown) {
-    failure ??= new Error(`could not store the rejects: ${message(err)}`);
-  }
-  if (failure === undefined && counts.read !== sink.written + counts.skipped + counts.rejected) {
-    failure = new Error(
-      `accounting mismatch: read ${counts.read} != written ${sink.written} + skipped ${counts.skipped} + rejected ${counts.rejected}`,
+  if (sink.error !== undefined) failure ??= cassandraFailure(sink.error, 'writing plays');
+  if (failure === undefined && !tally.balanced) {
+    failure = new InvariantError(
+      `accounting mismatch in part ${tally.part}: read ${tally.read} != written ${sink.written} + skipped ${tally.skipped} + rejected ${tally.rejected}`,
     );
   }
+  if (failure === undefined) {
+    try {
+      tally.rejectsLocation = await rejects.finish();
+    } catch (err: unknown) {
+      failure = err;
+    }
+  }
+  if (failure !== undefined) await rejects.abandon();
+  return settle(lease, tally, failure, next, request.lastDelivery === true, log);
+}
 
-  if (failure !== undefined) {
-    const failed = report('failed', failure);
-    log.error('ingest failed', { report: failed, err: failure });
-    await releaseAfterFailure(deps, entry, failure, log);
-    return failed;
+/** Reads records until the object ends (undefined) or the part's time is up (where the next part starts). */
+async function readRecords(
+  input: OpenedInput,
+  tally: PartTally,
+  rejects: RejectStore,
+  deps: IngestDeps,
+  lease: Lease,
+  request: IngestRequest,
+  clock: Clock,
+): Promise<ReadPosition | undefined> {
+  const { sink } = deps;
+  const interval = deps.progressIntervalMs ?? 1000;
+  let nextProgress = clock.now() + interval;
+  for await (const batch of input.batches) {
+    for (const rec of batch.records) {
+      tally.read++;
+      const verdict =
+        rec.kind === 'malformed' ? { kind: 'reject' as const, reason: rec.reason } : classify(rec.playFields);
+      if (verdict.kind === 'skip') {
+        tally.skipped++;
+      } else if (verdict.kind === 'reject') {
+        tally.rejected++;
+        await rejects.add(rejectOf(rec, verdict.reason));
+      } else {
+        // Waiting here, while the sink has all it can take in flight, is what pauses parsing and reading.
+        const full = sink.add(verdict.play);
+        if (full) await full;
+        // A write failed after its retries: stop reading; the part is done again from its checkpoint.
+        if (sink.error !== undefined) return undefined;
+      }
+    }
+    tally.readTo = batch.end.offset;
+    const now = clock.now();
+    if (deps.onProgress && now >= nextProgress) {
+      nextProgress = now + interval;
+      const { rowsRead, rowsWritten } = tally.report('in_progress');
+      deps.onProgress({ source: tally.source, rowsRead, rowsWritten, elapsedMs: now - tally.started });
+    }
+    // A long part (the CLI has no deadline) keeps its lease; a lost one ends the part.
+    await lease.renewIfDue();
+    if (request.stopReadingAt !== undefined && now >= request.stopReadingAt) return batch.end;
   }
-  const status: IngestStatus = next ? 'in_progress' : 'completed';
-  const done = report(status);
-  try {
-    const written = await deps.ledger.write(ledgerEntryOf(done, status, next, undefined), deps.owner);
-    if (!written) throw new Error('another delivery took over this object version meanwhile');
-  } catch (err: unknown) {
-    // Not recorded means not done: a later delivery does this part again (idempotently).
-    const failed = {
-      ...report('failed', err),
-      error: `could not record the outcome in the ledger: ${message(err)}`,
-    };
-    log.error('ingest failed', { report: failed, err });
-    return failed;
-  }
-  if (status === 'completed') log.info('ingest completed', { report: done });
-  else log.info('part done; the next part continues from the checkpoint', { report: done });
-  return done;
+  return undefined;
 }
 
 /**
- * A failed part leaves the ledger where the last checkpoint put it (its counts are not added), says
- * why, and lets go of the lease so the retry can claim the version at once.
+ * Records how the part ended through its lease, and reports it. Not recorded means not done: a
+ * later delivery does the part again (its writes are idempotent), so an outcome that could not be
+ * recorded is reported as a failure of its own kind.
  */
-async function releaseAfterFailure(deps: IngestDeps, entry: LedgerEntry, err: unknown, log: Logger) {
-  const failed: LedgerEntry = {
-    ...entry,
-    status: 'failed',
-    error: message(err),
-    leaseOwner: undefined,
-    leaseUntil: undefined,
-  };
-  // Earlier parts' checkpoint stays: a retry resumes from it.
+async function settle(
+  lease: Lease,
+  tally: PartTally,
+  failure: unknown,
+  next: ReadPosition | undefined,
+  lastDelivery: boolean,
+  log: Logger,
+): Promise<IngestReport> {
+  const superseded = failure instanceof ObjectChangedError;
+  const status: IngestStatus = superseded
+    ? 'superseded'
+    : failure !== undefined
+      ? 'failed'
+      : next
+        ? 'in_progress'
+        : 'completed';
+  const report = tally.report(status, failure, next);
   try {
-    await deps.ledger.write(failed, deps.owner);
-  } catch (e: unknown) {
-    // Without a quorum (two of three replicas down, say) the lease cannot be written: say failed
-    // on what replicas there are, and let the lease run out by itself.
-    log.warn('could not record the failure under the lease; noting it without', { err: e });
-    await deps.ledger
-      .noteFailure(entry.source, entry.etag, failed.error ?? 'failed')
-      .catch((e2: unknown) => log.warn('could not note the failure in the ledger either', { err: e2 }));
+    if (superseded) await lease.supersede(report);
+    else if (failure !== undefined) {
+      if (report.failure !== 'lease_lost')
+        await lease.fail(report.error ?? 'failed', report.failure ?? 'defect', lastDelivery);
+    } else if (next) await lease.checkpoint(report, next);
+    else await lease.complete(report);
+  } catch (err: unknown) {
+    if (failure !== undefined) {
+      // The failure stands as reported; without the ledger, the lease runs out by itself.
+      log.error('ingest failed, and the failure could not be recorded', {
+        report,
+        err: failure,
+        recording: err,
+      });
+      return report;
+    }
+    const unrecorded = {
+      ...tally.report('failed', err),
+      error: `could not record the outcome: ${messageOf(err)}`,
+    };
+    log.error('ingest failed', { report: unrecorded, err });
+    return unrecorded;
   }
+  if (failure !== undefined && !superseded) log.error('ingest failed', { report, err: failure });
+  else
+    log.info(
+      status === 'in_progress'
+        ? 'part done; the next part continues from the checkpoint'
+        : `ingest ${status}`,
+      { report },
+    );
+  return report;
 }

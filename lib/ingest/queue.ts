@@ -1,7 +1,8 @@
 // The ingest queue as the ingest function uses it beyond receiving: it sends a continuation when a
-// part ends at a checkpoint, sets when a message it could not finish comes back (a backoff that
-// grows with the receive count, instead of the queue's long visibility timeout), and moves a
-// message whose object can never be ingested to the dead-letter queue at once.
+// part ends at a checkpoint (and the sweep sends one to resume a stalled version), sets when a
+// message it could not finish comes back (a backoff that grows with the receive count, instead of
+// the queue's long visibility timeout), and moves a message whose version failed for good to the
+// dead-letter queue, with its report.
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
 export interface IngestQueue {
@@ -9,8 +10,11 @@ export interface IngestQueue {
   send(body: string): Promise<void>;
   /** The received message becomes visible again after delaySeconds. */
   retryLater(receiptHandle: string, delaySeconds: number): Promise<void>;
-  /** Sends a message to the dead-letter queue (false when there is none to send to). */
-  deadLetter(body: string, reason: string): Promise<boolean>;
+  /**
+   * Sends a message to the dead-letter queue, with why and the report of the delivery that gave up
+   * (false when there is no dead-letter queue to send to).
+   */
+  deadLetter(body: string, reason: string, report: string | undefined): Promise<boolean>;
 }
 
 /** SQS's limit on a message's visibility timeout. */
@@ -34,13 +38,17 @@ export function sqsIngestQueue(
         }),
       );
     },
-    async deadLetter(body, reason) {
+    async deadLetter(body, reason, report) {
       if (!deadLetterQueueUrl) return false;
       await sqs.send(
         new SendMessageCommand({
           QueueUrl: deadLetterQueueUrl,
           MessageBody: body,
-          MessageAttributes: { reason: { DataType: 'String', StringValue: reason.slice(0, 1000) } },
+          MessageAttributes: {
+            reason: { DataType: 'String', StringValue: reason.slice(0, 1000) },
+            // A report is a few KB; SQS takes 256 KB per message, attributes included.
+            ...(report ? { report: { DataType: 'String', StringValue: report.slice(0, 64 * 1024) } } : {}),
+          },
         }),
       );
       return true;

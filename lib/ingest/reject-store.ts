@@ -1,59 +1,102 @@
 // Keeps rejected records, never drops them: one JSON line each (line number, reason, the record as
-// read and its original text), spooled to a temporary file so memory stays flat however many there
-// are, then stored as an S3 object beside the source or as a local file beside the CLI's report.
-// With no rejects, a stale rejects file from an earlier version of the object is removed. Which
-// records are rejected, and why, is decided elsewhere (lib/events/classify.ts, the parsers).
-import { once } from 'node:events';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rm, stat, unlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+// read and its original text), held in memory only up to one chunk and written out as they come,
+// so memory stays bounded and no local disk is used however many rejects a part has (Lambda's
+// /tmp is small, and a full disk must never take the process down). S3 objects get a multipart
+// upload, started at the first full chunk (a part with fewer rejects is one PutObject); the CLI's
+// local files are written beside its report. Every failure is an ordinary rejected promise (no
+// stream 'error' events): the part fails, transiently, and is retried. Which records are
+// rejected, and why, is decided elsewhere (lib/events/classify.ts, the parsers).
+import { type FileHandle, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { TransientError, transient } from './failures';
+import type { OutputStore, Upload } from './output-store';
 import type { Reject, RejectStore } from './types';
 
-interface Destination {
+/** Rejects held before they are written out: above S3's 5 MiB minimum part, about 12,000 rejects. */
+export const REJECTS_CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** Where one part's rejects are written, a chunk at a time. */
+interface RejectsOutput {
   location: string;
-  store(file: string, bytes: number): Promise<void>;
-  remove(): Promise<void>;
+  /** A full chunk; more follow. */
+  append(chunk: Buffer): Promise<void>;
+  /** The last chunk (possibly all there is, possibly empty after full ones). */
+  finish(last: Buffer): Promise<void>;
+  /** The part failed: drop what was written. */
+  discard(): Promise<void>;
+  /** The part had no rejects: remove what an earlier run left at this name, if anything. */
+  clear(): Promise<void>;
 }
 
-class SpooledRejects implements RejectStore {
-  private out: WriteStream | undefined;
-  private dir: string | undefined;
+class ChunkedRejects implements RejectStore {
+  private held: Buffer[] = [];
+  private heldBytes = 0;
   private count = 0;
 
-  constructor(private readonly destination: Destination) {}
-
-  private async file(): Promise<WriteStream> {
-    if (!this.out) {
-      this.dir = await mkdtemp(join(tmpdir(), 'tracklog-rejects-'));
-      this.out = createWriteStream(join(this.dir, 'rejects.jsonl'));
-    }
-    return this.out;
-  }
+  constructor(
+    private readonly out: RejectsOutput,
+    private readonly chunkBytes: number,
+  ) {}
 
   async add(reject: Reject): Promise<void> {
-    const out = await this.file();
+    const line = Buffer.from(`${JSON.stringify(reject)}\n`);
+    this.held.push(line);
+    this.heldBytes += line.length;
     this.count++;
-    if (!out.write(`${JSON.stringify(reject)}\n`)) await once(out, 'drain');
+    if (this.heldBytes >= this.chunkBytes) await this.out.append(this.take());
   }
 
   async finish(): Promise<string | undefined> {
-    try {
-      if (!this.out || this.count === 0) {
-        await this.destination.remove();
-        return undefined;
-      }
-      const out = this.out;
-      out.end();
-      await once(out, 'finish');
-      const file = out.path.toString();
-      await this.destination.store(file, (await stat(file)).size);
-      return this.destination.location;
-    } finally {
-      if (this.dir) await rm(this.dir, { recursive: true, force: true });
+    if (this.count === 0) {
+      await this.out.clear();
+      return undefined;
     }
+    await this.out.finish(this.take());
+    return this.out.location;
   }
+
+  async abandon(): Promise<void> {
+    this.take();
+    await this.out.discard().catch(() => undefined);
+  }
+
+  private take(): Buffer {
+    const chunk = Buffer.concat(this.held, this.heldBytes);
+    this.held = [];
+    this.heldBytes = 0;
+    return chunk;
+  }
+}
+
+const NDJSON = 'application/x-ndjson';
+
+/** One part's rejects as the object `key` of the outputs; the key is never another attempt's. */
+export function outputRejectStore(
+  outputs: OutputStore,
+  key: string,
+  chunkBytes = REJECTS_CHUNK_BYTES,
+): RejectStore {
+  let upload: Upload | undefined;
+  return new ChunkedRejects(
+    {
+      location: outputs.location(key),
+      async append(chunk) {
+        upload ??= await outputs.startUpload(key, NDJSON);
+        await upload.part(chunk);
+      },
+      async finish(last) {
+        if (!upload) return outputs.put(key, last, NDJSON);
+        if (last.length > 0) await upload.part(last);
+        await upload.complete();
+      },
+      async discard() {
+        await upload?.abort();
+      },
+      // The key is this attempt's own: nothing earlier can be there.
+      clear: async () => undefined,
+    },
+    chunkBytes,
+  );
 }
 
 /**
@@ -64,42 +107,45 @@ export function partRejectsName(name: string, part: number): string {
   return part === 1 ? `${name}.jsonl` : `${name}.part-${String(part).padStart(4, '0')}.jsonl`;
 }
 
-/** rejected/<original key>.jsonl in the source bucket (the prefix is configurable), per part. */
-export function s3RejectsKey(prefix: string, key: string, part = 1): string {
-  return partRejectsName(`${prefix}${key}`, part);
-}
-
-export function s3RejectStore(s3: S3Client, bucket: string, key: string): RejectStore {
-  return new SpooledRejects({
-    location: `s3://${bucket}/${key}`,
-    store: async (file, bytes) => {
-      await s3.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: createReadStream(file),
-          ContentLength: bytes,
-          ContentType: 'application/x-ndjson',
-        }),
-      );
+/**
+ * A local file (the CLI), written to `<path>.partial` and renamed into place when whole, so a file
+ * at `path` is always a complete one. A part without rejects removes a stale file at `path`.
+ */
+export function fileRejectStore(path: string, chunkBytes = REJECTS_CHUNK_BYTES): RejectStore {
+  const partial = `${path}.partial`;
+  let file: FileHandle | undefined;
+  const write = (chunk: Buffer) =>
+    transient(`writing rejects to ${partial}`, async () => {
+      if (!file) {
+        await mkdir(dirname(path), { recursive: true });
+        file = await open(partial, 'w');
+      }
+      await file.write(chunk);
+    });
+  const removeIfThere = async (at: string) => {
+    await unlink(at).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw new TransientError(`removing ${at}: ${err.message}`, { cause: err });
+    });
+  };
+  return new ChunkedRejects(
+    {
+      location: path,
+      append: write,
+      async finish(last) {
+        await write(last);
+        await transient(`finishing ${path}`, async () => {
+          await file?.close();
+          file = undefined;
+          await rename(partial, path);
+        });
+      },
+      async discard() {
+        await file?.close();
+        file = undefined;
+        await removeIfThere(partial);
+      },
+      clear: () => removeIfThere(path),
     },
-    remove: async () => {
-      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-    },
-  });
-}
-
-export function fileRejectStore(path: string): RejectStore {
-  return new SpooledRejects({
-    location: path,
-    store: async (file) => {
-      await mkdir(dirname(path), { recursive: true });
-      await copyFile(file, path);
-    },
-    remove: async () => {
-      await unlink(path).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err;
-      });
-    },
-  });
+    chunkBytes,
+  );
 }

@@ -5,13 +5,18 @@
 import type { IngestTotals, LedgerEntry, LedgerStatus } from '../cassandra/model';
 import type { ReadPosition } from '../events/event';
 import type { Format } from '../events/formats';
+import { type FailureKind, failureKindOf, messageOf } from './failures';
+import type { PlaySink } from './types';
+
+export type { FailureKind };
 
 /**
- * completed: every part done. in_progress: parts remain (a checkpoint says where the next starts),
- * or another delivery is ingesting the object right now. duplicate: it had completed before.
- * failed: see `failure`. ignored: not an object to ingest (the ingest's own outputs, a stale
- * continuation). superseded: overwritten before its last part; the new version has its own
- * notification.
+ * What one delivery did. completed: every part done. in_progress: parts remain (a checkpoint says
+ * where the next starts), or another delivery is ingesting the object right now. duplicate: it had
+ * completed before. failed: this delivery's part failed, see `failure` (a transient failure is
+ * retried: the version stays in progress in the ledger until its last delivery). ignored: nothing
+ * to do (the ingest's own outputs; a message whose part is done and carried on by a later
+ * message). superseded: overwritten before its last part; the new version has its own notification.
  */
 export const INGEST_STATUSES = [
   'completed',
@@ -22,14 +27,6 @@ export const INGEST_STATUSES = [
   'superseded',
 ] as const;
 export type IngestStatus = (typeof INGEST_STATUSES)[number];
-
-/**
- * input: the object can never be ingested as it is (not an event log, corrupt gzip, …): retrying
- * is pointless until a new version is uploaded. transient: the database, S3 or the network failed;
- * a later delivery may succeed, from the last checkpoint.
- */
-export const FAILURE_KINDS = ['input', 'transient'] as const;
-export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 /** No part finished yet. */
 export const NO_TOTALS: IngestTotals = {
@@ -169,8 +166,11 @@ export function newLedgerEntry(
     finishedAt: undefined,
     durationMs: 0,
     error: undefined,
+    failure: undefined,
     leaseOwner: undefined,
     leaseUntil: undefined,
+    continuedPart: undefined,
+    updatedAt: undefined,
   };
 }
 
@@ -212,9 +212,97 @@ export function ledgerEntryOf(
     finishedAt: done && report.finishedAt !== undefined ? new Date(report.finishedAt) : undefined,
     durationMs: report.durationMs,
     error: report.error,
+    failure: report.failure,
     leaseOwner: lease?.owner,
     leaseUntil: lease?.until,
+    continuedPart: undefined,
+    updatedAt: undefined,
   };
+}
+
+/**
+ * What one part counts as it reads, and the report of the object so far built from it: the
+ * ledger's totals of earlier parts (the entry the part claimed), plus this part's own counts when
+ * the part counts (completed, or ended at a checkpoint; a failed or superseded part adds nothing).
+ */
+export class PartTally {
+  read = 0;
+  skipped = 0;
+  rejected = 0;
+  /** The end of the last batch read: how far this part got. */
+  readTo: number;
+  format: Format | undefined;
+  compressed: boolean | undefined;
+  rejectsLocation: string | undefined;
+  readonly startOffset: number;
+
+  constructor(
+    readonly source: string,
+    private readonly entry: LedgerEntry,
+    /** When the part started (epoch ms). */
+    readonly started: number,
+    private readonly sink: PlaySink,
+    private readonly now: () => number,
+  ) {
+    this.format = entry.format;
+    this.compressed = entry.compressed;
+    this.startOffset = resumePositionOf(entry)?.offset ?? 0;
+    this.readTo = this.startOffset;
+  }
+
+  get part(): number {
+    return this.entry.parts + 1;
+  }
+
+  /** read = written + skipped + rejected, for this part. */
+  get balanced(): boolean {
+    return this.read === this.sink.written + this.skipped + this.rejected;
+  }
+
+  report(status: IngestStatus, error?: unknown, next?: ReadPosition): IngestReport {
+    const { entry, sink } = this;
+    const counted = status === 'completed' || status === 'in_progress';
+    const add = (n: number) => (counted ? n : 0);
+    const durationMs = this.now() - this.started;
+    return buildReport(this.source, status, {
+      etag: entry.etag,
+      versionId: entry.versionId,
+      format: this.format,
+      compressed: this.compressed,
+      parts: entry.parts + add(1),
+      rowsRead: entry.rowsRead + add(this.read),
+      rowsWritten: entry.rowsWritten + add(sink.written),
+      rowsSkipped: entry.rowsSkipped + add(this.skipped),
+      rowsRejected: entry.rowsRejected + add(this.rejected),
+      writeRetries: entry.writeRetries + sink.retries,
+      rejectsLocations: [
+        ...entry.rejectsLocations,
+        ...(counted && this.rejectsLocation ? [this.rejectsLocation] : []),
+      ],
+      startedAt: entry.startedAt.toISOString(),
+      finishedAt: new Date(this.now()).toISOString(),
+      durationMs: (entry.durationMs ?? 0) + durationMs,
+      part: {
+        number: this.part,
+        startOffset: this.startOffset,
+        bytesRead: this.readTo - this.startOffset,
+        rowsRead: this.read,
+        rowsWritten: sink.written,
+        rowsSkipped: this.skipped,
+        rowsRejected: this.rejected,
+        rowsFailed: sink.failed,
+        writeRetries: sink.retries,
+        durationMs,
+        rejectsLocation: this.rejectsLocation,
+      },
+      checkpoint:
+        status === 'in_progress' && next
+          ? { part: this.part + 1, offset: next.offset, line: next.line }
+          : undefined,
+      error: error === undefined ? undefined : messageOf(error),
+      failure: error === undefined || status !== 'failed' ? undefined : failureKindOf(error),
+    });
+  }
 }
 
 /** A report as JSON: absent values print as null, so every report has the same keys. */

@@ -1,21 +1,28 @@
-// Wires the pipeline to the real services for one delivery of one object: S3 objects (the Lambda,
-// and the CLI for s3:// URLs) keep their rejects and report in the bucket; local files (the CLI)
-// keep their rejects beside the report the CLI writes. Also where a part's time is set: how long it
-// may read before it checkpoints, and when its writes stop retrying.
+// Wires one delivery of one object to its services: S3 objects (the Lambda, and the CLI for s3://
+// URLs) keep their rejects and report in the outputs bucket, under keys that name the object
+// version (and, for rejects, the delivery), so that no version or retry ever writes over
+// another's; local files (the CLI) keep their rejects beside the report the CLI writes. Also where
+// a part's time is set: how long it may read before it checkpoints, and when its writes stop
+// retrying. ingestS3Version takes its services as ports, so the simulator (test/sim/) runs it as
+// deployed against simulated ones; ingestS3Object wires the real ones.
 import { randomUUID } from 'node:crypto';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Client } from 'cassandra-driver';
 import { assertSchemaOnce } from '../cassandra/schema';
+import { type Clock, systemClock } from '../clock';
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import { CassandraBatchSink } from './batch-sink';
-import { CassandraLedger } from './ledger';
+import { CassandraLedgerStore, Ledger } from './ledger';
 import type { ContinuationRef } from './notifications';
+import { CassandraOpenIngests, type OpenIngests } from './open-ingests';
+import { type OutputStore, s3OutputStore } from './output-store';
 import { ingestObject } from './pipeline';
-import { fileRejectStore, partRejectsName, s3RejectStore, s3RejectsKey } from './reject-store';
+import { fileRejectStore, outputRejectStore, partRejectsName } from './reject-store';
 import { buildReport, type IngestReport, reportJson } from './report';
 import { fileSource, s3Source } from './sources';
-import type { ObjectSource, Progress, RejectStore } from './types';
+import type { ObjectSource, ObjectVersion, PlaySink, Progress } from './types';
+import { s3RejectsKey, s3ReportKey } from './version-outputs';
 
 /** What one delivery works with: the validated config, the connected client, a logger. */
 export interface IngestContext {
@@ -39,7 +46,7 @@ export interface PartTime {
  * writes stop retrying at the end itself, so a part never runs into Lambda's hard timeout.
  */
 export function partDeadlines(
-  cfg: Config['ingest'],
+  cfg: Pick<Config['ingest'], 'deadlineMs' | 'deadlineMarginMs'>,
   time: PartTime,
 ): { stopReadingAt?: number; giveUpAt?: number } {
   const start = time.startedAt ?? Date.now();
@@ -52,107 +59,187 @@ export function partDeadlines(
   return { stopReadingAt: start + allowed - margin, giveUpAt: start + allowed };
 }
 
-async function run(
-  ctx: IngestContext,
-  source: ObjectSource,
-  rejects: (part: number) => RejectStore,
-  continuation: ContinuationRef | undefined,
-  time: PartTime,
-): Promise<IngestReport> {
-  await assertSchemaOnce(ctx.client, ctx.cfg.cassandra.keyspace);
-  const { stopReadingAt, giveUpAt } = partDeadlines(ctx.cfg.ingest, time);
-  const retry = { budgetMs: ctx.cfg.ingest.retryBudgetMs, ...(giveUpAt ? { giveUpAt } : {}) };
-  return ingestObject(
-    source,
-    {
-      sink: new CassandraBatchSink(ctx.client, ctx.cfg.cassandra, {
-        concurrency: ctx.cfg.ingest.concurrency,
-        ...(ctx.cfg.ingest.maxWritesPerSecond
-          ? { maxWritesPerSecond: ctx.cfg.ingest.maxWritesPerSecond }
-          : {}),
-        retry,
-        log: ctx.log,
-      }),
-      ledger: new CassandraLedger(ctx.client, ctx.cfg.cassandra, retry),
-      rejects,
-      log: ctx.log,
-      owner: randomUUID(),
-      leaseMs: ctx.cfg.ingest.leaseMs,
-      ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
-    },
-    { ...(continuation ? { continuation } : {}), ...(stopReadingAt ? { stopReadingAt } : {}) },
+/**
+ * Whether a report is stored: only the outcomes that end a version (completed, superseded, failed
+ * for good). While it is in progress, the ledger (GET /ingests) says how far it got.
+ */
+export function endsVersion(report: IngestReport, lastDelivery: boolean): boolean {
+  if (report.status === 'completed' || report.status === 'superseded') return true;
+  if (report.status !== 'failed') return false;
+  return (
+    report.failure === 'input' ||
+    report.failure === 'defect' ||
+    (lastDelivery && report.failure === 'transient')
   );
 }
 
-/** reports/<original key>.json in the output bucket: the outcome so far of the latest delivery. */
-export function s3ReportKey(prefix: string, key: string): string {
-  return `${prefix}${key}.json`;
+/** An S3 object as a delivery names it. */
+export interface S3ObjectRef {
+  bucket: string;
+  key: string;
+  /** The ETag the notification named: the version a report is filed under when the object could not be opened. */
+  etag?: string;
+  continuation?: ContinuationRef;
+  /** The message's last delivery (the queue's receive count reached its limit). */
+  lastDelivery?: boolean;
 }
 
-/** The report object shows the object's own progress; a delivery that found it busy elsewhere says nothing new. */
-const worthStoring = (report: IngestReport) =>
-  !(report.status === 'in_progress' && report.checkpoint === undefined) && report.status !== 'ignored';
+/** The services one delivery of an S3 object uses. */
+export interface S3IngestPorts {
+  source: ObjectSource;
+  outputs: OutputStore;
+  /** The ledger and a new sink for the part, whose retries stop at giveUpAt (the end of its time). */
+  ledger(giveUpAt: number | undefined): Ledger;
+  sink(giveUpAt: number | undefined): PlaySink;
+  open: OpenIngests | undefined;
+  clock: Clock;
+  log: Logger;
+  /** Who this delivery is. */
+  owner: string;
+  onProgress?: (p: Progress) => void;
+}
 
-export async function ingestS3Object(
-  ctx: IngestContext,
-  s3: S3Client,
-  object: { bucket: string; key: string; continuation?: ContinuationRef },
-  time: PartTime = {},
+export type S3IngestSettings = Pick<
+  Config['ingest'],
+  'leaseMs' | 'rejectsPrefix' | 'reportsPrefix' | 'deadlineMs' | 'deadlineMarginMs' | 'outputBucket'
+>;
+
+export async function ingestS3Version(
+  ports: S3IngestPorts,
+  settings: S3IngestSettings,
+  object: S3ObjectRef,
+  time: PartTime,
 ): Promise<IngestReport> {
   const { bucket, key } = object;
-  const { rejectsPrefix, reportsPrefix, readStallMs } = ctx.cfg.ingest;
-  const outputs = ctx.cfg.ingest.outputBucket ?? bucket;
-  const own = outputs === bucket ? [rejectsPrefix, reportsPrefix].find((p) => key.startsWith(p)) : undefined;
+  const { rejectsPrefix, reportsPrefix } = settings;
+  const outputsHere = (settings.outputBucket ?? bucket) === bucket;
+  const own = outputsHere ? [rejectsPrefix, reportsPrefix].find((p) => key.startsWith(p)) : undefined;
   if (own) {
     // Outputs written into the source bucket itself (the CLI's default): ingesting them would loop.
-    ctx.log.info('ignoring an object under the ingest output prefixes', { bucket, key, prefix: own });
+    ports.log.info('ignoring an object under the ingest output prefixes', { bucket, key, prefix: own });
     return buildReport(`s3://${bucket}/${key}`, 'ignored', {
       error: `under the ingest output prefix ${own}`,
     });
   }
-  const source = s3Source(s3, bucket, key, {
-    stallMs: readStallMs,
-    onResume: (offset, err) =>
-      ctx.log.warn('download cut off or stalled; resuming with a ranged GET', { bucket, key, offset, err }),
-  });
-  const rejects = (part: number) => s3RejectStore(s3, outputs, s3RejectsKey(rejectsPrefix, key, part));
-  const report = await run(ctx, source, rejects, object.continuation, time);
-  if (worthStoring(report)) {
-    try {
-      await s3.send(
-        new PutObjectCommand({
-          Bucket: outputs,
-          Key: s3ReportKey(reportsPrefix, key),
-          Body: `${reportJson(report, 2)}\n`,
-          ContentType: 'application/json',
-        }),
+  const { stopReadingAt, giveUpAt } = partDeadlines(settings, { startedAt: ports.clock.now(), ...time });
+  const rejects = (version: ObjectVersion, part: number) =>
+    outputRejectStore(ports.outputs, s3RejectsKey(rejectsPrefix, key, version.etag, part, ports.owner));
+  const report = await ingestObject(
+    ports.source,
+    {
+      sink: ports.sink(giveUpAt),
+      ledger: ports.ledger(giveUpAt),
+      open: ports.open,
+      rejects,
+      log: ports.log,
+      owner: ports.owner,
+      leaseMs: settings.leaseMs,
+      clock: ports.clock,
+      ...(ports.onProgress ? { onProgress: ports.onProgress } : {}),
+    },
+    {
+      ...(object.continuation ? { continuation: object.continuation } : {}),
+      ...(stopReadingAt ? { stopReadingAt } : {}),
+      lastDelivery: object.lastDelivery === true,
+    },
+  );
+  const etag = report.etag ?? object.etag;
+  if (etag !== undefined && endsVersion(report, object.lastDelivery === true)) {
+    await ports.outputs
+      .put(s3ReportKey(reportsPrefix, key, etag), `${reportJson(report, 2)}\n`, 'application/json')
+      .catch(
+        // The ledger holds the outcome; a missing report object is logged, not a reason to redo the work.
+        (err: unknown) => ports.log.warn('could not store the report object', { bucket, key, err }),
       );
-    } catch (err: unknown) {
-      // The ledger holds the outcome; a missing report object is logged, not a reason to redo the work.
-      ctx.log.warn('could not store the report object', { bucket, key, err });
-    }
   }
   return report;
+}
+
+/** The real services of one delivery: S3, the Cassandra ledger, index and sink, the system clock. */
+export async function ingestS3Object(
+  ctx: IngestContext,
+  s3: S3Client,
+  object: S3ObjectRef,
+  time: PartTime = {},
+): Promise<IngestReport> {
+  const { cfg, client, log } = ctx;
+  await assertSchemaOnce(client, cfg.cassandra.keyspace);
+  const source = s3Source(s3, object.bucket, object.key, {
+    stallMs: cfg.ingest.readStallMs,
+    onResume: (offset, err) =>
+      log.warn('download cut off or stalled; resuming with a ranged GET', {
+        bucket: object.bucket,
+        key: object.key,
+        offset,
+        err,
+      }),
+  });
+  const ports: S3IngestPorts = {
+    source,
+    outputs: s3OutputStore(s3, cfg.ingest.outputBucket ?? object.bucket),
+    ledger: (giveUpAt) => cassandraLedger(ctx, giveUpAt),
+    open: new CassandraOpenIngests(client, cfg.cassandra),
+    sink: (giveUpAt) => cassandraSink(ctx, giveUpAt),
+    clock: systemClock,
+    log,
+    owner: randomUUID(),
+    ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+  };
+  return ingestS3Version(ports, cfg.ingest, object, time);
+}
+
+/** Records in the ledger that the continuation of `part` was sent (lib/ingest/notifications.ts). */
+export async function markContinued(ctx: IngestContext, report: IngestReport, part: number): Promise<void> {
+  if (report.etag === undefined) return;
+  await cassandraLedger(ctx, undefined).markContinued(report.source, report.etag, part);
+}
+
+function cassandraLedger(ctx: IngestContext, giveUpAt: number | undefined): Ledger {
+  const retry = { budgetMs: ctx.cfg.ingest.retryBudgetMs, ...(giveUpAt ? { giveUpAt } : {}) };
+  return new Ledger(new CassandraLedgerStore(ctx.client, ctx.cfg.cassandra), { retry });
+}
+
+function cassandraSink(ctx: IngestContext, giveUpAt: number | undefined): CassandraBatchSink {
+  const { ingest } = ctx.cfg;
+  return new CassandraBatchSink(ctx.client, ctx.cfg.cassandra, {
+    concurrency: ingest.concurrency,
+    ...(ingest.maxWritesPerSecond ? { maxWritesPerSecond: ingest.maxWritesPerSecond } : {}),
+    retry: { budgetMs: ingest.retryBudgetMs, ...(giveUpAt ? { giveUpAt } : {}) },
+    log: ctx.log,
+  });
 }
 
 /**
  * A local file, one part (the whole of it, unless INGEST_DEADLINE_MS is set); its rejects kept at
  * rejectsBase.jsonl (later parts .part-0002.jsonl, …). The CLI names the base with
  * lib/ingest/outputs.ts, so that no other input of the run shares it: a part without rejects
- * removes a stale rejects file at its own path, which must never be another file's.
+ * removes a stale rejects file at its own path, which must never be another file's. The CLI has
+ * one delivery of each part: a transient failure ends the version as failed.
  */
-export function ingestFilePart(
+export async function ingestFilePart(
   ctx: IngestContext,
   path: string,
   rejectsBase: string,
   continuation?: ContinuationRef,
 ): Promise<IngestReport> {
-  return run(
-    ctx,
+  await assertSchemaOnce(ctx.client, ctx.cfg.cassandra.keyspace);
+  const { stopReadingAt, giveUpAt } = partDeadlines(ctx.cfg.ingest, {});
+  return ingestObject(
     fileSource(path),
-    (part) => fileRejectStore(partRejectsName(rejectsBase, part)),
-    continuation,
-    {},
+    {
+      sink: cassandraSink(ctx, giveUpAt),
+      ledger: cassandraLedger(ctx, giveUpAt),
+      rejects: (_version, part) => fileRejectStore(partRejectsName(rejectsBase, part)),
+      log: ctx.log,
+      owner: randomUUID(),
+      leaseMs: ctx.cfg.ingest.leaseMs,
+      ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+    },
+    {
+      ...(continuation ? { continuation } : {}),
+      ...(stopReadingAt ? { stopReadingAt } : {}),
+      lastDelivery: true,
+    },
   );
 }
 

@@ -1,7 +1,7 @@
 // The ingest pipeline's ports. The pipeline takes these interfaces; the Lambda and the CLI wire the
-// real Cassandra/S3/file implementations, unit tests wire fakes. Its outcome is in report.ts.
+// real Cassandra/S3/file implementations, unit tests and the simulator wire fakes. The ledger's
+// port is LedgerStore (ledger.ts); the pipeline's outcome is in report.ts.
 import type { Readable } from 'node:stream';
-import type { LedgerEntry } from '../cassandra/model';
 import type { Play, RawEvent } from '../events/event';
 
 export interface OpenedObject {
@@ -57,31 +57,6 @@ export interface PlaySink {
   readonly retries: number;
 }
 
-/** What claiming an object version's lease found. */
-export type Claim =
-  /** The lease is ours; the entry as it stands (a new one, or where earlier parts left it). */
-  | { kind: 'claimed'; entry: LedgerEntry }
-  /** Another delivery holds a live lease: it is being ingested right now. */
-  | { kind: 'busy'; entry: LedgerEntry }
-  /** The version completed before. */
-  | { kind: 'done'; entry: LedgerEntry };
-
-export interface Ledger {
-  find(source: string, etag: string): Promise<LedgerEntry | undefined>;
-  /**
-   * Takes the lease of the version for leaseMs (creating its entry from `fresh` when it has none),
-   * unless the version completed or another owner's lease is live.
-   */
-  claim(fresh: LedgerEntry, owner: string, leaseMs: number): Promise<Claim>;
-  /** Writes the entry if `owner` still holds the lease; false when it was lost to another owner. */
-  write(entry: LedgerEntry, owner: string): Promise<boolean>;
-  /**
-   * Marks the version failed, with why, without the lease (a best effort when the write under the
-   * lease could not be made: Paxos needs a quorum of replicas that a failure may have taken away).
-   */
-  noteFailure(source: string, etag: string, error: string): Promise<void>;
-}
-
 export interface Reject {
   line: number;
   reason: string;
@@ -95,6 +70,8 @@ export interface RejectStore {
   add(reject: Reject): Promise<void>;
   /** Stores what was collected; returns where, or undefined when there was nothing to keep. */
   finish(): Promise<string | undefined>;
+  /** The part failed: discards what was stored so far (a best effort; it never throws). */
+  abandon(): Promise<void>;
 }
 
 export interface Progress {

@@ -1,11 +1,15 @@
 // GET /ingests?source=s3://bucket/key → what the ingest did with each version of that object, newest
 // first: read from the ingest ledger (one partition per source) and shaped by the same mappings the
-// ingest's reports use (lib/ingest/report.ts), so a version here says what its report says.
+// ingest's reports use (lib/ingest/report.ts), with who holds it and where it goes on as the
+// lifecycle sees them (lib/ingest/lifecycle.ts), so a version here says what its report says.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { IngestTotals, LedgerEntry, LedgerStatus } from '../cassandra/model';
 import type { Format } from '../events/formats';
 import { notFound } from '../http';
-import { outcomeOf, resumePositionOf } from '../ingest/report';
+import type { FailureKind } from '../ingest/failures';
+import { versionState } from '../ingest/lifecycle';
+import { outcomeOf } from '../ingest/report';
+import { reportLocation } from '../ingest/version-outputs';
 import { queryParams, sourceParam } from './params';
 import type { QueryStore } from './store';
 
@@ -21,7 +25,11 @@ export interface IngestVersion extends IngestTotals {
   /** Recorded when the last part ends (completed, superseded); a failure keeps where it stopped, not when. */
   finishedAt: string | null;
   durationMs: number | null;
+  /** Why the last part failed: while in_progress, it is being retried; when failed, why it ended. */
   error: string | null;
+  failure: FailureKind | null;
+  /** The report object, once the version has ended (completed, superseded or failed). */
+  report: string | null;
   /** Where the next part starts, while parts remain (also after a failure: the retry resumes there). */
   checkpoint: { part: number; offset: number; line: number } | null;
   /** Set while a delivery holds the version's lease (works on it now): when that lease runs out. */
@@ -33,14 +41,16 @@ export interface IngestsResponse {
   versions: IngestVersion[];
 }
 
-export function ingestVersion(entry: LedgerEntry, now: Date): IngestVersion {
+/** Where the ingest's reports are: the outputs bucket (none: the source's own) and the key prefix. */
+export interface ReportsAt {
+  outputBucket: string | undefined;
+  reportsPrefix: string;
+}
+
+export function ingestVersion(entry: LedgerEntry, now: Date, reports: ReportsAt): IngestVersion {
   const outcome = outcomeOf(entry);
-  const resume = resumePositionOf(entry);
-  // An expired lease is held by nobody: its holder died or ran out of time, and the next delivery takes over.
-  const leased =
-    entry.leaseOwner !== undefined && entry.leaseUntil !== undefined && entry.leaseUntil > now
-      ? entry.leaseUntil
-      : undefined;
+  const state = versionState(entry, now.getTime());
+  const ended = entry.status !== 'in_progress';
   return {
     etag: entry.etag,
     versionId: entry.versionId ?? null,
@@ -51,15 +61,17 @@ export function ingestVersion(entry: LedgerEntry, now: Date): IngestVersion {
     finishedAt: outcome.finishedAt ?? null,
     durationMs: entry.durationMs ?? null,
     error: entry.error ?? null,
-    // resumePositionOf gives where the next part reads from; that part is the one after the last done.
-    checkpoint: resume ? { part: entry.parts + 1, offset: resume.offset, line: resume.line } : null,
-    leaseUntil: leased?.toISOString() ?? null,
+    failure: entry.failure ?? null,
+    report: (ended && reportLocation(entry.source, entry.etag, reports)) || null,
+    checkpoint: state.checkpoint ?? null,
+    leaseUntil: state.leaseUntil?.toISOString() ?? null,
   };
 }
 
 export async function getIngests(
   store: QueryStore,
   event: APIGatewayProxyEventV2,
+  reports: ReportsAt,
   now: () => Date = () => new Date(),
 ): Promise<IngestsResponse> {
   const source = sourceParam(queryParams(event));
@@ -67,7 +79,7 @@ export async function getIngests(
   if (entries.length === 0) throw notFound(`no ingest of ${source} is known`);
   const at = now();
   const versions = entries
-    .map((entry) => ({ startedAt: entry.startedAt.getTime(), version: ingestVersion(entry, at) }))
+    .map((entry) => ({ startedAt: entry.startedAt.getTime(), version: ingestVersion(entry, at, reports) }))
     // Newest first; the etag breaks a tie, so the order never depends on the partition's.
     .sort((a, b) => b.startedAt - a.startedAt || a.version.etag.localeCompare(b.version.etag))
     .map(({ version }) => version);

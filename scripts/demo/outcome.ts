@@ -1,9 +1,9 @@
-// What became of an uploaded file, for the demo and `npm run upload -- --wait`: its ingest report
-// (reports/<key>.json in the outputs bucket) once it is the outcome of this very upload, one line
-// that says it, and the first rejected rows of an ingest that had some.
+// What became of an uploaded file, for the demo and `npm run upload -- --wait`: the report of its
+// version (reports/<key>/<etag>.json in the outputs bucket, written once the version has ended),
+// one line that says it, and the first rejected rows of an ingest that had some.
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { IngestReport } from '../../lib/ingest/report';
-import { s3ReportKey } from '../../lib/ingest/service';
+import { s3ReportKey } from '../../lib/ingest/version-outputs';
 
 /** S3's GetObject as far as reading reports and rejects goes (an S3Client, or a fake in tests). */
 export interface ObjectReader {
@@ -13,15 +13,16 @@ export interface ObjectReader {
 }
 
 export type Outcome =
-  | { kind: 'report'; source: string; report: IngestReport }
-  | { kind: 'timeout'; source: string; waitedMs: number; last: IngestReport | undefined };
+  /** before: the version had ended before this upload (the same bytes uploaded again). */
+  | { kind: 'report'; source: string; report: IngestReport; before: boolean }
+  | { kind: 'timeout'; source: string; waitedMs: number };
 
 export interface AwaitedUpload {
   bucket: string;
   key: string;
   /** The uploaded version's ETag, without quotes. */
   etag: string;
-  /** When the upload started (epoch ms): a report of the same ETag from before is an earlier upload's. */
+  /** When the upload started (epoch ms): a version that ended before is an earlier upload's of the same bytes. */
   since: number;
 }
 
@@ -31,28 +32,16 @@ export interface WaitOptions {
   reportsPrefix: string;
   timeoutMs: number;
   pollMs?: number;
-  /** Called once for each failed report the queue will deliver again (the wait goes on). */
-  onRetry?: (report: IngestReport) => void;
   now?: () => number;
   sleep?: (ms: number) => Promise<unknown>;
-}
-
-/**
- * The report is the ingest's last word on its version, or the queue still has work to do: more
- * parts (in_progress with a checkpoint), or a failure that may pass (a transient one is delivered
- * again, up to the queue's receive limit). A failure of the input is final: its message is in the
- * dead-letter queue at once.
- */
-export function isFinal(report: IngestReport): boolean {
-  if (report.status === 'in_progress') return false;
-  return !(report.status === 'failed' && report.failure === 'transient');
 }
 
 /** A clock of another machine (the Lambda's) may run a little behind ours. */
 const CLOCK_SLACK_MS = 1000;
 
-function isOfUpload(report: IngestReport, upload: AwaitedUpload): boolean {
-  return report.etag === upload.etag && Date.parse(report.startedAt) >= upload.since - CLOCK_SLACK_MS;
+/** The version ended before this upload began: the same bytes were uploaded and ingested before. */
+export function endedBefore(report: IngestReport, upload: AwaitedUpload): boolean {
+  return Date.parse(report.finishedAt ?? report.startedAt) < upload.since - CLOCK_SLACK_MS;
 }
 
 async function readReport(s3: ObjectReader, bucket: string, key: string): Promise<IngestReport | undefined> {
@@ -65,7 +54,7 @@ async function readReport(s3: ObjectReader, bucket: string, key: string): Promis
   }
 }
 
-/** Polls the upload's report until it is final for this upload, or the time is up. */
+/** Polls for the report of the upload's version (there once it has ended), or until the time is up. */
 export async function waitForOutcome(
   s3: ObjectReader,
   upload: AwaitedUpload,
@@ -75,22 +64,12 @@ export async function waitForOutcome(
   const sleep = opts.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const source = `s3://${upload.bucket}/${upload.key}`;
   const started = now();
-  const reportKey = s3ReportKey(opts.reportsPrefix, upload.key);
-  let last: IngestReport | undefined;
-  let retried: string | undefined;
+  const reportKey = s3ReportKey(opts.reportsPrefix, upload.key, upload.etag);
   for (;;) {
     const report = await readReport(s3, opts.outputs, reportKey);
-    if (report && isOfUpload(report, upload)) {
-      last = report;
-      if (isFinal(report)) return { kind: 'report', source, report };
-      const id = `${report.finishedAt}|${report.error}`;
-      if (report.status === 'failed' && retried !== id) {
-        retried = id;
-        opts.onRetry?.(report);
-      }
-    }
+    if (report) return { kind: 'report', source, report, before: endedBefore(report, upload) };
     const waited = now() - started;
-    if (waited >= opts.timeoutMs) return { kind: 'timeout', source, waitedMs: waited, last };
+    if (waited >= opts.timeoutMs) return { kind: 'timeout', source, waitedMs: waited };
     await sleep(Math.min(opts.pollMs ?? 500, opts.timeoutMs - waited));
   }
 }
@@ -116,30 +95,23 @@ function rejectsIn(locations: readonly string[]): string {
 /** One line: the source, its status, and the counts, where its rejects are, or its error. */
 export function describeOutcome(outcome: Outcome): string {
   if (outcome.kind === 'timeout') {
-    const last = outcome.last;
-    const seen = !last
-      ? 'no report of this upload yet'
-      : last.status === 'failed'
-        ? `last report: failed, to be delivered again: ${last.error ?? 'no message'}`
-        : `last report: ${last.status}, ${last.parts} part(s) done, ${rows(last)}`;
-    return `${outcome.source}: no outcome within ${Math.round(outcome.waitedMs / 1000)} s (${seen})`;
+    return (
+      `${outcome.source}: no outcome within ${Math.round(outcome.waitedMs / 1000)} s ` +
+      '(still in progress, or being retried: GET /ingests?source=… says how far it got)'
+    );
   }
   const r = outcome.report;
+  if (outcome.before && r.status === 'completed')
+    return `${outcome.source}: duplicate, already ingested at ${r.finishedAt ?? r.startedAt}: ${rows(r)}${rejectsIn(r.rejectsLocations)}`;
   switch (r.status) {
     case 'completed':
       return `${outcome.source}: completed, ${rows(r)}${rejectsIn(r.rejectsLocations)}`;
-    case 'duplicate': {
-      const p = r.previous;
-      return p
-        ? `${outcome.source}: duplicate, already ingested at ${p.finishedAt ?? p.startedAt}: ${rows(p)}${rejectsIn(p.rejectsLocations)}`
-        : `${outcome.source}: duplicate, already ingested`;
-    }
     case 'failed':
       return (
         `${outcome.source}: failed: ${r.error ?? 'no message'}` +
         (r.failure === 'input'
           ? ' (it can never be ingested as it is: its message is in the dead-letter queue; upload a fixed version, then npm run redrive)'
-          : '')
+          : ' (its message is in the dead-letter queue: npm run redrive once the cause is fixed)')
       );
     case 'superseded':
       return `${outcome.source}: superseded, overwritten before it was done (the newer upload is ingested on its own)`;

@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import type { Client } from 'cassandra-driver';
 import type { Config } from '../../lib/config';
 import { CassandraBatchSink } from '../../lib/ingest/batch-sink';
-import { CassandraLedger } from '../../lib/ingest/ledger';
+import { CassandraLedgerStore, Ledger } from '../../lib/ingest/ledger';
 import { ingestObject } from '../../lib/ingest/pipeline';
 import { fileRejectStore, partRejectsName } from '../../lib/ingest/reject-store';
 import type { IngestReport } from '../../lib/ingest/report';
@@ -99,8 +99,8 @@ export async function runIngestFuzz(opts: {
           concurrency: opts.cfg.ingest.concurrency,
           retry,
         }),
-        ledger: new CassandraLedger(opts.client, opts.cfg.cassandra, retry),
-        rejects: (part) => fileRejectStore(join(dir, partRejectsName(`${i}`, part))),
+        ledger: new Ledger(new CassandraLedgerStore(opts.client, opts.cfg.cassandra), { retry }),
+        rejects: (_version, part) => fileRejectStore(join(dir, partRejectsName(`${i}`, part))),
         log,
         owner: randomUUID(),
         leaseMs: opts.cfg.ingest.leaseMs,

@@ -2,11 +2,10 @@
 // function under serverless offline, plus the HTTP API. Used by the demo and the end-to-end tests.
 
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type StackNames, stackNames } from '../../lib/infra/names';
 import type { IngestReport } from '../../lib/ingest/report';
-import { s3ReportKey } from '../../lib/ingest/service';
 import type { Logger } from '../../lib/log';
 import { bootstrapLocalFlow, type LocalFlow } from './bootstrap';
 import { type Forwarder, startForwarder } from './forwarder';
@@ -112,10 +111,37 @@ export async function startLocalFlow(opts: FlowOptions): Promise<RunningFlow> {
   };
 }
 
-/** The report the ingest stored for key in its output bucket, once `accept` likes it; throws after timeoutMs. */
-export async function waitForReport(
+/**
+ * The reports the ingest stored for the versions of `key` (reports/<key>/<etag>.json, one per
+ * version that ended), newest first. The delimiter keeps other objects' reports out: those of a
+ * key `<key>/more.csv` sit one folder deeper.
+ */
+export async function versionReports(
   s3: S3Client,
   /** The output bucket (the flow's `outputs`), where the ingest writes its reports. */
+  bucket: string,
+  key: string,
+  reportsPrefix = 'reports/',
+): Promise<IngestReport[]> {
+  const listed = await s3.send(
+    new ListObjectsV2Command({ Bucket: bucket, Prefix: `${reportsPrefix}${key}/`, Delimiter: '/' }),
+  );
+  const reports = await Promise.all(
+    (listed.Contents ?? [])
+      .filter((o) => o.Key?.endsWith('.json'))
+      .map(async (o) => {
+        const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key }));
+        return JSON.parse((await res.Body?.transformToString('utf8')) ?? '{}') as IngestReport;
+      }),
+  );
+  return reports.sort(
+    (a, b) => Date.parse(b.finishedAt ?? b.startedAt) - Date.parse(a.finishedAt ?? a.startedAt),
+  );
+}
+
+/** The newest report the ingest stored for a version of key that `accept` likes; throws after timeoutMs. */
+export async function waitForReport(
+  s3: S3Client,
   bucket: string,
   key: string,
   accept: (report: IngestReport) => boolean,
@@ -123,20 +149,14 @@ export async function waitForReport(
   reportsPrefix = 'reports/',
 ): Promise<IngestReport> {
   const deadline = Date.now() + timeoutMs;
-  let last: IngestReport | undefined;
+  let seen: IngestReport[] = [];
   while (Date.now() < deadline) {
-    try {
-      const res = await s3.send(
-        new GetObjectCommand({ Bucket: bucket, Key: s3ReportKey(reportsPrefix, key) }),
-      );
-      last = JSON.parse((await res.Body?.transformToString('utf8')) ?? '{}') as IngestReport;
-      if (accept(last)) return last;
-    } catch (err: unknown) {
-      if ((err as { name?: string }).name !== 'NoSuchKey') throw err;
-    }
+    seen = await versionReports(s3, bucket, key, reportsPrefix);
+    const accepted = seen.find(accept);
+    if (accepted) return accepted;
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(
-    `no accepted ingest report for s3://${bucket}/${key} within ${timeoutMs} ms (last: ${last ? last.status : 'none'})`,
+    `no accepted ingest report for s3://${bucket}/${key} within ${timeoutMs} ms (seen: ${seen.map((r) => `${r.etag} ${r.status}`).join(', ') || 'none'})`,
   );
 }

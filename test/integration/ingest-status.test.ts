@@ -5,7 +5,7 @@
 // against the reports the ingest stored.
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { loadConfig } from '../../lib/config';
-import { CassandraLedger } from '../../lib/ingest/ledger';
+import { CassandraLedgerStore, Ledger } from '../../lib/ingest/ledger';
 import { type IngestReport, newLedgerEntry } from '../../lib/ingest/report';
 import { ingestS3Object } from '../../lib/ingest/service';
 import { createLogger } from '../../lib/log';
@@ -36,7 +36,7 @@ describe('GET /ingests over HTTP (serverless offline)', () => {
     const upload = async (body: Buffer | string) => {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
       await ingestS3Object(ctx, s3, { bucket, key });
-      // What users read today: the report object of the latest delivery.
+      // What users read: the report object of the newest version that ended.
       return readReport(s3, bucket, key);
     };
     completed = await upload(quirks);
@@ -46,7 +46,9 @@ describe('GET /ingests over HTTP (serverless offline)', () => {
     expect(failed).toMatchObject({ status: 'failed', failure: 'input' });
 
     // A version halfway through: its first part done and checkpointed, its lease held by a delivery.
-    const ledger = new CassandraLedger(ks.client, cfg.cassandra, { budgetMs: 5000 });
+    const ledger = new Ledger(new CassandraLedgerStore(ks.client, cfg.cassandra), {
+      retry: { budgetMs: 5000 },
+    });
     const owner = 'delivery-under-test';
     const claim = await ledger.claim(
       newLedgerEntry(inProgressSource, { etag: 'e-big', versionId: 'v-big' }, new Date()),
@@ -121,6 +123,10 @@ describe('GET /ingests over HTTP (serverless offline)', () => {
       finishedAt: completed.finishedAt,
       durationMs: completed.durationMs,
       error: null,
+      failure: null,
+      report: expect.stringMatching(
+        new RegExp(`/reports/incoming/2018-11 events\\+quirks\\.csv/${completed.etag}\\.json$`),
+      ),
       checkpoint: null,
       leaseUntil: null,
     });
@@ -129,6 +135,7 @@ describe('GET /ingests over HTTP (serverless offline)', () => {
     expect(newest).toMatchObject({
       etag: failed.etag,
       status: 'failed',
+      failure: 'input',
       error: failed.error,
       parts: 0,
       rowsRead: 0,

@@ -279,52 +279,42 @@ describe('waitForOutcome', () => {
     ...extra,
   });
 
-  it("waits past an earlier upload's report, other versions and unfinished parts for this upload's outcome", async () => {
+  it("reads the report of the upload's own version, waiting until the version has ended", async () => {
     const done = buildReport('s3://raw/incoming/a.csv', 'completed', {
       etag: 'e2',
       startedAt: at(11),
+      finishedAt: at(12),
       rowsRead: 9,
     });
-    const { reader, keys } = fakeReports([
-      undefined,
-      buildReport('s3://raw/incoming/a.csv', 'completed', { etag: 'e2', startedAt: at(1) }),
-      buildReport('s3://raw/incoming/a.csv', 'completed', { etag: 'e1', startedAt: at(12) }),
-      buildReport('s3://raw/incoming/a.csv', 'in_progress', {
-        etag: 'e2',
-        startedAt: at(11),
-        checkpoint: { part: 2, offset: 10, line: 3 },
-      }),
-      done,
-    ]);
+    const { reader, keys } = fakeReports([undefined, undefined, done]);
     const outcome = await waitForOutcome(reader, upload, opts());
     // As stored: absent values are null.
     expect(outcome).toEqual({
       kind: 'report',
       source: 's3://raw/incoming/a.csv',
       report: JSON.parse(reportJson(done)),
+      before: false,
     });
-    expect(new Set(keys)).toEqual(new Set(['out/reports/incoming/a.csv.json']));
+    expect(new Set(keys)).toEqual(new Set(['out/reports/incoming/a.csv/e2.json']));
   });
 
-  it('keeps waiting through a failure the queue retries, saying so once, and takes a failed input at once', async () => {
-    const transient = buildReport('s3://raw/incoming/a.csv', 'failed', {
+  it('says the same bytes were ingested before when their version had ended before the upload', async () => {
+    const earlier = buildReport('s3://raw/incoming/a.csv', 'completed', {
       etag: 'e2',
-      startedAt: at(11),
-      failure: 'transient',
-      error: 'NoHostAvailable',
+      startedAt: at(1),
+      finishedAt: at(2),
+      rowsRead: 9,
+      rowsWritten: 9,
     });
-    const done = buildReport('s3://raw/incoming/a.csv', 'completed', { etag: 'e2', startedAt: at(11) });
-    const retried: string[] = [];
-    const { reader } = fakeReports([transient, transient, transient, done]);
-    const outcome = await waitForOutcome(
-      reader,
-      upload,
-      opts({ onRetry: (r) => retried.push(r.error ?? '') }),
-    );
-    expect(outcome).toMatchObject({ kind: 'report', report: { status: 'completed' } });
-    expect(retried).toEqual(['NoHostAvailable']);
+    const outcome = await waitForOutcome(fakeReports([earlier]).reader, upload, opts());
+    expect(outcome).toMatchObject({ kind: 'report', before: true });
     expect(outcomeFailed(outcome)).toBe(false);
+    expect(describeOutcome(outcome)).toBe(
+      `s3://raw/incoming/a.csv: duplicate, already ingested at ${at(2)}: 9 rows read, 9 written, 0 skipped, 0 rejected`,
+    );
+  });
 
+  it('takes a failed version as failed', async () => {
     const poison = buildReport('s3://raw/incoming/a.csv', 'failed', {
       etag: 'e2',
       startedAt: at(11),
@@ -335,26 +325,19 @@ describe('waitForOutcome', () => {
     expect(outcomeFailed(failed)).toBe(true);
   });
 
-  it('gives up at the timeout with the last report of this upload', async () => {
-    const part = buildReport('s3://raw/incoming/a.csv', 'in_progress', {
-      etag: 'e2',
-      startedAt: at(11),
-      parts: 1,
-      rowsRead: 10,
-      checkpoint: { part: 2, offset: 10, line: 3 },
-    });
-    const outcome = await waitForOutcome(fakeReports([part]).reader, upload, opts({ timeoutMs: 5000 }));
-    expect(outcome).toMatchObject({ kind: 'timeout', waitedMs: 5000, last: { status: 'in_progress' } });
+  it('gives up at the timeout, saying where to look for how far it got', async () => {
+    const outcome = await waitForOutcome(fakeReports([undefined]).reader, upload, opts({ timeoutMs: 5000 }));
+    expect(outcome).toMatchObject({ kind: 'timeout', waitedMs: 5000 });
     expect(outcomeFailed(outcome)).toBe(true);
     expect(describeOutcome(outcome)).toBe(
-      's3://raw/incoming/a.csv: no outcome within 5 s (last report: in_progress, 1 part(s) done, 10 rows read, 0 written, 0 skipped, 0 rejected)',
+      's3://raw/incoming/a.csv: no outcome within 5 s (still in progress, or being retried: GET /ingests?source=… says how far it got)',
     );
   });
 });
 
 describe('describeOutcome', () => {
   const source = 's3://raw/incoming/a.csv';
-  const line = (report: IngestReport) => describeOutcome({ kind: 'report', source, report });
+  const line = (report: IngestReport) => describeOutcome({ kind: 'report', source, report, before: false });
 
   it('says what a completed ingest counted and where its rejects are', () => {
     expect(
@@ -372,24 +355,12 @@ describe('describeOutcome', () => {
     );
   });
 
-  it('gives a duplicate the counts of the ingest it repeats', () => {
-    const previous = {
-      ...buildReport(source, 'completed', { rowsRead: 5, rowsWritten: 5 }),
-      format: 'csv' as const,
-      compressed: false,
-      finishedAt: '2026-01-01T00:00:00.000Z',
-    };
-    expect(line(buildReport(source, 'duplicate', { previous }))).toBe(
-      `${source}: duplicate, already ingested at 2026-01-01T00:00:00.000Z: 5 rows read, 5 written, 0 skipped, 0 rejected`,
-    );
-  });
-
   it('gives a failure its message, and for a poison object what to do', () => {
     expect(line(buildReport(source, 'failed', { error: 'not an event log', failure: 'input' }))).toBe(
       `${source}: failed: not an event log (it can never be ingested as it is: its message is in the dead-letter queue; upload a fixed version, then npm run redrive)`,
     );
     expect(line(buildReport(source, 'failed', { error: 'NoHostAvailable', failure: 'transient' }))).toBe(
-      `${source}: failed: NoHostAvailable`,
+      `${source}: failed: NoHostAvailable (its message is in the dead-letter queue: npm run redrive once the cause is fixed)`,
     );
   });
 });

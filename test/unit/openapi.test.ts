@@ -67,6 +67,8 @@ describe('openapi.yaml', () => {
       finishedAt: null,
       durationMs: 10,
       error: null,
+      failure: null,
+      report: null,
       checkpoint: { part: 2, offset: 100, line: 4 },
       leaseUntil: '2025-11-27T12:15:00.000Z',
     };

@@ -1,10 +1,10 @@
 // S3 and SQS clients for the local emulator (path-style S3, the LocalStack endpoint), and
 // throwaway bucket/queue names per test file.
 import { randomBytes } from 'node:crypto';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { IngestReport } from '../../../lib/ingest/report';
-import { s3ReportKey } from '../../../lib/ingest/service';
+import { versionReports } from '../../../scripts/local/flow';
 
 const endpoint = () => process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566';
 
@@ -20,8 +20,9 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(5).toString('hex')}`;
 }
 
-/** The report the ingest stored for key, as users read it (reports/<key>.json in the bucket). */
+/** The report the ingest stored for the newest ended version of key (reports/<key>/<etag>.json in the bucket). */
 export async function readReport(s3: S3Client, bucket: string, key: string): Promise<IngestReport> {
-  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: s3ReportKey('reports/', key) }));
-  return JSON.parse((await res.Body?.transformToString('utf8')) ?? '{}') as IngestReport;
+  const [newest] = await versionReports(s3, bucket, key);
+  if (!newest) throw new Error(`no report of s3://${bucket}/${key}: no version of it has ended`);
+  return newest;
 }

@@ -1,12 +1,13 @@
 // In-memory stand-ins for the pipeline's ports, for the unit tier only (the integration tier uses
 // the real Cassandra and LocalStack).
 import { Readable } from 'node:stream';
-import type { LedgerEntry } from '../../../lib/cassandra/model';
+import { errors } from 'cassandra-driver';
+import type { Clock } from '../../../lib/clock';
 import type { Play } from '../../../lib/events/event';
+import { TransientError } from '../../../lib/ingest/failures';
+import { Ledger, type LedgerStore } from '../../../lib/ingest/ledger';
 import { partRejectsName } from '../../../lib/ingest/reject-store';
 import {
-  type Claim,
-  type Ledger,
   ObjectChangedError,
   type ObjectSource,
   type PlaySink,
@@ -14,6 +15,7 @@ import {
   type RejectStore,
 } from '../../../lib/ingest/types';
 import { createLogger } from '../../../lib/log';
+import { MemoryLedgerStore } from '../../support/memory-ledger';
 
 export const quietLog = createLogger('error', {}, () => undefined);
 
@@ -73,63 +75,31 @@ export class FakeSink implements PlaySink {
   }
 }
 
-/** The ledger's semantics in memory: one entry per version, a lease with an expiry, fenced writes. */
-export class FakeLedger implements Ledger {
-  readonly entries = new Map<string, LedgerEntry>();
-  /** The status of every write, in order (claims that created an entry included). */
-  readonly history: LedgerEntry['status'][] = [];
-  unavailable = false;
+/** A ledger over the in-memory store; `unavailable` makes every call fail as a cluster down would. */
+export function memoryLedger(clock?: Clock) {
+  const store = new MemoryLedgerStore();
+  const state = { unavailable: false };
+  const down = () => new errors.NoHostAvailableError({});
+  const gated: LedgerStore = {
+    read: (s, e) => (state.unavailable ? Promise.reject(down()) : store.read(s, e)),
+    insertIfAbsent: (e) => (state.unavailable ? Promise.reject(down()) : store.insertIfAbsent(e)),
+    update: (e, f, x) => (state.unavailable ? Promise.reject(down()) : store.update(e, f, x)),
+  };
+  // No retries: a unit test never waits out a backoff.
+  const ledger = new Ledger(gated, { retry: { budgetMs: 0 }, ...(clock ? { clock } : {}) });
+  return { ledger, store, state };
+}
 
-  private check() {
-    if (this.unavailable) throw new Error('NoHostAvailableError');
-  }
-
-  async find(source: string, etag: string): Promise<LedgerEntry | undefined> {
-    this.check();
-    const e = this.entries.get(`${source}|${etag}`);
-    return e && { ...e };
-  }
-
-  async claim(fresh: LedgerEntry, owner: string, leaseMs: number): Promise<Claim> {
-    this.check();
-    const key = `${fresh.source}|${fresh.etag}`;
-    const leaseUntil = new Date(Date.now() + leaseMs);
-    const existing = this.entries.get(key);
-    if (!existing) {
-      const entry = { ...fresh, leaseOwner: owner, leaseUntil };
-      this.entries.set(key, entry);
-      this.history.push(entry.status);
-      return { kind: 'claimed', entry: { ...entry } };
-    }
-    if (existing.status === 'completed') return { kind: 'done', entry: { ...existing } };
-    const live = existing.leaseOwner !== undefined && (existing.leaseUntil?.getTime() ?? 0) > Date.now();
-    if (live && existing.leaseOwner !== owner) return { kind: 'busy', entry: { ...existing } };
-    const entry = { ...existing, leaseOwner: owner, leaseUntil };
-    this.entries.set(key, entry);
-    return { kind: 'claimed', entry: { ...entry } };
-  }
-
-  async noteFailure(source: string, etag: string, error: string): Promise<void> {
-    this.check();
-    const key = `${source}|${etag}`;
-    const e = this.entries.get(key);
-    if (e) this.entries.set(key, { ...e, status: 'failed', error });
-    this.history.push('failed');
-  }
-
-  async write(entry: LedgerEntry, owner: string): Promise<boolean> {
-    this.check();
-    const key = `${entry.source}|${entry.etag}`;
-    if (this.entries.get(key)?.leaseOwner !== owner) return false;
-    this.entries.set(key, { ...entry });
-    this.history.push(entry.status);
-    return true;
-  }
+/** The statuses a version's row went through, each once in a row (renewals and releases fold in). */
+export function statusHistory(store: MemoryLedgerStore, source: string, etag: string): string[] {
+  const statuses = (store.history.get(`${source}|${etag}`) ?? []).map((e) => e.status);
+  return statuses.filter((s, i) => i === 0 || statuses[i - 1] !== s);
 }
 
 export class FakeRejects implements RejectStore {
   readonly rejects: Reject[] = [];
   failOnFinish = false;
+  abandoned = false;
 
   constructor(private readonly location = 'memory://rejects.jsonl') {}
 
@@ -138,8 +108,13 @@ export class FakeRejects implements RejectStore {
   }
 
   async finish(): Promise<string | undefined> {
-    if (this.failOnFinish) throw new Error('AccessDenied');
+    // As the real stores do: what S3 or the disk throws is transient.
+    if (this.failOnFinish) throw new TransientError('could not store the rejects: AccessDenied');
     return this.rejects.length > 0 ? this.location : undefined;
+  }
+
+  async abandon(): Promise<void> {
+    this.abandoned = true;
   }
 }
 
@@ -148,16 +123,18 @@ export class FakeRejectStores {
   readonly parts = new Map<number, FakeRejects>();
   failOnFinish = false;
 
-  readonly forPart = (part: number): FakeRejects => {
+  readonly forPart = (_version: unknown, part: number): FakeRejects => {
     const store = new FakeRejects(`memory://${partRejectsName('rejects', part)}`);
     store.failOnFinish = this.failOnFinish;
     this.parts.set(part, store);
     return store;
   };
 
-  /** Every reject kept, in part order. */
+  /** Every reject kept by a part that was not abandoned, in part order. */
   get rejects(): Reject[] {
-    return [...this.parts.entries()].sort(([a], [b]) => a - b).flatMap(([, s]) => s.rejects);
+    return [...this.parts.entries()]
+      .sort(([a], [b]) => a - b)
+      .flatMap(([, s]) => (s.abandoned ? [] : s.rejects));
   }
 }
 

@@ -16,15 +16,17 @@ const notification = (...keys: string[]) => JSON.stringify(s3Notification('raw-e
 /** Ingests by looking the key up: `outcomes[key]` says how it ends (completed by default). */
 function reporter(outcomes: Record<string, Partial<IngestReport>> = {}) {
   const seen: ObjectRef[] = [];
-  const ingest = async (ref: ObjectRef): Promise<IngestReport> => {
+  const lastDeliveries: boolean[] = [];
+  const ingest = async (ref: ObjectRef, delivery: { lastDelivery: boolean }): Promise<IngestReport> => {
     seen.push(ref);
+    lastDeliveries.push(delivery.lastDelivery);
     const outcome = outcomes[ref.key] ?? {};
     return buildReport(`s3://${ref.bucket}/${ref.key}`, outcome.status ?? 'completed', {
       etag: 'etag-1',
       ...outcome,
     });
   };
-  return { seen, ingest };
+  return { seen, ingest, lastDeliveries };
 }
 
 /** The queue's calls, recorded. */
@@ -33,6 +35,8 @@ function fakeQueue(opts: { failSend?: boolean } = {}) {
     sent: [] as string[],
     retried: [] as [string, number][],
     deadLettered: [] as [string, string][],
+    /** The report each dead-lettered message carried. */
+    reports: [] as (string | undefined)[],
   };
   const queue: IngestQueue = {
     async send(body) {
@@ -42,8 +46,9 @@ function fakeQueue(opts: { failSend?: boolean } = {}) {
     async retryLater(handle, delay) {
       calls.retried.push([handle, delay]);
     },
-    async deadLetter(body, reason) {
+    async deadLetter(body, reason, report) {
       calls.deadLettered.push([body, reason]);
+      calls.reports.push(report);
       return true;
     },
   };
@@ -74,7 +79,7 @@ describe('objectsInSqsBody', () => {
     [
       'a continuation without a part',
       JSON.stringify({ ...s3Notification('b', 'k.csv'), tracklogContinuation: { etag: 'e' } }),
-      'a continuation message needs an etag and a part number >= 2',
+      'a continuation message needs an etag and a part number >= 1',
     ],
   ])('refuses a body that is %s', (_case, body, message) => {
     expect(() => objectsInSqsBody(body)).toThrow(message);
@@ -153,6 +158,53 @@ describe('handleIngestEvent', () => {
     expect(objectsInSqsBody(calls.deadLettered[0]?.[0] ?? '')).toEqual([
       expect.objectContaining({ key: 'cat.png.csv' }),
     ]);
+    expect(JSON.parse(calls.reports[0] ?? '{}')).toMatchObject({ status: 'failed', failure: 'input' });
+  });
+
+  it('moves a defect to the dead-letter queue at once, with its report, never retried as transient', async () => {
+    const { ingest } = reporter({
+      'odd.csv': { status: 'failed', failure: 'defect', error: 'accounting mismatch in part 1' },
+    });
+    const { queue, calls } = fakeQueue();
+    const result = await handleIngestEvent(sqsEvent(notification('odd.csv')), {
+      ingest,
+      queue,
+      log: quietLog,
+    });
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(calls.retried).toEqual([]);
+    expect(calls.deadLettered.map(([, why]) => why)).toEqual(['accounting mismatch in part 1']);
+    expect(JSON.parse(calls.reports[0] ?? '{}')).toMatchObject({ failure: 'defect' });
+  });
+
+  it('tells the ingest which delivery is the last, and dead-letters a transient failure on it instead of leaving it', async () => {
+    const { ingest, lastDeliveries } = reporter({
+      'flaky.csv': { status: 'failed', failure: 'transient', error: 'timeout' },
+    });
+    const { queue, calls } = fakeQueue();
+    const event = sqsEvent(notification('flaky.csv'), notification('flaky.csv'));
+    const [first, second] = event.Records;
+    if (first) first.attributes.ApproximateReceiveCount = '4';
+    if (second) second.attributes.ApproximateReceiveCount = '5';
+    const result = await handleIngestEvent(event, { ingest, queue, log: quietLog });
+    expect(lastDeliveries).toEqual([false, true]);
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+    expect(calls.retried).toEqual([['h1', 40]]);
+    expect(calls.deadLettered.map(([, why]) => why)).toEqual(['timeout']);
+  });
+
+  it('lets a busy or taken-over message go on its last delivery: the holder carries the version on', async () => {
+    const { ingest } = reporter({
+      'busy.csv': { status: 'in_progress', retryAfterSeconds: 300 },
+      'lost.csv': { status: 'failed', failure: 'lease_lost', error: 'lost the lease' },
+    });
+    const { queue, calls } = fakeQueue();
+    const event = sqsEvent(notification('busy.csv'), notification('lost.csv'));
+    for (const r of event.Records) r.attributes.ApproximateReceiveCount = '5';
+    expect(await handleIngestEvent(event, { ingest, queue, log: quietLog })).toEqual({
+      batchItemFailures: [],
+    });
+    expect(calls).toMatchObject({ retried: [], deadLettered: [] });
   });
 
   it('moves an unreadable message to the dead-letter queue', async () => {
@@ -164,22 +216,47 @@ describe('handleIngestEvent', () => {
     });
     expect(result).toEqual({ batchItemFailures: [] });
     expect(calls.deadLettered).toEqual([['not json at all', 'SQS message body is not JSON']]);
+    expect(calls.reports).toEqual([undefined]);
   });
 
-  it('sends a continuation for a part that ended at a checkpoint, then lets its own message go', async () => {
+  it('sends a continuation for a part that ended at a checkpoint, records that it did, then lets its own message go', async () => {
     const { ingest } = reporter({
       'big.csv': { status: 'in_progress', versionId: 'v9', checkpoint: { part: 2, offset: 1234, line: 80 } },
     });
     const { queue, calls } = fakeQueue();
+    const continued: [string | undefined, number][] = [];
     const result = await handleIngestEvent(sqsEvent(notification('big.csv')), {
       ingest,
       queue,
+      continued: async (report, part) => {
+        // Only once the continuation is out.
+        expect(calls.sent).toHaveLength(1);
+        continued.push([report.etag, part]);
+      },
       log: quietLog,
     });
     expect(result).toEqual({ batchItemFailures: [] });
     expect(calls.sent.map((b) => objectsInSqsBody(b)[0]?.continuation)).toEqual([
       { etag: 'etag-1', versionId: 'v9', part: 2 },
     ]);
+    expect(continued).toEqual([['etag-1', 2]]);
+  });
+
+  it('lets its message go when the continuation was sent but could not be recorded (a redelivery would resume)', async () => {
+    const { ingest } = reporter({
+      'big.csv': { status: 'in_progress', checkpoint: { part: 2, offset: 1, line: 2 } },
+    });
+    const { queue, calls } = fakeQueue();
+    const result = await handleIngestEvent(sqsEvent(notification('big.csv')), {
+      ingest,
+      queue,
+      continued: async () => {
+        throw new Error('NoHostAvailableError');
+      },
+      log: quietLog,
+    });
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(calls.sent).toHaveLength(1);
   });
 
   it('keeps its own message when the continuation could not be sent (it resumes from the checkpoint later)', async () => {
@@ -197,7 +274,7 @@ describe('handleIngestEvent', () => {
   });
 
   it('backs off a message whose ingest threw (no report), by its receive count, not the visibility timeout', async () => {
-    const ingest = async (): Promise<IngestReport> => {
+    const ingest = async (_ref: ObjectRef, _d: { lastDelivery: boolean }): Promise<IngestReport> => {
       throw new Error('All host(s) tried for query failed');
     };
     const { queue, calls } = fakeQueue();
@@ -234,7 +311,7 @@ describe('handleIngestEvent', () => {
       log: quietLog,
     });
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(calls).toEqual({ sent: [], retried: [], deadLettered: [] });
+    expect(calls).toEqual({ sent: [], retried: [], deadLettered: [], reports: [] });
   });
 
   it('ignores S3 records that are not ObjectCreated', async () => {

@@ -1,21 +1,31 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import { TransientError } from '../../../lib/ingest/failures';
 import { type IngestDeps, type IngestRequest, ingestObject } from '../../../lib/ingest/pipeline';
 import { type IngestReport, newLedgerEntry } from '../../../lib/ingest/report';
 import type { ObjectSource } from '../../../lib/ingest/types';
+import type { MemoryLedgerStore } from '../../support/memory-ledger';
 import { QUIRKS_REJECTS, quirks } from '../../support/quirks';
-import { bufferSource, FakeLedger, FakeRejectStores, FakeSink, quietLog } from './fakes';
+import { bufferSource, FakeRejectStores, FakeSink, memoryLedger, quietLog, statusHistory } from './fakes';
 
 const HEADER =
   'artist,auth,firstName,gender,itemInSession,lastName,length,level,location,method,page,registration,sessionId,song,status,ts,userId';
 
-type Deps = IngestDeps & { sink: FakeSink; ledger: FakeLedger; stores: FakeRejectStores };
+type Deps = IngestDeps & {
+  sink: FakeSink;
+  store: MemoryLedgerStore;
+  ledgerState: { unavailable: boolean };
+  stores: FakeRejectStores;
+};
 
 function deps(capacity = 8, owner = 'owner-1'): Deps {
   const stores = new FakeRejectStores();
+  const { ledger, store, state } = memoryLedger();
   return {
     sink: new FakeSink(capacity),
-    ledger: new FakeLedger(),
+    ledger,
+    store,
+    ledgerState: state,
     stores,
     rejects: stores.forPart,
     log: quietLog,
@@ -74,8 +84,11 @@ describe('ingestObject', () => {
     expect(d.sink.plays.map((p) => `${p.sessionId}/${p.itemInSession}`).sort()).toEqual(
       ['90139/1', '90139/2', '90140/0', '90139/4', '90139/10', '90038/1'].sort(),
     );
-    expect(d.ledger.history).toEqual(['in_progress', 'completed']);
-    expect(d.ledger.entries.get('s3://bucket/2018-11-01-events.csv|etag-1')).toMatchObject({
+    expect(statusHistory(d.store, 's3://bucket/2018-11-01-events.csv', 'etag-1')).toEqual([
+      'in_progress',
+      'completed',
+    ]);
+    expect(d.store.row('s3://bucket/2018-11-01-events.csv', 'etag-1')).toMatchObject({
       status: 'completed',
       parts: 1,
       rowsRead: 14,
@@ -115,7 +128,7 @@ describe('ingestObject', () => {
       Date.parse(again.previous?.startedAt ?? ''),
     );
     expect(d.sink.plays.length).toBe(writesBefore);
-    expect(d.ledger.history).toEqual(['in_progress', 'completed']);
+    expect(statusHistory(d.store, 's3://bucket/a.csv', 'etag-1')).toEqual(['in_progress', 'completed']);
   });
 
   it('adds nothing to summed counts when an object is delivered twice', async () => {
@@ -132,13 +145,13 @@ describe('ingestObject', () => {
   it('ingests a changed object (new etag) again', async () => {
     const d = deps();
     await ingestObject(bufferSource('a.csv', quirks, 'v1'), d);
-    const again = { ...deps(), ledger: d.ledger };
+    const again = { ...deps(), ledger: d.ledger, store: d.store };
     const second = await ingestObject(bufferSource('a.csv', quirks, 'v2'), again);
     expect(second).toMatchObject({ status: 'completed', rowsWritten: 6 });
     expect(again.sink.plays).toHaveLength(6);
   });
 
-  it('fails loudly when writes keep failing: a failed report, the ledger marked failed, reading stopped', async () => {
+  it('fails loudly when writes keep failing: a failed report, the version left to its retry, reading stopped', async () => {
     const rows = Array.from({ length: 5000 }, (_, i) => playRow(i));
     const d = deps(4);
     d.sink.failAt = 100;
@@ -148,18 +161,46 @@ describe('ingestObject', () => {
     expect(report).toMatchObject({
       status: 'failed',
       failure: 'transient',
-      error: 'write timed out after 5 retries',
+      error: 'writing plays: write timed out after 5 retries',
     });
     expect(report.part?.rowsFailed).toBeGreaterThan(0);
     expect(report.part?.rowsRead).toBeLessThan(5000);
     expect(report.part?.rowsWritten).toBe(99);
     // A failed part adds nothing to the object's totals: its retry counts it again from the checkpoint.
     expect(report.rowsWritten).toBe(0);
-    expect(d.ledger.history).toEqual(['in_progress', 'failed']);
-    expect(d.ledger.entries.get('s3://bucket/big.csv|etag-1')).toMatchObject({
-      error: 'write timed out after 5 retries',
+    // Not its last delivery: the version stays in progress, with why, for the retry to take.
+    expect(statusHistory(d.store, 's3://bucket/big.csv', 'etag-1')).toEqual(['in_progress']);
+    expect(d.store.row('s3://bucket/big.csv', 'etag-1')).toMatchObject({
+      error: 'writing plays: write timed out after 5 retries',
+      failure: 'transient',
       leaseOwner: undefined,
     });
+  });
+
+  it('ends the version as failed when a transient failure comes on its last delivery', async () => {
+    const d = deps(4);
+    d.sink.failAt = 1;
+    const report = await ingestObject(bufferSource('last.csv', quirks), d, { lastDelivery: true });
+    expect(report).toMatchObject({ status: 'failed', failure: 'transient' });
+    expect(statusHistory(d.store, 's3://bucket/last.csv', 'etag-1')).toEqual(['in_progress', 'failed']);
+  });
+
+  it('fails an accounting mismatch as a defect, never as transient: the version ends failed', async () => {
+    const d = deps();
+    // A sink that loses count of one play it wrote: read != written + skipped + rejected.
+    const sink = d.sink;
+    Object.defineProperty(sink, 'written', { get: () => sink.plays.length - 1, set: () => undefined });
+    const report = await ingestObject(bufferSource('miscount.csv', quirks), d);
+    expect(report).toMatchObject({ status: 'failed', failure: 'defect', rowsWritten: 0 });
+    expect(report.error).toMatch(
+      /^accounting mismatch in part 1: read 14 != written 5 \+ skipped 2 \+ rejected 6/,
+    );
+    expect(d.store.row('s3://bucket/miscount.csv', 'etag-1')).toMatchObject({
+      status: 'failed',
+      failure: 'defect',
+    });
+    // Its rejects are not kept as if the part had counted.
+    expect(d.stores.parts.get(1)?.abandoned).toBe(true);
   });
 
   it('stops reading while the sink has all it can take in flight', async () => {
@@ -204,7 +245,7 @@ describe('ingestObject', () => {
     const report = await ingestObject(bufferSource('garbage.csv', garbage), d);
     expect(report).toMatchObject({ status: 'failed', failure: 'input' });
     expect(report.error).toMatch(/not UTF-8 text/);
-    expect(d.ledger.history).toEqual(['in_progress', 'failed']);
+    expect(statusHistory(d.store, 's3://bucket/garbage.csv', 'etag-1')).toEqual(['in_progress', 'failed']);
   });
 
   it('fails an empty object (input) and completes a header-only object with zero rows', async () => {
@@ -228,16 +269,18 @@ describe('ingestObject', () => {
     const source: ObjectSource = {
       source: 's3://bucket/missing.csv',
       name: 'missing.csv',
+      // As s3Source does, what S3 answers is a transient failure.
       open: async () => {
-        throw new Error('NoSuchKey');
+        throw new TransientError('cannot read the object: NoSuchKey');
       },
       openAt: async () => {
-        throw new Error('NoSuchKey');
+        throw new TransientError('cannot read the object: NoSuchKey');
       },
     };
     const report = await ingestObject(source, deps());
     expect(report).toMatchObject({
       status: 'failed',
+      failure: 'transient',
       error: 'cannot read the object: NoSuchKey',
       rowsRead: 0,
     });
@@ -245,13 +288,10 @@ describe('ingestObject', () => {
 
   it('fails without writing when the ledger cannot be reached', async () => {
     const d = deps();
-    d.ledger.unavailable = true;
+    d.ledgerState.unavailable = true;
     const report = await ingestObject(bufferSource('a.csv', quirks), d);
-    expect(report).toMatchObject({
-      status: 'failed',
-      failure: 'transient',
-      error: 'ingest ledger unavailable: NoHostAvailableError',
-    });
+    expect(report).toMatchObject({ status: 'failed', failure: 'transient' });
+    expect(report.error).toMatch(/^ingest ledger: claim: All host\(s\) tried for query failed/);
     expect(d.sink.plays).toHaveLength(0);
   });
 
@@ -259,8 +299,16 @@ describe('ingestObject', () => {
     const d = deps();
     d.stores.failOnFinish = true;
     const report = await ingestObject(bufferSource('a.csv', quirks), d);
-    expect(report).toMatchObject({ status: 'failed', error: 'could not store the rejects: AccessDenied' });
-    expect(d.ledger.history).toEqual(['in_progress', 'failed']);
+    expect(report).toMatchObject({
+      status: 'failed',
+      failure: 'transient',
+      error: 'could not store the rejects: AccessDenied',
+    });
+    expect(d.store.row('s3://bucket/a.csv', 'etag-1')).toMatchObject({
+      status: 'in_progress',
+      error: 'could not store the rejects: AccessDenied',
+    });
+    expect(d.stores.parts.get(1)?.abandoned).toBe(true);
   });
 });
 
@@ -294,7 +342,7 @@ describe('ingestObject in parts', () => {
     expect(d.stores.rejects.map((r) => r.line)).toEqual(
       rows.flatMap((r, i) => (r.startsWith('bad') ? [i + 2] : [])),
     );
-    expect(d.ledger.entries.get('s3://bucket/parts.csv|etag-1')).toMatchObject({
+    expect(d.store.row('s3://bucket/parts.csv', 'etag-1')).toMatchObject({
       status: 'completed',
       parts: reports.length,
       resumeOffset: undefined,
@@ -331,21 +379,47 @@ describe('ingestObject in parts', () => {
     expect(rest.at(-1)).toMatchObject({ status: 'completed', rowsRead: 300 });
   });
 
-  it('ignores a stale continuation (its part ran already) and a duplicate completed object stays a duplicate', async () => {
+  it('ignores a message whose part ran and whose continuation was sent; a duplicate completed object stays a duplicate', async () => {
     const d = deps();
     const source = bufferSource('stale.csv', csv, 'etag-1', 2000);
     await ingestObject(source, d, { stopReadingAt: 0 });
     const part2 = { etag: 'etag-1', versionId: undefined, part: 2 };
     d.sink = new FakeSink(8);
     await ingestObject(source, d, { continuation: part2, stopReadingAt: 0 });
+    // Part 2 recorded its checkpoint and its continuation (part 3) went out.
+    expect(await d.ledger.markContinued(source.source, 'etag-1', 3)).toBe(true);
     d.sink = new FakeSink(8);
     const again = await ingestObject(source, d, { continuation: part2, stopReadingAt: 0 });
     expect(again).toMatchObject({ status: 'ignored', part: undefined });
+    expect(again.error).toMatch(/continuation was sent/);
+    // The notification (part 1) is older still.
+    expect((await ingestObject(source, d, { stopReadingAt: 0 })).status).toBe('ignored');
     expect(d.sink.plays).toHaveLength(0);
     const done = (await inParts(source, d, { continuation: { ...part2, part: 3 } })).at(-1);
     expect(done?.status).toBe('completed');
     const late = await ingestObject(source, d, { continuation: part2 });
     expect(late.status).toBe('duplicate');
+  });
+
+  it('resumes from the checkpoint when a recorded part is delivered again and its continuation may not have gone out', async () => {
+    const d = deps();
+    const source = bufferSource('lost.csv', csv, 'etag-1', 2000);
+    const first = await ingestObject(source, d, { stopReadingAt: 0 });
+    const part2 = { etag: 'etag-1', versionId: undefined, part: 2 };
+    d.sink = new FakeSink(8);
+    const second = await ingestObject(source, d, { continuation: part2, stopReadingAt: 0 });
+    expect(second.status).toBe('in_progress');
+    // Part 3's continuation could not be sent: part 2's message comes back, and carries on as part 3.
+    d.sink = new FakeSink(8);
+    const redelivered = await ingestObject(source, d, { continuation: part2, stopReadingAt: 0 });
+    expect(redelivered).toMatchObject({
+      status: 'in_progress',
+      part: { number: 3, startOffset: second.checkpoint?.offset },
+    });
+    expect(redelivered.part?.rowsRead).toBeGreaterThan(0);
+    const rest = await inParts(source, d, { continuation: { ...part2, part: 4 } });
+    expect(rest.at(-1)).toMatchObject({ status: 'completed', rowsRead: 300 });
+    expect(first.part?.number).toBe(1);
   });
 
   it('stops with a superseded report when the object was overwritten between parts', async () => {
@@ -359,7 +433,7 @@ describe('ingestObject in parts', () => {
     });
     expect(report).toMatchObject({ status: 'superseded', failure: undefined });
     expect(report.error).toMatch(/overwritten/);
-    expect(d.ledger.entries.get('s3://bucket/over.csv|etag-1')).toMatchObject({
+    expect(d.store.row('s3://bucket/over.csv', 'etag-1')).toMatchObject({
       status: 'superseded',
       leaseOwner: undefined,
     });
@@ -368,7 +442,7 @@ describe('ingestObject in parts', () => {
 
 describe('the lease', () => {
   it('lets one of two deliveries at once ingest; the other reports in_progress and writes nothing', async () => {
-    const ledger = new FakeLedger();
+    const { ledger } = memoryLedger();
     const a = { ...deps(4, 'a'), ledger };
     const b = { ...deps(4, 'b'), ledger };
     let release: () => void = () => undefined;
@@ -387,7 +461,7 @@ describe('the lease', () => {
   });
 
   it('is taken over once it has expired (its holder died), and the object completes exactly', async () => {
-    const ledger = new FakeLedger();
+    const { ledger } = memoryLedger();
     // A holder that claimed the version for 1 ms and never came back.
     const claimed = await ledger.claim(
       newLedgerEntry('s3://bucket/died.csv', { etag: 'etag-1', versionId: undefined }, new Date()),

@@ -1,7 +1,17 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileRejectStore, s3RejectsKey } from '../../../lib/ingest/reject-store';
+import { TransientError } from '../../../lib/ingest/failures';
+import type { OutputStore, Upload } from '../../../lib/ingest/output-store';
+import { fileRejectStore, outputRejectStore } from '../../../lib/ingest/reject-store';
+import type { Reject } from '../../../lib/ingest/types';
+
+const reject = (line: number, raw = 'Ghost,,'): Reject => ({
+  line,
+  reason: 'userId is missing',
+  record: undefined,
+  raw,
+});
 
 describe('fileRejectStore', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rejects-'));
@@ -25,6 +35,17 @@ describe('fileRejectStore', () => {
       { line: 9, reason: 'userId is missing', record: { artist: 'Ghost', userId: '' }, raw: 'Ghost,,' },
       { line: 13, reason: 'expected 17 fields', raw: 'Short,Row' },
     ]);
+    expect(existsSync(`${path}.partial`)).toBe(false);
+  });
+
+  it('writes a chunk out whenever one is full, so what it holds stays under a chunk', async () => {
+    const path = join(dir, 'many.csv.rejected.jsonl');
+    const sink = fileRejectStore(path, 1024);
+    for (let i = 0; i < 500; i++) await sink.add(reject(i + 2, 'x'.repeat(40)));
+    // Before finish, all but the last part-chunk is already on disk.
+    expect(readFileSync(`${path}.partial`).length).toBeGreaterThan(500 * 80 - 1024);
+    await sink.finish();
+    expect(readFileSync(path, 'utf8').trimEnd().split('\n')).toHaveLength(500);
   });
 
   it('writes nothing when there were no rejects, and removes a stale file from an earlier version', async () => {
@@ -33,12 +54,109 @@ describe('fileRejectStore', () => {
     expect(await fileRejectStore(path).finish()).toBeUndefined();
     expect(existsSync(path)).toBe(false);
   });
+
+  it('fails a full disk as a transient error, never as an unhandled error event that kills the process', async () => {
+    const path = join(dir, 'full.csv.rejected.jsonl');
+    // Every write to /dev/full fails with ENOSPC, as a full /tmp would.
+    symlinkSync('/dev/full', `${path}.partial`);
+    const sink = fileRejectStore(path, 256);
+    let thrown: unknown;
+    for (let i = 0; i < 100 && thrown === undefined; i++) {
+      await sink.add(reject(i)).catch((err: unknown) => {
+        thrown = err;
+      });
+    }
+    expect(thrown).toBeInstanceOf(TransientError);
+    expect(String((thrown as Error).message)).toMatch(/ENOSPC/);
+    await sink.abandon();
+  });
+
+  it('discards a failed part’s file when abandoned', async () => {
+    const path = join(dir, 'failed.csv.rejected.jsonl');
+    const sink = fileRejectStore(path, 100);
+    for (let i = 0; i < 20; i++) await sink.add(reject(i));
+    expect(existsSync(`${path}.partial`)).toBe(true);
+    await sink.abandon();
+    expect(existsSync(`${path}.partial`)).toBe(false);
+    expect(existsSync(path)).toBe(false);
+  });
 });
 
-describe('s3RejectsKey', () => {
-  it('keeps the original key under the rejects prefix', () => {
-    expect(s3RejectsKey('rejected/', 'raw/2018-11-01-events.csv')).toBe(
-      'rejected/raw/2018-11-01-events.csv.jsonl',
+/** An outputs bucket in memory, recording every call. */
+function memoryOutputs(opts: { failPart?: number } = {}) {
+  const calls: string[] = [];
+  const objects = new Map<string, Buffer>();
+  const outputs: OutputStore = {
+    location: (key) => `s3://outputs/${key}`,
+    async put(key, body) {
+      calls.push(`put ${key}`);
+      objects.set(key, Buffer.from(body));
+    },
+    async startUpload(key) {
+      calls.push(`start ${key}`);
+      const parts: Buffer[] = [];
+      const upload: Upload = {
+        async part(body) {
+          if (parts.length + 1 === opts.failPart) throw new TransientError('uploading part: SlowDown');
+          calls.push(`part ${parts.length + 1} (${body.length} bytes)`);
+          parts.push(body);
+        },
+        async complete() {
+          calls.push('complete');
+          objects.set(key, Buffer.concat(parts));
+        },
+        async abort() {
+          calls.push('abort');
+        },
+      };
+      return upload;
+    },
+  };
+  return { outputs, calls, objects };
+}
+
+describe('outputRejectStore', () => {
+  it('stores a part with few rejects as one object', async () => {
+    const { outputs, calls, objects } = memoryOutputs();
+    const store = outputRejectStore(outputs, 'rejected/k.csv/e1/part-0001-abcd.jsonl');
+    await store.add(reject(2));
+    await store.add(reject(5));
+    expect(await store.finish()).toBe('s3://outputs/rejected/k.csv/e1/part-0001-abcd.jsonl');
+    expect(calls).toEqual(['put rejected/k.csv/e1/part-0001-abcd.jsonl']);
+    expect(
+      objects.get('rejected/k.csv/e1/part-0001-abcd.jsonl')?.toString().trimEnd().split('\n'),
+    ).toHaveLength(2);
+  });
+
+  it('streams many rejects as a multipart upload, a full chunk at a time, and stores nothing for none', async () => {
+    const { outputs, calls, objects } = memoryOutputs();
+    const store = outputRejectStore(outputs, 'r.jsonl', 1000);
+    for (let i = 0; i < 100; i++) await store.add(reject(i, 'y'.repeat(50)));
+    await store.finish();
+    expect(calls[0]).toBe('start r.jsonl');
+    expect(calls.at(-1)).toBe('complete');
+    const parts = calls.filter((c) => c.startsWith('part'));
+    expect(parts.length).toBeGreaterThan(5);
+    for (const p of parts.slice(0, -1))
+      expect(Number(/\((\d+) bytes\)/.exec(p)?.[1])).toBeGreaterThanOrEqual(1000);
+    const lines = objects.get('r.jsonl')?.toString().trimEnd().split('\n') ?? [];
+    expect(lines.map((l) => (JSON.parse(l) as Reject).line)).toEqual(
+      Array.from({ length: 100 }, (_, i) => i),
     );
+
+    const empty = memoryOutputs();
+    expect(await outputRejectStore(empty.outputs, 'none.jsonl').finish()).toBeUndefined();
+    expect(empty.calls).toEqual([]);
+  });
+
+  it('fails the part when a chunk cannot be uploaded, and aborts the upload when abandoned', async () => {
+    const { outputs, calls } = memoryOutputs({ failPart: 2 });
+    const store = outputRejectStore(outputs, 'r.jsonl', 200);
+    let thrown: unknown;
+    for (let i = 0; i < 50 && thrown === undefined; i++)
+      await store.add(reject(i)).catch((err: unknown) => (thrown = err));
+    expect(thrown).toBeInstanceOf(TransientError);
+    await store.abandon();
+    expect(calls.at(-1)).toBe('abort');
   });
 });

@@ -35,6 +35,7 @@ const completed = entry('c0ffee', minutes(-120), {
 });
 const failed = entry('bad', minutes(-60), {
   status: 'failed',
+  failure: 'input',
   error: 'the object is not an event log: no header with sessionId, itemInSession and userId',
   versionId: '3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY',
 });
@@ -61,7 +62,9 @@ const http = apiHttpOptions(
 const body = (res: { body?: string }) => JSON.parse(res.body ?? 'null');
 
 function api(store: FakeStore) {
-  const answer = route(http, (e) => getIngests(store, e, () => NOW));
+  const answer = route(http, (e) =>
+    getIngests(store, e, { outputBucket: 'outputs', reportsPrefix: 'reports/' }, () => NOW),
+  );
   return (rawQueryString: string, method = 'GET') =>
     answer(httpEvent('/ingests', { rawQueryString, method }));
 }
@@ -100,6 +103,8 @@ describe('GET /ingests?source=', () => {
       finishedAt: null,
       durationMs: 1_700_000,
       error: null,
+      failure: null,
+      report: null,
       checkpoint: { part: 3, offset: 96_000_000, line: 400_001 },
       leaseUntil: '2025-11-27T12:10:00.000Z',
     });
@@ -123,6 +128,8 @@ describe('GET /ingests?source=', () => {
       finishedAt: null,
       durationMs: 0,
       error: 'the object is not an event log: no header with sessionId, itemInSession and userId',
+      failure: 'input',
+      report: 's3://outputs/reports/incoming/my events+1.csv/bad.json',
       checkpoint: null,
       leaseUntil: null,
     });
@@ -146,6 +153,8 @@ describe('GET /ingests?source=', () => {
       finishedAt: '2025-11-27T10:01:00.000Z',
       durationMs: 1200,
       error: null,
+      failure: null,
+      report: 's3://outputs/reports/incoming/my events+1.csv/c0ffee.json',
       checkpoint: null,
       leaseUntil: null,
     });
@@ -153,10 +162,15 @@ describe('GET /ingests?source=', () => {
 
   it('keeps the checkpoint of a version whose later part failed (the retry resumes there)', async () => {
     const s = new FakeStore();
-    s.ledger.set(SOURCE, [{ ...inProgress, status: 'failed', error: 'timed out', leaseOwner: undefined }]);
+    s.ledger.set(SOURCE, [
+      { ...inProgress, error: 'timed out', failure: 'transient', leaseOwner: undefined },
+    ]);
     const [version] = body(await api(s)(query(SOURCE))).versions;
     expect(version).toMatchObject({
-      status: 'failed',
+      status: 'in_progress',
+      error: 'timed out',
+      failure: 'transient',
+      report: null,
       checkpoint: { part: 3, offset: 96_000_000, line: 400_001 },
       leaseUntil: null,
     });

@@ -1,0 +1,259 @@
+// One object version's lifecycle, owned here and nowhere else: its states and the moves between
+// them (TRANSITIONS, as data), who may move it (the lease: admit() takes it, a Lease moves it),
+// what a message for it has left to do (staleness), and what happens to the message once a
+// delivery is over (messageAction). The pipeline reads records under a Lease; the notification
+// handling, the report and the status endpoint ask this module instead of deciding themselves.
+//
+//   notification / continuation ──admit──▶ work (Lease) ──▶ checkpoint ──▶ in_progress (next part)
+//                                    │                    ├──▶ complete  ──▶ completed
+//                                    │                    ├──▶ supersede ──▶ superseded
+//                                    │                    └──▶ fail      ──▶ in_progress + error (retried)
+//                                    │                                     or failed (for good: the DLQ)
+//                                    └─▶ duplicate · superseded · busy · stale (the message is done
+//                                        or comes back later; the version is not touched)
+import type { LedgerEntry, LedgerStatus } from '../cassandra/model';
+import type { Clock } from '../clock';
+import type { ReadPosition } from '../events/event';
+import { MAX_RECEIVE_COUNT } from '../infra/events';
+import type { Logger } from '../log';
+import { type FailureKind, InvariantError, LeaseLostError, transient } from './failures';
+import { type Ledger, leaseHeld } from './ledger';
+import { dayOf, type OpenIngests } from './open-ingests';
+import { type IngestReport, type IngestStatus, ledgerEntryOf, resumePositionOf } from './report';
+
+/** Which status may follow which in the ledger. An ended version moves again only when redriven. */
+export const TRANSITIONS: Readonly<Record<LedgerStatus, readonly LedgerStatus[]>> = {
+  in_progress: ['in_progress', 'completed', 'superseded', 'failed'],
+  // A failed version's message was dead-lettered; an operator's redrive brings it back to work.
+  failed: ['in_progress'],
+  completed: [],
+  superseded: [],
+};
+
+export function assertTransition(from: LedgerStatus, to: LedgerStatus): void {
+  if (!TRANSITIONS[from].includes(to))
+    throw new InvariantError(`an object version cannot move from ${from} to ${to}`);
+}
+
+/**
+ * Why a message asking for part `ask` has nothing left to do on this version (undefined: it has).
+ * A notification asks for part 1, a continuation for its part. A message whose part is recorded
+ * resumes from the checkpoint unless the continuation of that part is known to have been sent: the
+ * send may have failed after the checkpoint, and then this message is the only one left.
+ */
+export function staleness(entry: LedgerEntry, ask: number): string | undefined {
+  // Nobody carries a failed version on: the message that asks for it (a redrive) does.
+  if (entry.status === 'failed' || ask > entry.parts) return undefined;
+  if (ask < entry.parts)
+    return `part ${ask} ran before; the ledger is at part ${entry.parts}, carried on by a later message`;
+  if ((entry.continuedPart ?? 0) > entry.parts) return `part ${ask} ran before and its continuation was sent`;
+  return undefined;
+}
+
+export type Admission =
+  | { kind: 'work'; lease: Lease }
+  | { kind: 'duplicate'; entry: LedgerEntry }
+  | { kind: 'superseded'; entry: LedgerEntry }
+  | { kind: 'busy'; entry: LedgerEntry; retryAfterMs: number }
+  | { kind: 'stale'; entry: LedgerEntry; why: string };
+
+/** The report status of a delivery that was not admitted to work. */
+export const ADMISSION_STATUS: Readonly<Record<Exclude<Admission['kind'], 'work'>, IngestStatus>> = {
+  duplicate: 'duplicate',
+  superseded: 'superseded',
+  busy: 'in_progress',
+  stale: 'ignored',
+};
+
+export interface LifecycleDeps {
+  ledger: Ledger;
+  /** The sweep's index; absent for sources the sweep cannot resume (the CLI's local files). */
+  open?: OpenIngests | undefined;
+  /** Who this delivery is. */
+  owner: string;
+  leaseMs: number;
+  clock: Clock;
+  log: Logger;
+}
+
+/**
+ * Takes the version's lease for a message asking for part `ask`, or says why there is nothing to
+ * do. A notification files the version in the sweep's index first, so no in-progress version is
+ * ever missing from it.
+ */
+export async function admit(deps: LifecycleDeps, fresh: LedgerEntry, ask: number): Promise<Admission> {
+  const { open, clock } = deps;
+  if (ask === 1 && open) {
+    const now = clock.now();
+    const filed = { day: dayOf(now), source: fresh.source, etag: fresh.etag, filedAt: new Date(now) };
+    await transient('open ingests index: add', () => open.add(filed));
+  }
+  const claim = await deps.ledger.claim(fresh, deps.owner, deps.leaseMs);
+  if (claim.kind === 'done') return { kind: 'duplicate', entry: claim.entry };
+  if (claim.kind === 'busy') {
+    const retryAfterMs = Math.max(0, (claim.entry.leaseUntil?.getTime() ?? 0) - clock.now());
+    return { kind: 'busy', entry: claim.entry, retryAfterMs };
+  }
+  const lease = new Lease(deps, claim.entry);
+  if (claim.entry.status === 'superseded') {
+    await lease.release();
+    return { kind: 'superseded', entry: claim.entry };
+  }
+  const why = staleness(claim.entry, ask);
+  if (why !== undefined) {
+    await lease.release();
+    return { kind: 'stale', entry: claim.entry, why };
+  }
+  if (claim.entry.status === 'failed') await lease.reopen();
+  return { kind: 'work', lease };
+}
+
+/** The lease on one version, held by one delivery: every move of the version goes through it. */
+export class Lease {
+  private renewAt: number;
+
+  constructor(
+    private readonly deps: LifecycleDeps,
+    /** The version as this lease last wrote it (or found it). */
+    public entry: LedgerEntry,
+  ) {
+    this.renewAt = deps.clock.now() + deps.leaseMs / 3;
+  }
+
+  /** The part this delivery works on. */
+  get part(): number {
+    return this.entry.parts + 1;
+  }
+
+  /** Where this part starts reading: the checkpoint earlier parts left, or the start. */
+  get resumeAt(): ReadPosition | undefined {
+    return resumePositionOf(this.entry);
+  }
+
+  /** Keeps the lease while a part reads on (a third of its time before it runs out). */
+  async renewIfDue(): Promise<void> {
+    const now = this.deps.clock.now();
+    if (now < this.renewAt) return;
+    this.renewAt = now + this.deps.leaseMs / 3;
+    await this.put({
+      ...this.entry,
+      leaseOwner: this.deps.owner,
+      leaseUntil: new Date(now + this.deps.leaseMs),
+    });
+  }
+
+  /** A failed version's message was redriven: it is in progress again, from its checkpoint. */
+  reopen(): Promise<void> {
+    return this.put({ ...this.entry, status: 'in_progress', error: undefined, failure: undefined });
+  }
+
+  /** The part ended at `next`; the next part starts there (the lease is let go for it). */
+  checkpoint(report: IngestReport, next: ReadPosition): Promise<void> {
+    const from = this.resumeAt?.offset ?? 0;
+    if (next.offset <= from)
+      throw new InvariantError(
+        `a checkpoint must move forward: part ${this.part} ends at ${next.offset}, began at ${from}`,
+      );
+    return this.record(report, 'in_progress', next);
+  }
+
+  complete(report: IngestReport): Promise<void> {
+    return this.record(report, 'completed', undefined);
+  }
+
+  /** The object was overwritten: what earlier parts did stays, this part adds nothing. */
+  supersede(report: IngestReport): Promise<void> {
+    return this.put(ledgerEntryOf(report, 'superseded', undefined, undefined));
+  }
+
+  /**
+   * The part failed. Input and defects end the version (failed); a transient failure leaves it in
+   * progress with the error, to be retried from its checkpoint, unless this was its last delivery.
+   * Earlier parts' totals and checkpoint stay; the lease is let go so a retry may start at once.
+   */
+  fail(error: string, failure: FailureKind, lastDelivery: boolean): Promise<void> {
+    const ends = failure === 'input' || failure === 'defect' || lastDelivery;
+    return this.put({
+      ...this.entry,
+      status: ends ? 'failed' : 'in_progress',
+      error,
+      failure,
+      leaseOwner: undefined,
+      leaseUntil: undefined,
+    });
+  }
+
+  /** Lets the lease go and changes nothing else. */
+  release(): Promise<void> {
+    return this.put({ ...this.entry, leaseOwner: undefined, leaseUntil: undefined });
+  }
+
+  /** A part's outcome, counted: one more part, and the lease let go. */
+  private record(report: IngestReport, status: LedgerStatus, next: ReadPosition | undefined): Promise<void> {
+    if (report.parts !== this.part)
+      throw new InvariantError(`part ${this.part} reported as part ${report.parts}`);
+    return this.put(ledgerEntryOf(report, status, next, undefined));
+  }
+
+  private async put(next: LedgerEntry): Promise<void> {
+    assertTransition(this.entry.status, next.status);
+    if (!(await this.deps.ledger.write(next, this.deps.owner))) throw new LeaseLostError();
+    this.entry = next;
+  }
+}
+
+/** How the version looks to the status endpoint: who holds it, and where its next part starts. */
+export function versionState(entry: LedgerEntry, now: number) {
+  const resume = resumePositionOf(entry);
+  return {
+    leaseUntil: leaseHeld(entry, now) ? entry.leaseUntil : undefined,
+    checkpoint: resume ? { part: entry.parts + 1, offset: resume.offset, line: resume.line } : undefined,
+  };
+}
+
+export type MessageAction =
+  /** Done with: the queue may delete it. */
+  | { kind: 'ack' }
+  /** The part ended at a checkpoint: send the next part's continuation, then delete this one. */
+  | { kind: 'continue'; part: number }
+  /** Comes back after a backoff (the queue's redrive policy counts its deliveries). */
+  | { kind: 'retry'; delaySeconds: number; why: string }
+  /** To the dead-letter queue now, with the report. */
+  | { kind: 'dead-letter'; why: string };
+
+/** The first retry comes back after 5 s, then 10, 20, … up to 15 minutes. */
+export function retryDelaySeconds(receiveCount: number): number {
+  return Math.min(900, 5 * 2 ** Math.max(0, receiveCount - 1));
+}
+
+/**
+ * What a delivery's report means for its message. On its last delivery a message that would come
+ * back is dead-lettered (a failure) or let go (another delivery holds the version and carries it
+ * on; the sweep resumes it should that one die), never left for the queue to dead-letter silently.
+ */
+export function messageAction(report: IngestReport, receiveCount: number): MessageAction {
+  const last = receiveCount >= MAX_RECEIVE_COUNT;
+  const backoff = retryDelaySeconds(receiveCount);
+  const why = report.error ?? report.status;
+  switch (report.status) {
+    case 'completed':
+    case 'duplicate':
+    case 'ignored':
+    case 'superseded':
+      return { kind: 'ack' };
+    case 'in_progress':
+      if (report.checkpoint) return { kind: 'continue', part: report.checkpoint.part };
+      if (last) return { kind: 'ack' };
+      return { kind: 'retry', delaySeconds: Math.max(backoff, report.retryAfterSeconds ?? 0), why };
+    case 'failed':
+      switch (report.failure ?? 'defect') {
+        case 'input':
+        case 'defect':
+          return { kind: 'dead-letter', why };
+        case 'transient':
+          return last ? { kind: 'dead-letter', why } : { kind: 'retry', delaySeconds: backoff, why };
+        case 'lease_lost':
+          return last ? { kind: 'ack' } : { kind: 'retry', delaySeconds: backoff, why };
+      }
+  }
+}

@@ -133,10 +133,17 @@ export function keyedSelectCql<Source>(
   return `SELECT ${columns.map(quoteIdent).join(', ')} FROM ${tableRef(keyspace, table.name)} WHERE ${where}`;
 }
 
-/** DELETE FROM table WHERE <every primary key column> = ?: one row, its key's values in key order. */
-export function deleteRowCql<Source>(keyspace: string, table: TableDef<Source>): string {
+/** DELETE FROM table WHERE <every primary key column> = ?: one row, bound by its key's values. */
+export function deleteRowStatement<Source>(
+  keyspace: string,
+  table: TableDef<Source>,
+): InsertStatement<Source> {
   const key = [...table.partitionKey, ...table.clustering.map((c) => c.column)];
-  return `DELETE FROM ${tableRef(keyspace, table.name)} WHERE ${key.map((k) => `${quoteIdent(k)} = ?`).join(' AND ')}`;
+  const fields = key.map((k) => table.columns.find((c) => c.name === k)?.from as keyof Source);
+  return {
+    cql: `DELETE FROM ${tableRef(keyspace, table.name)} WHERE ${key.map((k) => `${quoteIdent(k)} = ?`).join(' AND ')}`,
+    values: (source) => fields.map((f) => source[f]),
+  };
 }
 
 /** A value as the driver returns it, in the type the model's source objects use. */

@@ -142,6 +142,12 @@ export interface LedgerEntry extends IngestTotals {
   continuedPart: number | undefined;
   /** When the row last changed (by the writer's clock): the sweep resumes a version quiet for too long. */
   updatedAt: Date | undefined;
+  /**
+   * Raised by one with every write but markContinued's: a takeover applies only to the row as it
+   * read it, since the lease columns alone come back to the same values (a completion releases the
+   * lease as a release does). Absent on rows written before it existed.
+   */
+  revision: number | undefined;
 }
 
 /** The ingest ledger: one row per object version (source + etag), so a changed object is new work. */
@@ -176,6 +182,7 @@ export const ingestLedger = table<LedgerEntry>({
     { name: 'lease_until', type: 'timestamp', from: 'leaseUntil' },
     { name: 'continued_part', type: 'int', from: 'continuedPart' },
     { name: 'updated_at', type: 'timestamp', from: 'updatedAt' },
+    { name: 'revision', type: 'int', from: 'revision' },
   ],
 });
 
@@ -190,10 +197,11 @@ export interface OpenIngest {
 
 /**
  * Versions that may still be in progress, by the day (UTC, YYYY-MM-DD) their notification was
- * first handled: what the sweep (lib/ingest/sweep.ts) reads to find a version nobody is carrying
- * on. A row is written before the version's ledger row is created and removed by the sweep once
- * the version has ended, so a partition holds at most a day's objects and is never read again
- * after a week.
+ * handled: what the sweep (lib/ingest/sweep.ts) reads to find a version nobody is carrying on. A
+ * row is written before the version's ledger row is created (and again before a failed version is
+ * reopened) and removed by the sweep once the version has ended, so a partition holds about a
+ * day's objects and is never read again after a week. The filing time is part of the key: the
+ * sweep removes the very row it read, never one filed since (a version reopened meanwhile).
  */
 export const openIngestsByDay = table<OpenIngest>({
   name: 'open_ingests_by_day',
@@ -202,6 +210,7 @@ export const openIngestsByDay = table<OpenIngest>({
   clustering: [
     { column: 'source', order: 'ASC' },
     { column: 'etag', order: 'ASC' },
+    { column: 'filed_at', order: 'ASC' },
   ],
   columns: [
     { name: 'day', type: 'text', from: 'day' },

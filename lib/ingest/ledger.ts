@@ -33,7 +33,7 @@ export const LEASED_FIELDS: readonly LedgerField[] = ingestLedger.columns
   .map((c) => c.from)
   .filter((f): f is LedgerField => f !== 'source' && f !== 'etag' && f !== 'continuedPart');
 
-const LEASE_FIELDS: readonly LedgerField[] = ['leaseOwner', 'leaseUntil', 'updatedAt'];
+const LEASE_FIELDS: readonly LedgerField[] = ['leaseOwner', 'leaseUntil', 'updatedAt', 'revision'];
 
 /** What a compare-and-set did; `current` is the row when the store returns it with the answer. */
 export type CasResult = { applied: true } | { applied: false; current: LedgerEntry | undefined };
@@ -123,8 +123,9 @@ export class Ledger {
   async claim(fresh: LedgerEntry, owner: string, leaseMs: number): Promise<Claim> {
     const now = this.clock.now();
     const lease = { leaseOwner: owner, leaseUntil: new Date(now + leaseMs), updatedAt: new Date(now) };
-    const created = await this.call('claim', () => this.store.insertIfAbsent({ ...fresh, ...lease }));
-    if (created.applied) return { kind: 'claimed', entry: { ...fresh, ...lease } };
+    const first = { ...fresh, ...lease, revision: 1 };
+    const created = await this.call('claim', () => this.store.insertIfAbsent(first));
+    if (created.applied) return { kind: 'claimed', entry: first };
     let entry = created.current ?? (await this.find(fresh.source, fresh.etag));
     for (;;) {
       if (!entry)
@@ -133,34 +134,34 @@ export class Ledger {
       // Our own claim, applied by an attempt whose answer was lost.
       if (entry.leaseOwner === owner) return { kind: 'claimed', entry };
       if (leaseHeld(entry, now)) return { kind: 'busy', entry };
-      const seen = entry;
+      // Only the row as read: any write since (a completion, a release) has raised its revision.
+      const mine = { ...entry, ...lease, revision: (entry.revision ?? 0) + 1 };
+      const seen = entry.revision;
       const took = await this.call('take over', () =>
-        this.store.update({ ...seen, ...lease }, LEASE_FIELDS, {
-          leaseOwner: seen.leaseOwner,
-          leaseUntil: seen.leaseUntil,
-        }),
+        this.store.update(mine, LEASE_FIELDS, { revision: seen }),
       );
-      if (took.applied) return { kind: 'claimed', entry: { ...seen, ...lease } };
+      if (took.applied) return { kind: 'claimed', entry: mine };
       // Someone changed the row first (or our own takeover applied): look at it as it is now.
       entry = await this.find(fresh.source, fresh.etag);
     }
   }
 
   /**
-   * Writes the entry if `owner` still holds the lease (it may release it or pass it on); false when
-   * the lease is another's. An attempt that timed out may have applied: a retry that then finds the
-   * lease gone looks at the row, and the write counts as made if the row holds exactly what it wrote.
+   * Writes the entry if `owner` still holds the lease (it may release it or pass it on), and
+   * answers the row as written; undefined when the lease is another's. An attempt that timed out
+   * may have applied: a retry that then finds the lease gone looks at the row, and the write
+   * counts as made if the row holds exactly what it wrote.
    */
-  async write(entry: LedgerEntry, owner: string): Promise<boolean> {
-    const written = { ...entry, updatedAt: new Date(this.clock.now()) };
+  async write(entry: LedgerEntry, owner: string): Promise<LedgerEntry | undefined> {
+    const written = { ...entry, updatedAt: new Date(this.clock.now()), revision: (entry.revision ?? 0) + 1 };
     const result = await this.call('write', () =>
       this.store.update(written, LEASED_FIELDS, { leaseOwner: owner }),
     );
-    if (result.applied) return true;
+    if (result.applied) return written;
     // A write that keeps the lease, not applied even on a retry: the lease is gone.
-    if (written.leaseOwner === owner) return false;
+    if (written.leaseOwner === owner) return undefined;
     const now = await this.find(entry.source, entry.etag);
-    return now !== undefined && holds(now, written, LEASED_FIELDS);
+    return now !== undefined && holds(now, written, LEASED_FIELDS) ? written : undefined;
   }
 
   /**

@@ -38,16 +38,32 @@ export function assertTransition(from: LedgerStatus, to: LedgerStatus): void {
 /**
  * Why a message asking for part `ask` has nothing left to do on this version (undefined: it has).
  * A notification asks for part 1, a continuation for its part. A message whose part is recorded
- * resumes from the checkpoint unless the continuation of that part is known to have been sent: the
- * send may have failed after the checkpoint, and then this message is the only one left.
+ * resumes from the checkpoint unless the continuation of the last recorded part is known to have
+ * been sent: that continuation carries the version on. Otherwise the send may have failed after
+ * the checkpoint (this message then carried the version on itself, or another message whose send
+ * failed too will come back), and a message left idle could be the only one left.
  */
 export function staleness(entry: LedgerEntry, ask: number): string | undefined {
   // Nobody carries a failed version on: the message that asks for it (a redrive) does.
   if (entry.status === 'failed' || ask > entry.parts) return undefined;
-  if (ask < entry.parts)
-    return `part ${ask} ran before; the ledger is at part ${entry.parts}, carried on by a later message`;
-  if ((entry.continuedPart ?? 0) > entry.parts) return `part ${ask} ran before and its continuation was sent`;
+  if ((entry.continuedPart ?? 0) > entry.parts)
+    return `part ${ask} ran before; the ledger is at part ${entry.parts}, and the continuation of part ${entry.continuedPart} was sent`;
   return undefined;
+}
+
+/**
+ * Whether a failure ends the version (failed): input and defects always, a transient failure on
+ * the message's last delivery. Otherwise it stays in progress, to be retried; a lost lease is the
+ * holder's business.
+ */
+export function failureEnds(failure: FailureKind, lastDelivery: boolean): boolean {
+  return failure === 'input' || failure === 'defect' || (failure === 'transient' && lastDelivery);
+}
+
+/** Whether a delivery's report is the version's last word: its report object is stored then. */
+export function reportEndsVersion(report: IngestReport, lastDelivery: boolean): boolean {
+  if (report.status === 'completed' || report.status === 'superseded') return true;
+  return report.status === 'failed' && failureEnds(report.failure ?? 'defect', lastDelivery);
 }
 
 export type Admission =
@@ -78,16 +94,12 @@ export interface LifecycleDeps {
 
 /**
  * Takes the version's lease for a message asking for part `ask`, or says why there is nothing to
- * do. A notification files the version in the sweep's index first, so no in-progress version is
- * ever missing from it.
+ * do. A notification files the version in the sweep's index first, and so does the reopening of a
+ * failed version, so no version in progress is ever missing from it.
  */
 export async function admit(deps: LifecycleDeps, fresh: LedgerEntry, ask: number): Promise<Admission> {
-  const { open, clock } = deps;
-  if (ask === 1 && open) {
-    const now = clock.now();
-    const filed = { day: dayOf(now), source: fresh.source, etag: fresh.etag, filedAt: new Date(now) };
-    await transient('open ingests index: add', () => open.add(filed));
-  }
+  const { clock } = deps;
+  if (ask === 1) await fileOpen(deps, fresh);
   const claim = await deps.ledger.claim(fresh, deps.owner, deps.leaseMs);
   if (claim.kind === 'done') return { kind: 'duplicate', entry: claim.entry };
   if (claim.kind === 'busy') {
@@ -104,8 +116,21 @@ export async function admit(deps: LifecycleDeps, fresh: LedgerEntry, ask: number
     await lease.release();
     return { kind: 'stale', entry: claim.entry, why };
   }
-  if (claim.entry.status === 'failed') await lease.reopen();
+  if (claim.entry.status === 'failed') {
+    // Taken out of the index when it ended: back in, before it is in progress again.
+    await fileOpen(deps, fresh);
+    await lease.reopen();
+  }
   return { kind: 'work', lease };
+}
+
+/** Files the version in the sweep's index (lib/ingest/sweep.ts) under today. */
+async function fileOpen(deps: LifecycleDeps, version: LedgerEntry): Promise<void> {
+  const { open } = deps;
+  if (!open) return;
+  const now = deps.clock.now();
+  const filed = { day: dayOf(now), source: version.source, etag: version.etag, filedAt: new Date(now) };
+  await transient('open ingests index: add', () => open.add(filed));
 }
 
 /** The lease on one version, held by one delivery: every move of the version goes through it. */
@@ -143,12 +168,12 @@ export class Lease {
   }
 
   /** A failed version's message was redriven: it is in progress again, from its checkpoint. */
-  reopen(): Promise<void> {
+  async reopen(): Promise<void> {
     return this.put({ ...this.entry, status: 'in_progress', error: undefined, failure: undefined });
   }
 
   /** The part ended at `next`; the next part starts there (the lease is let go for it). */
-  checkpoint(report: IngestReport, next: ReadPosition): Promise<void> {
+  async checkpoint(report: IngestReport, next: ReadPosition): Promise<void> {
     const from = this.resumeAt?.offset ?? 0;
     if (next.offset <= from)
       throw new InvariantError(
@@ -157,22 +182,21 @@ export class Lease {
     return this.record(report, 'in_progress', next);
   }
 
-  complete(report: IngestReport): Promise<void> {
+  async complete(report: IngestReport): Promise<void> {
     return this.record(report, 'completed', undefined);
   }
 
   /** The object was overwritten: what earlier parts did stays, this part adds nothing. */
-  supersede(report: IngestReport): Promise<void> {
+  async supersede(report: IngestReport): Promise<void> {
     return this.put(ledgerEntryOf(report, 'superseded', undefined, undefined));
   }
 
   /**
-   * The part failed. Input and defects end the version (failed); a transient failure leaves it in
-   * progress with the error, to be retried from its checkpoint, unless this was its last delivery.
-   * Earlier parts' totals and checkpoint stay; the lease is let go so a retry may start at once.
+   * The part failed. `ends`: the version ends failed (failureEnds, once its report is stored);
+   * otherwise it stays in progress with the error, to be retried from its checkpoint. Earlier
+   * parts' totals and checkpoint stay; the lease is let go so a retry may start at once.
    */
-  fail(error: string, failure: FailureKind, lastDelivery: boolean): Promise<void> {
-    const ends = failure === 'input' || failure === 'defect' || lastDelivery;
+  async fail(error: string, failure: FailureKind, ends: boolean): Promise<void> {
     return this.put({
       ...this.entry,
       status: ends ? 'failed' : 'in_progress',
@@ -184,12 +208,16 @@ export class Lease {
   }
 
   /** Lets the lease go and changes nothing else. */
-  release(): Promise<void> {
+  async release(): Promise<void> {
     return this.put({ ...this.entry, leaseOwner: undefined, leaseUntil: undefined });
   }
 
   /** A part's outcome, counted: one more part, and the lease let go. */
-  private record(report: IngestReport, status: LedgerStatus, next: ReadPosition | undefined): Promise<void> {
+  private async record(
+    report: IngestReport,
+    status: LedgerStatus,
+    next: ReadPosition | undefined,
+  ): Promise<void> {
     if (report.parts !== this.part)
       throw new InvariantError(`part ${this.part} reported as part ${report.parts}`);
     return this.put(ledgerEntryOf(report, status, next, undefined));
@@ -197,8 +225,9 @@ export class Lease {
 
   private async put(next: LedgerEntry): Promise<void> {
     assertTransition(this.entry.status, next.status);
-    if (!(await this.deps.ledger.write(next, this.deps.owner))) throw new LeaseLostError();
-    this.entry = next;
+    const written = await this.deps.ledger.write({ ...next, revision: this.entry.revision }, this.deps.owner);
+    if (!written) throw new LeaseLostError();
+    this.entry = written;
   }
 }
 
@@ -218,6 +247,12 @@ export type MessageAction =
   | { kind: 'continue'; part: number }
   /** Comes back after a backoff (the queue's redrive policy counts its deliveries). */
   | { kind: 'retry'; delaySeconds: number; why: string }
+  /**
+   * Sent again as a new message (its deliveries counted from 0) after delaySeconds, then this one
+   * deleted: a message that only waits for another delivery's lease must not be dead-lettered for
+   * waiting, nor dropped while that delivery may be dead.
+   */
+  | { kind: 'requeue'; delaySeconds: number; why: string }
   /** To the dead-letter queue now, with the report. */
   | { kind: 'dead-letter'; why: string };
 
@@ -228,8 +263,8 @@ export function retryDelaySeconds(receiveCount: number): number {
 
 /**
  * What a delivery's report means for its message. On its last delivery a message that would come
- * back is dead-lettered (a failure) or let go (another delivery holds the version and carries it
- * on; the sweep resumes it should that one die), never left for the queue to dead-letter silently.
+ * back is dead-lettered when it failed, or sent again as a new message when it only waited for
+ * another delivery's lease: never left for the queue to dead-letter silently.
  */
 export function messageAction(report: IngestReport, receiveCount: number): MessageAction {
   const last = receiveCount >= MAX_RECEIVE_COUNT;
@@ -243,8 +278,11 @@ export function messageAction(report: IngestReport, receiveCount: number): Messa
       return { kind: 'ack' };
     case 'in_progress':
       if (report.checkpoint) return { kind: 'continue', part: report.checkpoint.part };
-      if (last) return { kind: 'ack' };
-      return { kind: 'retry', delaySeconds: Math.max(backoff, report.retryAfterSeconds ?? 0), why };
+      return {
+        kind: last ? 'requeue' : 'retry',
+        delaySeconds: Math.max(backoff, report.retryAfterSeconds ?? 0),
+        why,
+      };
     case 'failed':
       switch (report.failure ?? 'defect') {
         case 'input':
@@ -253,7 +291,7 @@ export function messageAction(report: IngestReport, receiveCount: number): Messa
         case 'transient':
           return last ? { kind: 'dead-letter', why } : { kind: 'retry', delaySeconds: backoff, why };
         case 'lease_lost':
-          return last ? { kind: 'ack' } : { kind: 'retry', delaySeconds: backoff, why };
+          return { kind: last ? 'requeue' : 'retry', delaySeconds: backoff, why };
       }
   }
 }

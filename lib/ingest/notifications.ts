@@ -22,8 +22,9 @@ export interface ContinuationRef extends ObjectVersion {
 export interface ObjectRef {
   bucket: string;
   key: string;
-  /** The ETag the notification names (S3 puts it in the record). */
+  /** The version the notification names (S3 puts its ETag in the record, and its id when versioned). */
   etag?: string;
+  versionId?: string;
   continuation?: ContinuationRef;
   /** The S3 record, to send on (a continuation, the dead-letter queue). */
   record: S3EventRecord;
@@ -67,14 +68,23 @@ export function objectsInSqsBody(body: string): ObjectRef[] {
   const continuation = continuationOf(message);
   return message.Records.filter((r) => r.eventName?.startsWith('ObjectCreated')).map((record) => {
     const etag = record.s3.object.eTag?.replace(/"/g, '');
+    const versionId = record.s3.object.versionId;
     return {
       bucket: record.s3.bucket.name,
       key: decodeS3Key(record.s3.object.key),
       ...(etag ? { etag } : {}),
+      ...(versionId ? { versionId } : {}),
       ...(continuation ? { continuation } : {}),
       record,
     };
   });
+}
+
+/** The body of a message that names this object (and part) alone. */
+export function messageBody(ref: Pick<ObjectRef, 'record' | 'continuation'>): string {
+  return ref.continuation
+    ? continuationBody(ref, ref.continuation)
+    : JSON.stringify({ Records: [ref.record] });
 }
 
 /** The body of a continuation: the object's own notification record, and where to go on. */
@@ -121,6 +131,16 @@ async function carryOut(
       return undefined;
     case 'retry':
       return action;
+    case 'requeue':
+      // Without a queue, the message itself is all there is: it comes back.
+      if (!h.queue) return { kind: 'retry', delaySeconds: action.delaySeconds, why: action.why };
+      await h.queue.send(messageBody(ref), action.delaySeconds);
+      log.warn('message sent again as a new one: its last delivery only waited for another delivery', {
+        source: report.source,
+        delaySeconds: action.delaySeconds,
+        why: action.why,
+      });
+      return undefined;
     case 'continue': {
       // Without a queue to send to, this same message comes back and resumes from the checkpoint.
       if (!h.queue) return { kind: 'retry', delaySeconds: 0, why: 'no queue to send the continuation to' };
@@ -140,7 +160,7 @@ async function carryOut(
       return undefined;
     }
     case 'dead-letter': {
-      const body = JSON.stringify({ Records: [ref.record] });
+      const body = messageBody(ref);
       if (await h.queue?.deadLetter(body, action.why, reportJson(report))) {
         log.error('the object version could not be ingested: its message is in the dead-letter queue', {
           bucket: ref.bucket,

@@ -5,7 +5,7 @@
 // writes: the table is not managed with lightweight transactions.
 import type { Client, QueryOptions } from 'cassandra-driver';
 import { writeOptions } from '../cassandra/client';
-import { deleteRowCql, fromRow, insertStatement, keyedSelectCql } from '../cassandra/cql';
+import { deleteRowStatement, fromRow, insertStatement, keyedSelectCql } from '../cassandra/cql';
 import { type OpenIngest, openIngestsByDay } from '../cassandra/model';
 import type { CassandraConfig } from '../config';
 
@@ -29,7 +29,7 @@ export function recentDays(now: number, days: number): string[] {
 export class CassandraOpenIngests implements OpenIngests {
   private readonly insert;
   private readonly select: string;
-  private readonly remove_: string;
+  private readonly remove_;
   private readonly options: QueryOptions;
 
   constructor(
@@ -39,7 +39,7 @@ export class CassandraOpenIngests implements OpenIngests {
     this.insert = insertStatement(cfg.keyspace, openIngestsByDay);
     const columns = openIngestsByDay.columns.map((c) => c.name);
     this.select = keyedSelectCql(cfg.keyspace, openIngestsByDay, ['day'], columns);
-    this.remove_ = deleteRowCql(cfg.keyspace, openIngestsByDay);
+    this.remove_ = deleteRowStatement(cfg.keyspace, openIngestsByDay);
     this.options = writeOptions(cfg);
   }
 
@@ -63,6 +63,6 @@ export class CassandraOpenIngests implements OpenIngests {
   }
 
   async remove(entry: OpenIngest): Promise<void> {
-    await this.client.execute(this.remove_, [entry.day, entry.source, entry.etag], this.options);
+    await this.client.execute(this.remove_.cql, this.remove_.values(entry), this.options);
   }
 }

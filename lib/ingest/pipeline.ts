@@ -13,7 +13,14 @@ import { type OpenedInput, openRecords } from '../events/input';
 import type { Logger } from '../log';
 import { cassandraFailure, failureKindOf, InvariantError, messageOf } from './failures';
 import type { Ledger } from './ledger';
-import { ADMISSION_STATUS, admit, type Lease, type LifecycleDeps } from './lifecycle';
+import {
+  ADMISSION_STATUS,
+  admit,
+  failureEnds,
+  type Lease,
+  type LifecycleDeps,
+  reportEndsVersion,
+} from './lifecycle';
 import type { OpenIngests } from './open-ingests';
 import {
   buildReport,
@@ -42,6 +49,11 @@ export interface IngestDeps {
   open?: OpenIngests;
   /** Where a part's rejects go. */
   rejects: (version: ObjectVersion, part: number) => RejectStore;
+  /**
+   * Where the report of a delivery that ends the version is stored, before the ledger records the
+   * end, so that an ended version always has its report; absent: not stored (the CLI writes its own).
+   */
+  reports?: { store(report: IngestReport): Promise<void> };
   log: Logger;
   /** Who this delivery is, for the lease. */
   owner: string;
@@ -53,7 +65,10 @@ export interface IngestDeps {
 
 /** What a delivery asks for. */
 export interface IngestRequest {
-  /** A continuation names the version and the part it continues; a notification names neither. */
+  /**
+   * The version the message names and the part it asks for (a notification that names its version
+   * asks for part 1); absent: the object as it is now, from part 1.
+   */
   continuation?: ObjectVersion & { part: number };
   /** When reading stops at the next record boundary and the part checkpoints; none: read to the end. */
   stopReadingAt?: number;
@@ -87,7 +102,7 @@ export async function ingestObject(
     return brief('failed', version, { error: messageOf(err), failure: failureKindOf(err) });
   };
 
-  // Which version: a continuation names it; a notification means the object as it is now.
+  // Which version: the message names it, or it is the object as it is now.
   let opened: OpenedObject | undefined;
   let version: ObjectVersion;
   if (request.continuation) {
@@ -196,7 +211,7 @@ async function ingestPart(
     }
   }
   if (failure !== undefined) await rejects.abandon();
-  return settle(lease, tally, failure, next, request.lastDelivery === true, log);
+  return settle(lease, tally, failure, next, request.lastDelivery === true, deps.reports, log);
 }
 
 /** Reads records until the object ends (undefined) or the part's time is up (where the next part starts). */
@@ -245,9 +260,10 @@ async function readRecords(
 }
 
 /**
- * Records how the part ended through its lease, and reports it. Not recorded means not done: a
- * later delivery does the part again (its writes are idempotent), so an outcome that could not be
- * recorded is reported as a failure of its own kind.
+ * Records how the part ended through its lease, and reports it. An outcome that ends the version
+ * has its report stored first. Not recorded means not done: a later delivery does the part again
+ * (its writes are idempotent), so an outcome that could not be recorded is reported as a failure
+ * of its own kind.
  */
 async function settle(
   lease: Lease,
@@ -255,6 +271,7 @@ async function settle(
   failure: unknown,
   next: ReadPosition | undefined,
   lastDelivery: boolean,
+  reports: IngestDeps['reports'],
   log: Logger,
 ): Promise<IngestReport> {
   const superseded = failure instanceof ObjectChangedError;
@@ -266,37 +283,51 @@ async function settle(
         ? 'in_progress'
         : 'completed';
   const report = tally.report(status, failure, next);
+  if (status === 'failed') {
+    // The failure stands as reported, recorded or not: without the ledger, the lease runs out by itself.
+    log.error('ingest failed', { report, err: failure });
+    const kind = report.failure ?? 'defect';
+    // A version ends failed only once its report is stored; until then it stays in progress, and a
+    // retry (or the sweep) comes back to it.
+    let ends = failureEnds(kind, lastDelivery);
+    if (ends && reports) {
+      ends = await reports.store(report).then(
+        () => true,
+        (err: unknown) => {
+          log.error('could not store the report of a failed version; it stays in progress', { err });
+          return false;
+        },
+      );
+    }
+    if (kind !== 'lease_lost')
+      await lease
+        .fail(report.error ?? 'failed', kind, ends)
+        .catch((err: unknown) => log.error('the failure could not be recorded', { err }));
+    return report;
+  }
+  const ends = reports !== undefined && reportEndsVersion(report, lastDelivery);
   try {
+    if (ends) await reports?.store(report);
     if (superseded) await lease.supersede(report);
-    else if (failure !== undefined) {
-      if (report.failure !== 'lease_lost')
-        await lease.fail(report.error ?? 'failed', report.failure ?? 'defect', lastDelivery);
-    } else if (next) await lease.checkpoint(report, next);
+    else if (next) await lease.checkpoint(report, next);
     else await lease.complete(report);
   } catch (err: unknown) {
-    if (failure !== undefined) {
-      // The failure stands as reported; without the ledger, the lease runs out by itself.
-      log.error('ingest failed, and the failure could not be recorded', {
-        report,
-        err: failure,
-        recording: err,
-      });
-      return report;
-    }
     const unrecorded = {
       ...tally.report('failed', err),
       error: `could not record the outcome: ${messageOf(err)}`,
     };
     log.error('ingest failed', { report: unrecorded, err });
+    // Let go of the lease where the ledger still answers (the report could not be stored, say), so
+    // that the retry can take the version at once instead of finding it busy until the lease runs out.
+    if (unrecorded.failure !== 'lease_lost')
+      await lease
+        .fail(unrecorded.error, unrecorded.failure ?? 'defect', false)
+        .catch((e: unknown) => log.warn('could not let go of the lease; it runs out by itself', { err: e }));
     return unrecorded;
   }
-  if (failure !== undefined && !superseded) log.error('ingest failed', { report, err: failure });
-  else
-    log.info(
-      status === 'in_progress'
-        ? 'part done; the next part continues from the checkpoint'
-        : `ingest ${status}`,
-      { report },
-    );
+  log.info(
+    status === 'in_progress' ? 'part done; the next part continues from the checkpoint' : `ingest ${status}`,
+    { report },
+  );
   return report;
 }

@@ -6,8 +6,8 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
 export interface IngestQueue {
-  /** Sends a message to the ingest queue. */
-  send(body: string): Promise<void>;
+  /** Sends a message to the ingest queue, delivered after delaySeconds (at most SQS's 900). */
+  send(body: string, delaySeconds?: number): Promise<void>;
   /** The received message becomes visible again after delaySeconds. */
   retryLater(receiptHandle: string, delaySeconds: number): Promise<void>;
   /**
@@ -19,6 +19,8 @@ export interface IngestQueue {
 
 /** SQS's limit on a message's visibility timeout. */
 export const MAX_VISIBILITY_SECONDS = 12 * 3600;
+/** SQS's limit on a message's delay. */
+export const MAX_DELAY_SECONDS = 900;
 
 export function sqsIngestQueue(
   sqs: SQSClient,
@@ -26,8 +28,16 @@ export function sqsIngestQueue(
   deadLetterQueueUrl: string | undefined,
 ): IngestQueue {
   return {
-    async send(body) {
-      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+    async send(body, delaySeconds) {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: body,
+          ...(delaySeconds
+            ? { DelaySeconds: Math.max(0, Math.min(MAX_DELAY_SECONDS, Math.round(delaySeconds))) }
+            : {}),
+        }),
+      );
     },
     async retryLater(receiptHandle, delaySeconds) {
       await sqs.send(

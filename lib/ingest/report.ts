@@ -171,6 +171,7 @@ export function newLedgerEntry(
     leaseUntil: undefined,
     continuedPart: undefined,
     updatedAt: undefined,
+    revision: undefined,
   };
 }
 
@@ -217,6 +218,7 @@ export function ledgerEntryOf(
     leaseUntil: lease?.until,
     continuedPart: undefined,
     updatedAt: undefined,
+    revision: undefined,
   };
 }
 

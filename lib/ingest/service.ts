@@ -59,26 +59,17 @@ export function partDeadlines(
   return { stopReadingAt: start + allowed - margin, giveUpAt: start + allowed };
 }
 
-/**
- * Whether a report is stored: only the outcomes that end a version (completed, superseded, failed
- * for good). While it is in progress, the ledger (GET /ingests) says how far it got.
- */
-export function endsVersion(report: IngestReport, lastDelivery: boolean): boolean {
-  if (report.status === 'completed' || report.status === 'superseded') return true;
-  if (report.status !== 'failed') return false;
-  return (
-    report.failure === 'input' ||
-    report.failure === 'defect' ||
-    (lastDelivery && report.failure === 'transient')
-  );
-}
-
 /** An S3 object as a delivery names it. */
 export interface S3ObjectRef {
   bucket: string;
   key: string;
-  /** The ETag the notification named: the version a report is filed under when the object could not be opened. */
+  /**
+   * The version the notification names: its delivery ingests that version and no other (if it was
+   * overwritten meanwhile, it is superseded; the newer version has its own notification). Absent
+   * (the CLI): the object as it is now.
+   */
   etag?: string;
+  versionId?: string;
   continuation?: ContinuationRef;
   /** The message's last delivery (the queue's receive count reached its limit). */
   lastDelivery?: boolean;
@@ -122,9 +113,13 @@ export async function ingestS3Version(
     });
   }
   const { stopReadingAt, giveUpAt } = partDeadlines(settings, { startedAt: ports.clock.now(), ...time });
+  // A notification names its version as a continuation does, as its part 1.
+  const pinned =
+    object.continuation ??
+    (object.etag ? { etag: object.etag, versionId: object.versionId, part: 1 } : undefined);
   const rejects = (version: ObjectVersion, part: number) =>
     outputRejectStore(ports.outputs, s3RejectsKey(rejectsPrefix, key, version.etag, part, ports.owner));
-  const report = await ingestObject(
+  return ingestObject(
     ports.source,
     {
       sink: ports.sink(giveUpAt),
@@ -135,24 +130,23 @@ export async function ingestS3Version(
       owner: ports.owner,
       leaseMs: settings.leaseMs,
       clock: ports.clock,
+      // Stored when the version ends (lib/ingest/lifecycle.ts, reportEndsVersion), under its own key.
+      reports: {
+        store: (report) =>
+          ports.outputs.put(
+            s3ReportKey(reportsPrefix, key, report.etag ?? object.etag ?? 'unknown'),
+            `${reportJson(report, 2)}\n`,
+            'application/json',
+          ),
+      },
       ...(ports.onProgress ? { onProgress: ports.onProgress } : {}),
     },
     {
-      ...(object.continuation ? { continuation: object.continuation } : {}),
+      ...(pinned ? { continuation: pinned } : {}),
       ...(stopReadingAt ? { stopReadingAt } : {}),
       lastDelivery: object.lastDelivery === true,
     },
   );
-  const etag = report.etag ?? object.etag;
-  if (etag !== undefined && endsVersion(report, object.lastDelivery === true)) {
-    await ports.outputs
-      .put(s3ReportKey(reportsPrefix, key, etag), `${reportJson(report, 2)}\n`, 'application/json')
-      .catch(
-        // The ledger holds the outcome; a missing report object is logged, not a reason to redo the work.
-        (err: unknown) => ports.log.warn('could not store the report object', { bucket, key, err }),
-      );
-  }
-  return report;
 }
 
 /** The real services of one delivery: S3, the Cassandra ledger, index and sink, the system clock. */

@@ -63,12 +63,25 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
   const { ledger, open, clock, log } = deps;
   const now = clock.now();
   const result: SweepResult = { looked: 0, ended: 0, resumed: [], errors: 0 };
+  const stalledAfter = STALLED_AFTER_LEASES * deps.leaseMs;
   for (const day of recentDays(now, SWEEP_DAYS)) {
-    for (const filed of await open.list(day)) {
+    let filedThatDay: Awaited<ReturnType<OpenIngests['list']>>;
+    try {
+      filedThatDay = await open.list(day);
+    } catch (err: unknown) {
+      result.errors++;
+      log.warn('could not read a day of the index; the next sweep tries again', { day, err });
+      continue;
+    }
+    for (const filed of filedThatDay) {
       result.looked++;
       try {
         const entry = await ledger.find(filed.source, filed.etag);
         if (entry && entry.status !== 'in_progress') {
+          // Filed after the version ended, the entry may be a reopening's (a redrive) not yet
+          // written: it stays until it is stale.
+          const endedAt = (entry.updatedAt ?? entry.startedAt).getTime();
+          if (filed.filedAt.getTime() > endedAt && now - filed.filedAt.getTime() < stalledAfter) continue;
           await open.remove(filed);
           result.ended++;
           continue;
@@ -76,7 +89,7 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
         if (entry && leaseHeld(entry, now)) continue;
         // No row yet: the notification's claim never happened; it is resumed as its first part.
         const quietMs = now - (entry ? (entry.updatedAt ?? entry.startedAt) : filed.filedAt).getTime();
-        if (quietMs < STALLED_AFTER_LEASES * deps.leaseMs) continue;
+        if (quietMs < stalledAfter) continue;
         const version = entry ?? { source: filed.source, etag: filed.etag, versionId: undefined, parts: 0 };
         const record = recordOf(version);
         if (!record) continue;

@@ -193,18 +193,26 @@ describe('handleIngestEvent', () => {
     expect(calls.deadLettered.map(([, why]) => why)).toEqual(['timeout']);
   });
 
-  it('lets a busy or taken-over message go on its last delivery: the holder carries the version on', async () => {
+  it('sends a busy or taken-over message again as a new one on its last delivery, never to the dead-letter queue', async () => {
     const { ingest } = reporter({
       'busy.csv': { status: 'in_progress', retryAfterSeconds: 300 },
       'lost.csv': { status: 'failed', failure: 'lease_lost', error: 'lost the lease' },
     });
     const { queue, calls } = fakeQueue();
+    const delays: (number | undefined)[] = [];
+    const send = queue.send;
+    queue.send = async (body, delay) => {
+      delays.push(delay);
+      await send(body, delay);
+    };
     const event = sqsEvent(notification('busy.csv'), notification('lost.csv'));
     for (const r of event.Records) r.attributes.ApproximateReceiveCount = '5';
     expect(await handleIngestEvent(event, { ingest, queue, log: quietLog })).toEqual({
       batchItemFailures: [],
     });
     expect(calls).toMatchObject({ retried: [], deadLettered: [] });
+    expect(calls.sent.map((b) => objectsInSqsBody(b)[0]?.key)).toEqual(['busy.csv', 'lost.csv']);
+    expect(delays).toEqual([300, 80]);
   });
 
   it('moves an unreadable message to the dead-letter queue', async () => {

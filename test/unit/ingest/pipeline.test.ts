@@ -391,7 +391,7 @@ describe('ingestObject in parts', () => {
     d.sink = new FakeSink(8);
     const again = await ingestObject(source, d, { continuation: part2, stopReadingAt: 0 });
     expect(again).toMatchObject({ status: 'ignored', part: undefined });
-    expect(again.error).toMatch(/continuation was sent/);
+    expect(again.error).toMatch(/the continuation of part 3 was sent/);
     // The notification (part 1) is older still.
     expect((await ingestObject(source, d, { stopReadingAt: 0 })).status).toBe('ignored');
     expect(d.sink.plays).toHaveLength(0);

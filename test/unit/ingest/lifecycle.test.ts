@@ -1,0 +1,192 @@
+import type { LedgerEntry } from '../../../lib/cassandra/model';
+import { InvariantError, LeaseLostError } from '../../../lib/ingest/failures';
+import {
+  admit,
+  assertTransition,
+  messageAction,
+  reportEndsVersion,
+  staleness,
+  TRANSITIONS,
+} from '../../../lib/ingest/lifecycle';
+import type { OpenIngests } from '../../../lib/ingest/open-ingests';
+import { buildReport, type IngestReport, newLedgerEntry } from '../../../lib/ingest/report';
+import { ManualClock } from '../../support/memory-ledger';
+import { memoryLedger, quietLog } from './fakes';
+
+const SOURCE = 's3://raw/day.csv';
+const entry = (fields: Partial<LedgerEntry>): LedgerEntry => ({
+  ...newLedgerEntry(SOURCE, { etag: 'e1', versionId: undefined }, new Date('2026-12-01T00:00:00Z')),
+  ...fields,
+});
+
+describe('TRANSITIONS', () => {
+  it('lets an ended version move only when a failed one is redriven', () => {
+    expect(TRANSITIONS.completed).toEqual([]);
+    expect(TRANSITIONS.superseded).toEqual([]);
+    expect(TRANSITIONS.failed).toEqual(['in_progress']);
+    expect(() => assertTransition('completed', 'failed')).toThrow(InvariantError);
+    expect(() => assertTransition('in_progress', 'completed')).not.toThrow();
+  });
+});
+
+describe('staleness', () => {
+  it.each([
+    ['a notification of a version no part of which ran', { parts: 0 }, 1, false],
+    ['the continuation of the next part', { parts: 2 }, 3, false],
+    ['a recorded part whose continuation may not have gone out (resumes)', { parts: 2 }, 2, false],
+    ['a recorded part whose continuation was sent', { parts: 2, continuedPart: 3 }, 2, true],
+    [
+      'a part two behind the ledger, whose last continuation was sent',
+      { parts: 3, continuedPart: 4 },
+      1,
+      true,
+    ],
+    [
+      'a part two behind the ledger, whose last continuation may be lost (resumes)',
+      { parts: 3, continuedPart: 3 },
+      1,
+      false,
+    ],
+    ['a notification of a failed version (a redrive)', { parts: 4, status: 'failed' as const }, 1, false],
+  ])('%s', (_name, fields, ask, stale) => {
+    expect(staleness(entry(fields), ask) !== undefined).toBe(stale);
+  });
+});
+
+describe('messageAction', () => {
+  const report = (status: IngestReport['status'], fields: Partial<IngestReport> = {}) =>
+    buildReport(SOURCE, status, { error: 'why', ...fields });
+
+  it.each([
+    ['completed', report('completed'), 1, { kind: 'ack' }],
+    ['a duplicate', report('duplicate'), 1, { kind: 'ack' }],
+    ['ignored', report('ignored'), 1, { kind: 'ack' }],
+    ['superseded', report('superseded'), 1, { kind: 'ack' }],
+    [
+      'a checkpoint',
+      report('in_progress', { checkpoint: { part: 3, offset: 9, line: 4 } }),
+      1,
+      { kind: 'continue', part: 3 },
+    ],
+    [
+      'busy elsewhere',
+      report('in_progress', { retryAfterSeconds: 120 }),
+      2,
+      { kind: 'retry', delaySeconds: 120, why: 'why' },
+    ],
+    [
+      'busy elsewhere, on its last delivery',
+      report('in_progress', { retryAfterSeconds: 120 }),
+      5,
+      { kind: 'requeue', delaySeconds: 120, why: 'why' },
+    ],
+    ['an input failure', report('failed', { failure: 'input' }), 1, { kind: 'dead-letter', why: 'why' }],
+    ['a defect', report('failed', { failure: 'defect' }), 1, { kind: 'dead-letter', why: 'why' }],
+    [
+      'a transient failure',
+      report('failed', { failure: 'transient' }),
+      3,
+      { kind: 'retry', delaySeconds: 20, why: 'why' },
+    ],
+    [
+      'a transient failure on its last delivery',
+      report('failed', { failure: 'transient' }),
+      5,
+      { kind: 'dead-letter', why: 'why' },
+    ],
+    [
+      'a lost lease',
+      report('failed', { failure: 'lease_lost' }),
+      1,
+      { kind: 'retry', delaySeconds: 5, why: 'why' },
+    ],
+    [
+      'a lost lease on its last delivery',
+      report('failed', { failure: 'lease_lost' }),
+      5,
+      { kind: 'requeue', delaySeconds: 80, why: 'why' },
+    ],
+  ])('%s', (_name, r, receives, action) => {
+    expect(messageAction(r, receives)).toEqual(action);
+  });
+
+  it('stores the report of outcomes that end the version, and only those', () => {
+    expect(reportEndsVersion(report('completed'), false)).toBe(true);
+    expect(reportEndsVersion(report('superseded'), false)).toBe(true);
+    expect(
+      reportEndsVersion(report('in_progress', { checkpoint: { part: 2, offset: 1, line: 2 } }), false),
+    ).toBe(false);
+    expect(reportEndsVersion(report('failed', { failure: 'transient' }), false)).toBe(false);
+    expect(reportEndsVersion(report('failed', { failure: 'transient' }), true)).toBe(true);
+    expect(reportEndsVersion(report('failed', { failure: 'lease_lost' }), true)).toBe(false);
+    expect(reportEndsVersion(report('duplicate'), true)).toBe(false);
+  });
+});
+
+describe('admit and the lease', () => {
+  function setup() {
+    const clock = new ManualClock();
+    const { ledger, store } = memoryLedger(clock);
+    const filed: string[] = [];
+    const open: OpenIngests = {
+      add: async (o) => void filed.push(`${o.day} ${o.etag}`),
+      list: async () => [],
+      remove: async () => undefined,
+    };
+    const deps = (owner: string) => ({ ledger, open, owner, leaseMs: 60_000, clock, log: quietLog });
+    return { clock, store, filed, deps };
+  }
+
+  it('files a notified version in the sweep’s index before it creates its ledger row', async () => {
+    const { deps, filed, store } = setup();
+    const admission = await admit(deps('a'), entry({}), 1);
+    expect(admission.kind).toBe('work');
+    expect(filed).toEqual(['2026-12-01 e1']);
+    expect(store.row(SOURCE, 'e1')?.leaseOwner).toBe('a');
+  });
+
+  it('files a failed version again when a redriven message reopens it', async () => {
+    const { deps, filed, store } = setup();
+    const first = await admit(deps('a'), entry({}), 1);
+    if (first.kind !== 'work') throw new Error('expected work');
+    await first.lease.fail('not an event log', 'input', true);
+    expect(store.row(SOURCE, 'e1')?.status).toBe('failed');
+    const again = await admit(deps('b'), entry({}), 1);
+    expect(again.kind).toBe('work');
+    // The notification files it before its claim, and the reopening again (a continuation may reopen it too).
+    expect(filed).toHaveLength(3);
+    expect(store.row(SOURCE, 'e1')).toMatchObject({
+      status: 'in_progress',
+      error: undefined,
+      failure: undefined,
+    });
+  });
+
+  it('says a lost lease, and refuses a checkpoint that does not move forward', async () => {
+    const { deps, clock } = setup();
+    const a = await admit(deps('a'), entry({}), 1);
+    if (a.kind !== 'work') throw new Error('expected work');
+    const report = buildReport(SOURCE, 'in_progress', { etag: 'e1', parts: 1 });
+    await expect(a.lease.checkpoint(report, { offset: 0, line: 1, header: undefined })).rejects.toThrow(
+      InvariantError,
+    );
+    clock.advance(60_001);
+    const b = await admit(deps('b'), entry({}), 1);
+    expect(b.kind).toBe('work');
+    await expect(a.lease.checkpoint(report, { offset: 10, line: 2, header: undefined })).rejects.toThrow(
+      LeaseLostError,
+    );
+  });
+
+  it('renews the lease a third of its time before it runs out, and not before', async () => {
+    const { deps, clock, store } = setup();
+    const a = await admit(deps('a'), entry({}), 1);
+    if (a.kind !== 'work') throw new Error('expected work');
+    const before = store.row(SOURCE, 'e1')?.leaseUntil?.getTime();
+    await a.lease.renewIfDue();
+    expect(store.row(SOURCE, 'e1')?.leaseUntil?.getTime()).toBe(before);
+    clock.advance(20_001);
+    await a.lease.renewIfDue();
+    expect(store.row(SOURCE, 'e1')?.leaseUntil?.getTime()).toBe(clock.now() + 60_000);
+  });
+});

@@ -4,6 +4,7 @@ import {
   allTables,
   ingestLedger,
   listenersBySong,
+  openIngestsByDay,
   playsBySession,
   songsByUserSession,
 } from '../../lib/cassandra/model';
@@ -108,6 +109,17 @@ describe('serverless package (Amazon Keyspaces, stage pr-7)', () => {
     expect(actions(roleStatements(stack().template, 'ingest'), 'cassandra:')).toEqual([
       { Effect: 'Allow', Action: ['cassandra:Modify'], Resource: allTables.map((t) => tableArn(t.name)) },
       { Effect: 'Allow', Action: ['cassandra:Select'], Resource: [tableArn(ingestLedger.name), systemArn] },
+    ]);
+  });
+
+  it('lets the sweep read the ledger and its index, and change only the index', () => {
+    expect(actions(roleStatements(stack().template, 'sweep'), 'cassandra:')).toEqual([
+      { Effect: 'Allow', Action: ['cassandra:Modify'], Resource: [tableArn(openIngestsByDay.name)] },
+      {
+        Effect: 'Allow',
+        Action: ['cassandra:Select'],
+        Resource: [tableArn(openIngestsByDay.name), tableArn(ingestLedger.name), systemArn],
+      },
     ]);
   });
 

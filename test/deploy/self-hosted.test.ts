@@ -133,6 +133,18 @@ describe('serverless package (self-hosted Cassandra)', () => {
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, RestrictPublicBuckets: true },
     });
     expect(props(template, 'IngestOutputsBucket').NotificationConfiguration).toBeUndefined();
+    // A rejects upload whose part died before it could abort it does not stay for ever.
+    expect(props(template, 'IngestOutputsBucket').LifecycleConfiguration).toEqual({
+      Rules: [
+        {
+          Id: 'AbortIncompleteRejectsUploads',
+          Status: 'Enabled',
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+        },
+      ],
+    });
+    // The ingest keeps nothing on disk: /tmp stays at Lambda's minimum.
+    expect(props(template, 'IngestLambdaFunction').EphemeralStorage).toEqual({ Size: 512 });
     expect(props(template, 'IngestLambdaFunction').Environment).toMatchObject({
       Variables: { INGEST_OUTPUT_BUCKET: 'tracklog-prod-ingest-outputs' },
     });
@@ -150,10 +162,10 @@ describe('serverless package (self-hosted Cassandra)', () => {
           'arn:aws:s3:::tracklog-prod-ingest-outputs/reports/*',
         ],
       },
-      // A stale rejects object is removed when a new version of the object has no rejects.
+      // Rejects are streamed as multipart uploads, aborted when their part fails; nothing is deleted.
       {
         Effect: 'Allow',
-        Action: ['s3:DeleteObject'],
+        Action: ['s3:AbortMultipartUpload'],
         Resource: ['arn:aws:s3:::tracklog-prod-ingest-outputs/rejected/*'],
       },
     ]);
@@ -203,6 +215,21 @@ describe('serverless package (self-hosted Cassandra)', () => {
       ['logs:CreateLogStream', 'logs:PutLogEvents', 'ssm:GetParameter'].sort(),
     );
     expect(props(stack().template, lambdaId('getIngests')).Handler).toBe('functions/getIngests.handler');
+  });
+
+  it('runs the sweep every 15 minutes, with the ingest queue to resume versions through and nothing else', () => {
+    const { template } = stack();
+    const rules = ofType(template, 'AWS::Events::Rule').filter(([, r]) =>
+      JSON.stringify(r.Properties).includes(lambdaId('sweep')),
+    );
+    expect(rules.map(([, r]) => r.Properties.ScheduleExpression)).toEqual(['rate(15 minutes)']);
+    expect(props(template, lambdaId('sweep')).Handler).toBe('functions/sweep.handler');
+    expect(env(template, 'sweep')).toMatchObject({ INGEST_QUEUE_URL: { Ref: 'IngestQueue' } });
+    const statements = roleStatements(template, 'sweep');
+    expect(actions(statements, 'sqs:')).toEqual([
+      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [{ 'Fn::GetAtt': ['IngestQueue', 'Arn'] }] },
+    ]);
+    expect(actions(statements, 's3:')).toEqual([]);
   });
 
   it('gives notFound nothing but its own logs', () => {

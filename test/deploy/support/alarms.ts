@@ -61,9 +61,10 @@ export function expectOperatorAlarms(
   expect(
     find('AWS/SQS', 'ApproximateAgeOfOldestMessage', { 'Fn::GetAtt': ['IngestQueue', 'QueueName'] }),
   ).toEqual([expect.objectContaining({ Threshold: 3600, Statistic: 'Maximum' })]);
-  expect(find('tracklog', 'IngestsFailed', `tracklog-${stage}`)).toEqual([
-    expect.objectContaining({ Threshold: 1, Statistic: 'Sum' }),
-  ]);
+  for (const metric of ['IngestsFailed', 'IngestDefects', 'IngestsStalled'])
+    expect(find('tracklog', metric, `tracklog-${stage}`)).toEqual([
+      expect.objectContaining({ Threshold: 1, Statistic: 'Sum' }),
+    ]);
   expect(find('AWS/Lambda', 'Duration', `tracklog-${stage}-ingest`)).toEqual([
     expect.objectContaining({ Threshold: 900_000 - 15_000 / 2, Statistic: 'Maximum' }),
   ]);

@@ -128,11 +128,17 @@ async function main(argv: string[]): Promise<number> {
         (continuation) =>
           target.kind === 'file'
             ? ingestFilePart(ctx, target.path, paths.rejectsBase, continuation)
-            : ingestS3Object(ctx, getS3(), { ...target, ...(continuation ? { continuation } : {}) }),
+            : // One run is one delivery: a transient failure ends the version, as a message's last does.
+              ingestS3Object(ctx, getS3(), {
+                ...target,
+                ...(continuation ? { continuation } : {}),
+                lastDelivery: true,
+              }),
         { maxWaitMs: cfg.ingest.leaseMs, log },
       );
       if (ctx.onProgress) process.stderr.write('\r\x1b[K');
-      if (report.status === 'failed') failed++;
+      // Still in progress: another delivery held it longer than the wait; not done by this run.
+      if (report.status === 'failed' || report.status === 'in_progress') failed++;
       await mkdir(dirname(paths.report), { recursive: true });
       await writeFile(paths.report, `${reportJson(report, 2)}\n`);
       process.stdout.write(`${reportJson(report)}\n`);
@@ -141,7 +147,10 @@ async function main(argv: string[]): Promise<number> {
     await client.shutdown();
     s3?.destroy();
   }
-  if (failed > 0) process.stderr.write(`ingest: ${failed} of ${targets.length} object(s) failed\n`);
+  if (failed > 0)
+    process.stderr.write(
+      `ingest: ${failed} of ${targets.length} object(s) failed or were left in progress\n`,
+    );
   return failed > 0 ? 1 : 0;
 }
 

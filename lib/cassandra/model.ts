@@ -148,6 +148,11 @@ export interface LedgerEntry extends IngestTotals {
    * lease as a release does). Absent on rows written before it existed.
    */
   revision: number | undefined;
+  /**
+   * How many times the sweep resumed the version since its last recorded part (reset by a
+   * checkpoint): a version that gets nowhere however often it is resumed is ended, not resumed for ever.
+   */
+  sweepResumes: number | undefined;
 }
 
 /** The ingest ledger: one row per object version (source + etag), so a changed object is new work. */
@@ -183,6 +188,7 @@ export const ingestLedger = table<LedgerEntry>({
     { name: 'continued_part', type: 'int', from: 'continuedPart' },
     { name: 'updated_at', type: 'timestamp', from: 'updatedAt' },
     { name: 'revision', type: 'int', from: 'revision' },
+    { name: 'sweep_resumes', type: 'int', from: 'sweepResumes' },
   ],
 });
 

@@ -17,13 +17,25 @@ export function isTransient(err: unknown): boolean {
   return false;
 }
 
+/** Answers a cluster gives the same way to every try of the same request. */
+const REFUSAL_CODES = new Set<number>([
+  types.responseErrorCodes.syntaxError,
+  types.responseErrorCodes.invalid,
+  types.responseErrorCodes.unauthorized,
+  types.responseErrorCodes.badCredentials,
+  types.responseErrorCodes.configError,
+  types.responseErrorCodes.alreadyExists,
+  types.responseErrorCodes.protocolError,
+]);
+
 /**
  * An answer the cluster gives the same way every time (a statement it cannot run, a permission it
- * does not grant, bad arguments): not a failure to wait out, but something to fix.
+ * does not grant, bad arguments): not a failure to wait out, but something to fix. A server error,
+ * a replica's read or write failure, is not one: another try may succeed.
  */
 export function isRefusal(err: unknown): boolean {
   if (err instanceof errors.ArgumentError) return true;
-  return err instanceof errors.ResponseError && !TRANSIENT_CODES.has(err.code);
+  return err instanceof errors.ResponseError && REFUSAL_CODES.has(err.code);
 }
 
 /**

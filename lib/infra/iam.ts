@@ -123,14 +123,24 @@ function functionStatements(fn: FunctionName, opts: StackOptions): Statement[] {
     }
   } else if (fn === 'sweep') {
     statements.push(
-      // Resumes a stalled version by sending it a continuation (lib/ingest/sweep.ts).
+      // Resumes a stalled version by sending it a continuation (lib/ingest/sweep.ts); one that got
+      // nowhere however often it was resumed gets its report, and a message in the dead-letter queue.
       allow(['sqs:SendMessage'], [{ 'Fn::GetAtt': ['IngestQueue', 'Arn'] }]),
+      allow(['sqs:SendMessage'], [{ 'Fn::GetAtt': ['IngestDeadLetterQueue', 'Arn'] }]),
+      allow(['s3:PutObject'], [`${outputs}/${opts.reportsPrefix}*`]),
       ...ssm([opts.cassandraPasswordParameter]),
     );
     if (keyspaces) {
       statements.push(
-        // Reads the index and the ledger; takes ended versions out of the index; writes no ledger row.
-        allow(['cassandra:Modify'], [keyspacesTableArn(opts.keyspace, openIngestsByDay)]),
+        // Reads the index and the ledger; takes ended versions out of the index; notes a resume in
+        // the ledger, or ends a version (compare-and-set on its revision, never under a lease).
+        allow(
+          ['cassandra:Modify'],
+          [
+            keyspacesTableArn(opts.keyspace, openIngestsByDay),
+            keyspacesTableArn(opts.keyspace, ingestLedger),
+          ],
+        ),
         allow(
           ['cassandra:Select'],
           [

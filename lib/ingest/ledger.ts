@@ -165,6 +165,21 @@ export class Ledger {
   }
 
   /**
+   * Writes the entry without a lease, if the row is still the revision `seen` read (nobody wrote it
+   * since): how the sweep notes a resume or ends a version nobody holds. Answers the row as written,
+   * or undefined when it changed meanwhile.
+   */
+  async writeIfUnchanged(seen: LedgerEntry, entry: LedgerEntry): Promise<LedgerEntry | undefined> {
+    const written = { ...entry, updatedAt: new Date(this.clock.now()), revision: (seen.revision ?? 0) + 1 };
+    const result = await this.call('write if unchanged', () =>
+      this.store.update(written, LEASED_FIELDS, { revision: seen.revision }),
+    );
+    if (result.applied) return written;
+    const now = await this.find(entry.source, entry.etag);
+    return now !== undefined && holds(now, written, LEASED_FIELDS) ? written : undefined;
+  }
+
+  /**
    * Records that the continuation of `part` was sent, unless a later part was recorded meanwhile
    * (then it no longer matters). Only ever raises continuedPart.
    */

@@ -23,15 +23,17 @@ import { type IngestReport, type IngestStatus, ledgerEntryOf, resumePositionOf }
 
 /** Which status may follow which in the ledger. An ended version moves again only when redriven. */
 export const TRANSITIONS: Readonly<Record<LedgerStatus, readonly LedgerStatus[]>> = {
-  in_progress: ['in_progress', 'completed', 'superseded', 'failed'],
+  in_progress: ['completed', 'superseded', 'failed'],
   // A failed version's message was dead-lettered; an operator's redrive brings it back to work.
   failed: ['in_progress'],
   completed: [],
-  superseded: [],
+  // The same bytes uploaded again after a newer version: its notification takes it up again.
+  superseded: ['in_progress'],
 };
 
+/** A write that keeps the status (a renewal, a release, a checkpoint) is no move. */
 export function assertTransition(from: LedgerStatus, to: LedgerStatus): void {
-  if (!TRANSITIONS[from].includes(to))
+  if (from !== to && !TRANSITIONS[from].includes(to))
     throw new InvariantError(`an object version cannot move from ${from} to ${to}`);
 }
 
@@ -44,8 +46,8 @@ export function assertTransition(from: LedgerStatus, to: LedgerStatus): void {
  * failed too will come back), and a message left idle could be the only one left.
  */
 export function staleness(entry: LedgerEntry, ask: number): string | undefined {
-  // Nobody carries a failed version on: the message that asks for it (a redrive) does.
-  if (entry.status === 'failed' || ask > entry.parts) return undefined;
+  // Nobody carries an ended version on: the message that asks for it (a redrive, a re-upload) does.
+  if (entry.status !== 'in_progress' || ask > entry.parts) return undefined;
   if ((entry.continuedPart ?? 0) > entry.parts)
     return `part ${ask} ran before; the ledger is at part ${entry.parts}, and the continuation of part ${entry.continuedPart} was sent`;
   return undefined;
@@ -107,16 +109,36 @@ export async function admit(deps: LifecycleDeps, fresh: LedgerEntry, ask: number
     return { kind: 'busy', entry: claim.entry, retryAfterMs };
   }
   const lease = new Lease(deps, claim.entry);
-  if (claim.entry.status === 'superseded') {
-    await lease.release();
-    return { kind: 'superseded', entry: claim.entry };
+  try {
+    return await decide(deps, lease, fresh, ask);
+  } catch (err: unknown) {
+    // Never keep a lease this delivery will not use: its own retry would find the version busy.
+    await lease.release().catch(() => undefined);
+    throw err;
   }
-  const why = staleness(claim.entry, ask);
+}
+
+/** Under the lease just taken: work on the version, or let it go and say why not. */
+async function decide(
+  deps: LifecycleDeps,
+  lease: Lease,
+  fresh: LedgerEntry,
+  ask: number,
+): Promise<Admission> {
+  const { entry } = lease;
+  // A continuation of a superseded version has nothing to do; a notification of it is the same
+  // bytes uploaded again (a revert), or a late one: taken up again, it reads the object if it is
+  // that version still, and ends superseded again if not.
+  if (entry.status === 'superseded' && ask > 1) {
+    await lease.release();
+    return { kind: 'superseded', entry };
+  }
+  const why = staleness(entry, ask);
   if (why !== undefined) {
     await lease.release();
-    return { kind: 'stale', entry: claim.entry, why };
+    return { kind: 'stale', entry, why };
   }
-  if (claim.entry.status === 'failed') {
+  if (entry.status !== 'in_progress') {
     // Taken out of the index when it ended: back in, before it is in progress again.
     await fileOpen(deps, fresh);
     await lease.reopen();
@@ -157,8 +179,16 @@ export class Lease {
 
   /** Keeps the lease while a part reads on (a third of its time before it runs out). */
   async renewIfDue(): Promise<void> {
+    if (this.deps.clock.now() >= this.renewAt) await this.renew();
+  }
+
+  /**
+   * Renews the lease now: the write proves it is still held, as right before an outcome is stored
+   * where no lease guards it (the report object), so that a delivery that lost the lease while it
+   * was slow stores nothing over the outcome of the one that took over.
+   */
+  async renew(): Promise<void> {
     const now = this.deps.clock.now();
-    if (now < this.renewAt) return;
     this.renewAt = now + this.deps.leaseMs / 3;
     await this.put({
       ...this.entry,
@@ -167,7 +197,7 @@ export class Lease {
     });
   }
 
-  /** A failed version's message was redriven: it is in progress again, from its checkpoint. */
+  /** A failed version redriven, or a superseded one uploaded again: in progress again, from its checkpoint. */
   async reopen(): Promise<void> {
     return this.put({ ...this.entry, status: 'in_progress', error: undefined, failure: undefined });
   }

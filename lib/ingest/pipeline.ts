@@ -291,13 +291,16 @@ async function settle(
     // retry (or the sweep) comes back to it.
     let ends = failureEnds(kind, lastDelivery);
     if (ends && reports) {
-      ends = await reports.store(report).then(
-        () => true,
-        (err: unknown) => {
-          log.error('could not store the report of a failed version; it stays in progress', { err });
-          return false;
-        },
-      );
+      ends = await lease
+        .renew()
+        .then(() => reports.store(report))
+        .then(
+          () => true,
+          (err: unknown) => {
+            log.error('could not store the report of a failed version; it stays in progress', { err });
+            return false;
+          },
+        );
     }
     if (kind !== 'lease_lost')
       await lease
@@ -307,7 +310,10 @@ async function settle(
   }
   const ends = reports !== undefined && reportEndsVersion(report, lastDelivery);
   try {
-    if (ends) await reports?.store(report);
+    if (ends) {
+      await lease.renew();
+      await reports?.store(report);
+    }
     if (superseded) await lease.supersede(report);
     else if (next) await lease.checkpoint(report, next);
     else await lease.complete(report);

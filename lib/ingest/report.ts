@@ -172,6 +172,7 @@ export function newLedgerEntry(
     continuedPart: undefined,
     updatedAt: undefined,
     revision: undefined,
+    sweepResumes: undefined,
   };
 }
 
@@ -219,6 +220,7 @@ export function ledgerEntryOf(
     continuedPart: undefined,
     updatedAt: undefined,
     revision: undefined,
+    sweepResumes: undefined,
   };
 }
 

@@ -93,7 +93,10 @@ export interface S3IngestPorts {
 export type S3IngestSettings = Pick<
   Config['ingest'],
   'leaseMs' | 'rejectsPrefix' | 'reportsPrefix' | 'deadlineMs' | 'deadlineMarginMs' | 'outputBucket'
->;
+> & {
+  /** Rejects held before they are written out (REJECTS_CHUNK_BYTES unless given: the simulator's are tiny). */
+  rejectsChunkBytes?: number;
+};
 
 export async function ingestS3Version(
   ports: S3IngestPorts,
@@ -118,7 +121,11 @@ export async function ingestS3Version(
     object.continuation ??
     (object.etag ? { etag: object.etag, versionId: object.versionId, part: 1 } : undefined);
   const rejects = (version: ObjectVersion, part: number) =>
-    outputRejectStore(ports.outputs, s3RejectsKey(rejectsPrefix, key, version.etag, part, ports.owner));
+    outputRejectStore(
+      ports.outputs,
+      s3RejectsKey(rejectsPrefix, key, version.etag, part, ports.owner),
+      settings.rejectsChunkBytes,
+    );
   return ingestObject(
     ports.source,
     {
@@ -182,10 +189,18 @@ export async function ingestS3Object(
   return ingestS3Version(ports, cfg.ingest, object, time);
 }
 
-/** Records in the ledger that the continuation of `part` was sent (lib/ingest/notifications.ts). */
-export async function markContinued(ctx: IngestContext, report: IngestReport, part: number): Promise<void> {
+/**
+ * Records in the ledger that the continuation of `part` was sent (lib/ingest/notifications.ts): a
+ * best effort within the invocation's time (giveUpAt), never past it.
+ */
+export async function markContinued(
+  ctx: IngestContext,
+  report: IngestReport,
+  part: number,
+  giveUpAt: number | undefined,
+): Promise<void> {
   if (report.etag === undefined) return;
-  await cassandraLedger(ctx, undefined).markContinued(report.source, report.etag, part);
+  await cassandraLedger(ctx, giveUpAt).markContinued(report.source, report.etag, part);
 }
 
 function cassandraLedger(ctx: IngestContext, giveUpAt: number | undefined): Ledger {

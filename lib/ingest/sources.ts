@@ -162,7 +162,9 @@ export function s3Source(s3: S3Client, bucket: string, key: string, opts: Downlo
         versionId: res.VersionId,
       };
     } catch (err: unknown) {
-      if (etag && isStatus(err, 'PreconditionFailed', '412')) throw new ObjectChangedError(source);
+      // Pinned to a version, it is gone: overwritten (412), or deleted (404).
+      if (etag && isStatus(err, 'PreconditionFailed', '412', 'NoSuchKey', '404'))
+        throw new ObjectChangedError(source);
       // A checkpoint at the very end of the object: nothing is left to read.
       if (offset > 0 && isStatus(err, 'InvalidRange', '416'))
         return { body: Readable.from([]), etag: etag ?? '', versionId: undefined };

@@ -1,50 +1,80 @@
 // The sweep: "nothing stops half-way silently" even when a message is lost outside our code (a
-// queue's retention ran out, a message deleted by hand, a redrive gone wrong). On a schedule
-// (functions/sweep.ts) it reads the index of versions that may be in progress
-// (lib/ingest/open-ingests.ts), and resumes every one that nobody carries on: in progress, no live
-// lease, and unchanged for longer than any message is away in normal operation (two leases). It
-// sends the version a continuation for its next part; if a message was in fact still on its way,
-// the lifecycle finds one of the two stale (lib/ingest/lifecycle.ts, staleness). Versions that
-// ended are taken out of the index. Each resumed version is counted (IngestsStalled) and alarmed.
+// queue's retention ran out, a message deleted by hand, a redrive gone wrong) or a version's last
+// delivery died. On a schedule (functions/sweep.ts) it reads the index of versions that may be in
+// progress (lib/ingest/open-ingests.ts) and looks at each version once:
+// - ended: its index entries go (unless filed after it ended: a reopening not yet written);
+// - in progress with a live lease, or changed less than two leases ago: somebody carries it on;
+// - otherwise nobody does: it is resumed with a continuation for its next part (if a message was in
+//   fact still on its way, the lifecycle finds one of the two stale), the resume noted in the
+//   ledger and the version filed again under today, so it never falls out of the days read;
+// - resumed MAX_SWEEP_RESUMES times with no part recorded since (every delivery dies, say of
+//   memory): it is ended failed, its report stored and a message left in the dead-letter queue,
+//   rather than resumed for ever.
+// Each resumed or ended version counts in IngestsStalled, which alarms. A sweep stops starting new
+// versions at its deadline; the next one goes on.
 import type { S3EventRecord } from 'aws-lambda';
-import type { LedgerEntry } from '../cassandra/model';
+import type { LedgerEntry, OpenIngest } from '../cassandra/model';
 import type { Clock } from '../clock';
+import { ConcurrencyLimit } from '../concurrency';
 import type { Logger } from '../log';
 import { type Ledger, leaseHeld } from './ledger';
+import { assertTransition } from './lifecycle';
 import { continuationBody, encodeS3Key } from './notifications';
-import { type OpenIngests, recentDays } from './open-ingests';
+import { dayOf, type OpenIngests, recentDays } from './open-ingests';
+import type { OutputStore } from './output-store';
 import type { IngestQueue } from './queue';
+import { buildReport, outcomeOf, reportJson } from './report';
+import { s3ReportKey } from './version-outputs';
 
 /** How many days of the index each sweep reads: a version notified longer ago is not looked for. */
 export const SWEEP_DAYS = 7;
 /** A version quiet for this many leases (32 minutes by default) is stalled: no message is coming. */
 export const STALLED_AFTER_LEASES = 2;
+/** Resumes with no part recorded in between before the sweep ends a version failed. */
+export const MAX_SWEEP_RESUMES = 3;
+/** Versions looked at once. */
+const CONCURRENCY = 8;
 
 export interface SweepDeps {
   ledger: Ledger;
   open: OpenIngests;
-  queue: Pick<IngestQueue, 'send'>;
+  queue: Pick<IngestQueue, 'send' | 'deadLetter'>;
+  /** Where a version it ends gets its report: the outputs bucket, or the source's own when none is set. */
+  outputs: (sourceBucket: string) => OutputStore;
+  reportsPrefix: string;
   clock: Clock;
   log: Logger;
   leaseMs: number;
+  /** No version is started after this (epoch ms); none: every one is looked at. */
+  deadline?: number;
 }
 
 export interface SweepResult {
-  /** Index entries looked at. */
+  /** Versions looked at (a version filed several times is looked at once). */
   looked: number;
   /** Versions that had ended, taken out of the index. */
   ended: number;
   /** Versions resumed: nobody carried them on. */
   resumed: { source: string; etag: string; part: number }[];
-  /** Entries that could not be looked at (tried again at the next sweep). */
+  /** Versions ended failed: resumed MAX_SWEEP_RESUMES times, they got nowhere. */
+  gaveUp: { source: string; etag: string }[];
+  /** Versions that could not be looked at, or were left for the next sweep at the deadline. */
   errors: number;
+  deferred: number;
+}
+
+/** The bucket and key of an s3:// source; undefined for a local file's. */
+function s3Location(source: string): { bucket: string; key: string } | undefined {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(source);
+  return match ? { bucket: match[1] as string, key: match[2] as string } : undefined;
 }
 
 /** The S3 record a notification of this version would carry, for a message that resumes it. */
-function recordOf(entry: Pick<LedgerEntry, 'source' | 'etag' | 'versionId'>): S3EventRecord | undefined {
-  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(entry.source);
-  if (!match) return undefined;
-  const [, bucket, key] = match as unknown as [string, string, string];
+function recordOf(
+  bucket: string,
+  key: string,
+  entry: Pick<LedgerEntry, 'etag' | 'versionId'>,
+): S3EventRecord {
   return {
     eventSource: 'aws:s3',
     eventName: 'ObjectCreated:Put',
@@ -60,55 +90,143 @@ function recordOf(entry: Pick<LedgerEntry, 'source' | 'etag' | 'versionId'>): S3
 }
 
 export async function sweep(deps: SweepDeps): Promise<SweepResult> {
-  const { ledger, open, clock, log } = deps;
+  const { open, clock, log } = deps;
   const now = clock.now();
-  const result: SweepResult = { looked: 0, ended: 0, resumed: [], errors: 0 };
-  const stalledAfter = STALLED_AFTER_LEASES * deps.leaseMs;
+  const result: SweepResult = { looked: 0, ended: 0, resumed: [], gaveUp: [], errors: 0, deferred: 0 };
+  // Every entry of the days read, by version.
+  const versions = new Map<string, OpenIngest[]>();
   for (const day of recentDays(now, SWEEP_DAYS)) {
-    let filedThatDay: Awaited<ReturnType<OpenIngests['list']>>;
     try {
-      filedThatDay = await open.list(day);
+      for (const filed of await open.list(day)) {
+        const id = `${filed.source}\u0000${filed.etag}`;
+        versions.set(id, [...(versions.get(id) ?? []), filed]);
+      }
     } catch (err: unknown) {
       result.errors++;
       log.warn('could not read a day of the index; the next sweep tries again', { day, err });
-      continue;
-    }
-    for (const filed of filedThatDay) {
-      result.looked++;
-      try {
-        const entry = await ledger.find(filed.source, filed.etag);
-        if (entry && entry.status !== 'in_progress') {
-          // Filed after the version ended, the entry may be a reopening's (a redrive) not yet
-          // written: it stays until it is stale.
-          const endedAt = (entry.updatedAt ?? entry.startedAt).getTime();
-          if (filed.filedAt.getTime() > endedAt && now - filed.filedAt.getTime() < stalledAfter) continue;
-          await open.remove(filed);
-          result.ended++;
-          continue;
-        }
-        if (entry && leaseHeld(entry, now)) continue;
-        // No row yet: the notification's claim never happened; it is resumed as its first part.
-        const quietMs = now - (entry ? (entry.updatedAt ?? entry.startedAt) : filed.filedAt).getTime();
-        if (quietMs < stalledAfter) continue;
-        const version = entry ?? { source: filed.source, etag: filed.etag, versionId: undefined, parts: 0 };
-        const record = recordOf(version);
-        if (!record) continue;
-        const part = version.parts + 1;
-        await deps.queue.send(
-          continuationBody({ record }, { etag: version.etag, versionId: version.versionId, part }),
-        );
-        result.resumed.push({ source: version.source, etag: version.etag, part });
-        log.error('a version in progress had nobody carrying it on; resumed it', {
-          source: version.source,
-          etag: version.etag,
-          part,
-          quietMs,
-        });
-      } catch (err: unknown) {
-        result.errors++;
-        log.warn('could not look at a version in progress; the next sweep tries again', { filed, err });
-      }
     }
   }
+  const limit = new ConcurrencyLimit(CONCURRENCY);
+  const running = [...versions.values()].map(async (filed) => {
+    await limit.acquire();
+    try {
+      if (deps.deadline !== undefined && clock.now() >= deps.deadline) {
+        result.deferred++;
+        return;
+      }
+      result.looked++;
+      await lookAt(deps, filed, now, result);
+    } catch (err: unknown) {
+      result.errors++;
+      log.warn('could not look at a version in progress; the next sweep tries again', {
+        filed: filed[0],
+        err,
+      });
+    } finally {
+      limit.release();
+    }
+  });
+  await Promise.all(running);
   return result;
+}
+
+/** One version, with every index entry it has: remove them, leave it, resume it, or end it. */
+async function lookAt(deps: SweepDeps, filed: OpenIngest[], now: number, result: SweepResult): Promise<void> {
+  const { ledger, open, log } = deps;
+  const first = filed[0] as OpenIngest;
+  const stalledAfter = STALLED_AFTER_LEASES * deps.leaseMs;
+  const entry = await ledger.find(first.source, first.etag);
+  if (entry && entry.status !== 'in_progress') {
+    // Filed after the version ended, an entry may be a reopening's (a redrive, a re-upload) not yet
+    // written: it stays until it is stale.
+    const endedAt = (entry.updatedAt ?? entry.startedAt).getTime();
+    const done = filed.filter(
+      (f) => !(f.filedAt.getTime() > endedAt && now - f.filedAt.getTime() < stalledAfter),
+    );
+    for (const f of done) await open.remove(f);
+    if (done.length > 0) result.ended++;
+    return;
+  }
+  if (entry && leaseHeld(entry, now)) return;
+  // No row yet: the notification's claim never happened; it is resumed as its first part.
+  const lastFiled = Math.max(...filed.map((f) => f.filedAt.getTime()));
+  const quietMs = now - (entry ? (entry.updatedAt ?? entry.startedAt).getTime() : lastFiled);
+  if (quietMs < stalledAfter) return;
+  const at = s3Location(first.source);
+  if (!at) return;
+  if (entry && (entry.sweepResumes ?? 0) >= MAX_SWEEP_RESUMES) return giveUp(deps, entry, at, result);
+  // Noted first: a resume that cannot be noted (the row changed: somebody is at it) is not sent.
+  if (
+    entry &&
+    !(await ledger.writeIfUnchanged(entry, { ...entry, sweepResumes: (entry.sweepResumes ?? 0) + 1 }))
+  )
+    return;
+  const version = entry ?? { etag: first.etag, versionId: undefined, parts: 0 };
+  const part = version.parts + 1;
+  await open.add({ day: dayOf(now), source: first.source, etag: first.etag, filedAt: new Date(now) });
+  await deps.queue.send(
+    continuationBody(
+      { record: recordOf(at.bucket, at.key, version) },
+      { etag: version.etag, versionId: version.versionId, part },
+    ),
+  );
+  result.resumed.push({ source: first.source, etag: first.etag, part });
+  log.error('a version in progress had nobody carrying it on; resumed it', {
+    source: first.source,
+    etag: first.etag,
+    part,
+    quietMs,
+    resumes: (entry?.sweepResumes ?? 0) + 1,
+  });
+}
+
+/** Resumed again and again, it got nowhere: ended failed, with its report, in the dead-letter queue. */
+async function giveUp(
+  deps: SweepDeps,
+  entry: LedgerEntry,
+  at: { bucket: string; key: string },
+  result: SweepResult,
+): Promise<void> {
+  const error =
+    `resumed ${entry.sweepResumes} times by the sweep and never got past part ${entry.parts + 1}: ` +
+    'its deliveries die before they record anything (out of memory or time?)';
+  const report = buildReport(entry.source, 'failed', {
+    ...outcomeOf(entry),
+    etag: entry.etag,
+    versionId: entry.versionId,
+    finishedAt: new Date(deps.clock.now()).toISOString(),
+    durationMs: entry.durationMs ?? 0,
+    error,
+    failure: 'transient',
+  });
+  assertTransition(entry.status, 'failed');
+  // The report first, as the ingest does: a version that ended always has its report.
+  await deps
+    .outputs(at.bucket)
+    .put(
+      s3ReportKey(deps.reportsPrefix, at.key, entry.etag),
+      `${reportJson(report, 2)}\n`,
+      'application/json',
+    );
+  // Then the message operators redrive once the cause is fixed; then the end. Ended twice by two
+  // sweeps at once, it has two messages in the dead-letter queue: a redrive of either finds the other done.
+  const body = continuationBody(
+    { record: recordOf(at.bucket, at.key, entry) },
+    { etag: entry.etag, versionId: entry.versionId, part: entry.parts + 1 },
+  );
+  await deps.queue.deadLetter(body, error, reportJson(report));
+  const ended = await deps.ledger.writeIfUnchanged(entry, {
+    ...entry,
+    status: 'failed',
+    error,
+    failure: 'transient',
+    leaseOwner: undefined,
+    leaseUntil: undefined,
+  });
+  if (!ended) return;
+  result.gaveUp.push({ source: entry.source, etag: entry.etag });
+  deps.log.error('a version got nowhere however often it was resumed; ended it failed', {
+    source: entry.source,
+    error,
+  });
 }

@@ -17,10 +17,10 @@ export interface ObjectVersion {
   versionId: string | undefined;
 }
 
-/** The object changed since a part began reading it: what is left belongs to another version. */
+/** The version being ingested is no longer the object's: overwritten, or deleted. */
 export class ObjectChangedError extends Error {
   constructor(source: string) {
-    super(`${source} was overwritten: a newer version replaced the one being ingested`);
+    super(`${source} was overwritten or deleted: the version being ingested is gone`);
     this.name = 'ObjectChangedError';
   }
 }

@@ -112,9 +112,13 @@ describe('serverless package (Amazon Keyspaces, stage pr-7)', () => {
     ]);
   });
 
-  it('lets the sweep read the ledger and its index, and change only the index', () => {
+  it('lets the sweep read and change the ledger and its index, and nothing else', () => {
     expect(actions(roleStatements(stack().template, 'sweep'), 'cassandra:')).toEqual([
-      { Effect: 'Allow', Action: ['cassandra:Modify'], Resource: [tableArn(openIngestsByDay.name)] },
+      {
+        Effect: 'Allow',
+        Action: ['cassandra:Modify'],
+        Resource: [tableArn(openIngestsByDay.name), tableArn(ingestLedger.name)],
+      },
       {
         Effect: 'Allow',
         Action: ['cassandra:Select'],

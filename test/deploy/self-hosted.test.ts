@@ -217,7 +217,7 @@ describe('serverless package (self-hosted Cassandra)', () => {
     expect(props(stack().template, lambdaId('getIngests')).Handler).toBe('functions/getIngests.handler');
   });
 
-  it('runs the sweep every 15 minutes, with the ingest queue to resume versions through and nothing else', () => {
+  it('runs the sweep every 15 minutes, with the queues to resume or end versions through and reports to write', () => {
     const { template } = stack();
     const rules = ofType(template, 'AWS::Events::Rule').filter(([, r]) =>
       JSON.stringify(r.Properties).includes(lambdaId('sweep')),
@@ -228,8 +228,20 @@ describe('serverless package (self-hosted Cassandra)', () => {
     const statements = roleStatements(template, 'sweep');
     expect(actions(statements, 'sqs:')).toEqual([
       { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [{ 'Fn::GetAtt': ['IngestQueue', 'Arn'] }] },
+      {
+        Effect: 'Allow',
+        Action: ['sqs:SendMessage'],
+        Resource: [{ 'Fn::GetAtt': ['IngestDeadLetterQueue', 'Arn'] }],
+      },
     ]);
-    expect(actions(statements, 's3:')).toEqual([]);
+    // The report of a version it ends, and nothing else.
+    expect(actions(statements, 's3:')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['s3:PutObject'],
+        Resource: ['arn:aws:s3:::tracklog-prod-ingest-outputs/reports/*'],
+      },
+    ]);
   });
 
   it('gives notFound nothing but its own logs', () => {

@@ -139,7 +139,7 @@ describe('npm run ingest', () => {
     expect(reports.map((r) => r.status)).toEqual(['failed', 'completed']);
     // Bytes that are no text: refused as not UTF-8 before any header is looked for.
     expect(reports[0]?.error).toMatch(/not UTF-8 text: byte \d+ \(0x[0-9a-f]{1,2}\)/);
-    expect(stderr).toContain('1 of 2 object(s) failed');
+    expect(stderr).toContain('1 of 2 object(s) failed or were left in progress');
   });
 
   it('reads s3:// URLs, keeping their rejects in the bucket', async () => {

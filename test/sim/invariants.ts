@@ -117,6 +117,15 @@ export function violations(world: World): string[] {
 
   checkTables(world, out);
   checkOutputs(world, out);
+  // No bug: nothing failed as a defect (a broken invariant, an error nobody expected).
+  for (const d of world.deadLetters) {
+    const r = d.report ? (JSON.parse(d.report) as IngestReport) : undefined;
+    if (r?.failure === 'defect') out.push(`${r.source} ${r.etag}: a defect: ${r.error}`);
+  }
+  for (const [key, body] of world.outputs) {
+    const r = key.startsWith('reports/') ? parseReport(body) : undefined;
+    if (r?.failure === 'defect') out.push(`${r.source} ${r.etag}: a defect in its report: ${r.error}`);
+  }
   return out;
 }
 

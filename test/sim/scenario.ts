@@ -60,6 +60,8 @@ export interface Scenario {
   leaseMs: number;
   retryBudgetMs: number;
   bufferPlays: number;
+  /** Rejects held before a chunk is uploaded: small, so the multipart path runs. */
+  rejectsChunkBytes: number;
 }
 
 export interface Faults {
@@ -231,5 +233,6 @@ export function scenario(rng: Rng): Scenario {
     leaseMs: 960_000,
     retryBudgetMs: 60_000,
     bufferPlays: rng.pick([2, 5, 16384]),
+    rejectsChunkBytes: rng.pick([300, 1000, 8 * 1024 * 1024]),
   };
 }

@@ -466,6 +466,8 @@ export class World {
       deadlineMs: this.scenario.deadlineMs,
       deadlineMarginMs: 15_000,
       outputBucket: OUTPUTS,
+      // A few rejects fill a chunk: parts with rejects go up as multipart uploads, which fail too.
+      rejectsChunkBytes: this.scenario.rejectsChunkBytes,
     };
     handleIngestEvent(event, {
       ingest: (ref, delivery) =>
@@ -521,13 +523,15 @@ export class World {
       ledger: this.ledger_(inv, undefined),
       open: this.openIngests(inv),
       queue: this.ingestQueue(inv),
+      outputs: () => this.outputStore(inv),
+      reportsPrefix: 'reports/',
       clock: inv.clock,
       log: quiet,
       leaseMs: this.scenario.leaseMs,
     }).then(
       (r) =>
         done(
-          `sweep: looked at ${r.looked}, ${r.ended} ended, resumed ${r.resumed.length}, ${r.errors} errors`,
+          `sweep: looked at ${r.looked}, ${r.ended} ended, resumed ${r.resumed.length}, gave up ${r.gaveUp.length}, ${r.errors} errors`,
         ),
       (err: unknown) => done(`sweep failed: ${String(err)}`),
     );

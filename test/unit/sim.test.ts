@@ -8,7 +8,9 @@ async function failing(from: number, count: number, sweep: boolean): Promise<str
   for (let seed = from; seed < from + count; seed++) {
     const r = await simulate(seed, { sweep });
     if (r.violations.length > 0)
-      out.push(`seed ${seed}: ${r.violations.join('; ')} (npm run sim -- --seed ${seed}${sweep ? '' : ' --no-sweep'})`);
+      out.push(
+        `seed ${seed}: ${r.violations.join('; ')} (npm run sim -- --seed ${seed}${sweep ? '' : ' --no-sweep'})`,
+      );
   }
   return out;
 }
@@ -28,7 +30,7 @@ describe('the lifecycle simulator', () => {
     expect(b.trace).toEqual(a.trace);
   });
 
-  it('exercises the faults it claims to: crashes, lost answers, overwrites, dead letters and the sweep', async () => {
+  it('exercises the faults it claims to: crashes, lost answers, overwrites, dead letters, multipart rejects and the sweep', async () => {
     const seen = new Set<string>();
     for (let seed = 1; seed <= 200; seed++) {
       const r = await simulate(seed, { trace: true });
@@ -38,11 +40,20 @@ describe('the lifecycle simulator', () => {
         if (line.includes('(the message is lost)')) seen.add('lost message');
         if (line.includes('dead-letter: ok')) seen.add('dead-lettered');
         if (/sweep: .* resumed [1-9]/.test(line)) seen.add('resumed by the sweep');
+        if (line.includes('S3 upload part')) seen.add('rejects uploaded in parts');
       }
       if ((r.outcomes.superseded ?? 0) > 0) seen.add('superseded');
     }
     expect([...seen].sort()).toEqual(
-      ['crash', 'dead-lettered', 'lost answer', 'lost message', 'resumed by the sweep', 'superseded'].sort(),
+      [
+        'crash',
+        'dead-lettered',
+        'lost answer',
+        'lost message',
+        'rejects uploaded in parts',
+        'resumed by the sweep',
+        'superseded',
+      ].sort(),
     );
   }, 120_000);
 });

@@ -20,12 +20,15 @@ const entry = (fields: Partial<LedgerEntry>): LedgerEntry => ({
 });
 
 describe('TRANSITIONS', () => {
-  it('lets an ended version move only when a failed one is redriven', () => {
+  it('lets an ended version move only when it is taken up again, and a completed one never', () => {
     expect(TRANSITIONS.completed).toEqual([]);
-    expect(TRANSITIONS.superseded).toEqual([]);
+    expect(TRANSITIONS.superseded).toEqual(['in_progress']);
     expect(TRANSITIONS.failed).toEqual(['in_progress']);
     expect(() => assertTransition('completed', 'failed')).toThrow(InvariantError);
+    expect(() => assertTransition('superseded', 'completed')).toThrow(InvariantError);
     expect(() => assertTransition('in_progress', 'completed')).not.toThrow();
+    // A write that keeps the status (a release of an ended version's lease) is no move.
+    expect(() => assertTransition('superseded', 'superseded')).not.toThrow();
   });
 });
 
@@ -160,6 +163,41 @@ describe('admit and the lease', () => {
       error: undefined,
       failure: undefined,
     });
+  });
+
+  it('lets a continuation of a superseded version go, and takes the version up again for its notification', async () => {
+    const { deps, store } = setup();
+    const first = await admit(deps('a'), entry({}), 1);
+    if (first.kind !== 'work') throw new Error('expected work');
+    await first.lease.supersede(buildReport(SOURCE, 'superseded', { etag: 'e1' }));
+    const continuation = await admit(deps('b'), entry({}), 2);
+    expect(continuation.kind).toBe('superseded');
+    expect(store.row(SOURCE, 'e1')).toMatchObject({ status: 'superseded', leaseOwner: undefined });
+    // The same bytes uploaded again: its notification reads it, and it ends as the object says.
+    const notification = await admit(deps('c'), entry({}), 1);
+    expect(notification.kind).toBe('work');
+    expect(store.row(SOURCE, 'e1')).toMatchObject({ status: 'in_progress', leaseOwner: 'c' });
+  });
+
+  it('lets the lease go when it cannot decide what to do with the version', async () => {
+    const { deps, store } = setup();
+    const first = await admit(deps('a'), entry({}), 1);
+    if (first.kind !== 'work') throw new Error('expected work');
+    await first.lease.fail('not an event log', 'input', true);
+    // The index refuses the reopening's filing: the delivery fails, and leaves no lease behind.
+    let adds = 0;
+    const d = deps('b');
+    const failing = {
+      ...d,
+      open: {
+        ...d.open,
+        add: async () => {
+          if (++adds > 1) throw new Error('NoHostAvailable');
+        },
+      },
+    };
+    await expect(admit(failing, entry({}), 1)).rejects.toThrow(/NoHostAvailable/);
+    expect(store.row(SOURCE, 'e1')).toMatchObject({ status: 'failed', leaseOwner: undefined });
   });
 
   it('says a lost lease, and refuses a checkpoint that does not move forward', async () => {

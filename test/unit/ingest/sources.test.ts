@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { TransientError } from '../../../lib/ingest/failures';
 import { MAX_RESUMES, s3Source } from '../../../lib/ingest/sources';
 import { ObjectChangedError } from '../../../lib/ingest/types';
 
@@ -159,6 +160,26 @@ describe('s3Source', () => {
     await expect(source.openAt({ etag: 'old', versionId: undefined }, 10)).rejects.toBeInstanceOf(
       ObjectChangedError,
     );
+  });
+
+  it('says the version is gone when the object was deleted (404), and fails an unpinned read as transient', async () => {
+    const { client } = fakeS3({
+      answer: () => Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' }),
+    });
+    const source = s3Source(client, 'b', 'k.csv', { stallMs: 5000 });
+    await expect(source.openAt({ etag: 'old', versionId: undefined }, 0)).rejects.toBeInstanceOf(
+      ObjectChangedError,
+    );
+    await expect(source.open()).rejects.toBeInstanceOf(TransientError);
+  });
+
+  it('fails a read that breaks off for good as transient, never as a bug', async () => {
+    const { client } = fakeS3({
+      cutAfter: 0,
+      error: Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }),
+    });
+    const opened = await s3Source(client, 'b', 'k.csv', { stallMs: 5000 }).open();
+    await expect(readAll(opened.body)).rejects.toBeInstanceOf(TransientError);
   });
 
   it('reads nothing from a checkpoint at the very end of the object (416)', async () => {

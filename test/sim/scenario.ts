@@ -3,27 +3,8 @@
 // (by its key and columns), the records skipped, and the lines rejected. Versions never share a
 // row: a version's sessions and songs carry its number, so what the tables hold tells which
 // version wrote it.
+import { CSV_COLUMNS, csvField } from '../../scripts/generate/format';
 import type { CallFaults, Rng } from './scheduler';
-
-export const HEADER = [
-  'artist',
-  'auth',
-  'firstName',
-  'gender',
-  'itemInSession',
-  'lastName',
-  'length',
-  'level',
-  'location',
-  'method',
-  'page',
-  'registration',
-  'sessionId',
-  'song',
-  'status',
-  'ts',
-  'userId',
-] as const;
 
 /** One table's expected rows: key (its primary key's values joined by |) → its columns' values. */
 export type Rows = Map<string, Record<string, unknown>>;
@@ -76,10 +57,6 @@ export interface Faults {
   deleteLost: number;
 }
 
-function csvField(v: string): string {
-  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
 type Kind = 'play' | 'skip' | 'no-user' | 'bad-session' | 'broken';
 
 function versionSpec(
@@ -89,8 +66,8 @@ function versionSpec(
   n: number,
   uploadAt: number,
 ): VersionSpec {
-  const count = rng.int(0, 24);
-  const lines: string[] = format === 'csv' ? [HEADER.join(',')] : [];
+  const count = rng.between(0, 24);
+  const lines: string[] = format === 'csv' ? [CSV_COLUMNS.join(',')] : [];
   const tables: VersionSpec['tables'] = {
     plays_by_session: new Map(),
     songs_by_user_session: new Map(),
@@ -130,7 +107,7 @@ function versionSpec(
     if (kind === 'broken') {
       line = format === 'csv' ? `Broken ${n}-${i},only,three` : `{"artist": "Broken ${n}-${i}", `;
     } else if (format === 'csv') {
-      line = HEADER.map((h) => csvField(String(event[h]))).join(',');
+      line = CSV_COLUMNS.map((h) => csvField(String(event[h]))).join(',');
     } else {
       line = JSON.stringify(event);
     }
@@ -174,7 +151,7 @@ function versionSpec(
     etag: `etag${n.toString(16).padStart(4, '0')}`,
     bytes,
     format,
-    chunk: rng.int(40, 400),
+    chunk: rng.between(40, 400),
     records: count,
     skipped,
     rejects,
@@ -190,9 +167,9 @@ const MINUTE = 60_000;
 function callFaults(rng: Rng, calm: boolean): CallFaults {
   if (calm) return { fail: 0, lost: 0, crash: 0, latency: [1, 50], outages: [] };
   const outages: [number, number][] = [];
-  for (let i = rng.int(0, 2); i > 0; i--) {
-    const from = rng.int(0, 30 * MINUTE);
-    outages.push([from, from + rng.int(10_000, 10 * MINUTE)]);
+  for (let i = rng.between(0, 2); i > 0; i--) {
+    const from = rng.between(0, 30 * MINUTE);
+    outages.push([from, from + rng.between(10_000, 10 * MINUTE)]);
   }
   return {
     fail: rng.pick([0, 0.01, 0.05, 0.15]),
@@ -208,15 +185,15 @@ export function scenario(rng: Rng): Scenario {
   const calm = rng.chance(0.125);
   const versions: VersionSpec[] = [];
   let n = 0;
-  for (let k = rng.int(1, 3); k > 0; k--) {
+  for (let k = rng.between(1, 3); k > 0; k--) {
     const format = rng.chance(0.3) ? 'jsonl' : 'csv';
     // A key with a space and a plus, as S3 encodes them in notifications, now and then.
     const key = `${rng.chance(0.3) ? 'in box/day+' : 'day-'}${k}.${format}`;
-    const first = versionSpec(rng, key, format, n++, rng.int(0, 20_000));
+    const first = versionSpec(rng, key, format, n++, rng.between(0, 20_000));
     versions.push(first);
     // Sometimes overwritten, at any moment of its ingest (or after).
     if (rng.chance(0.3))
-      versions.push(versionSpec(rng, key, format, n++, first.uploadAt + rng.int(0, 60_000)));
+      versions.push(versionSpec(rng, key, format, n++, first.uploadAt + rng.between(0, 60_000)));
   }
   return {
     versions,

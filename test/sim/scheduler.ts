@@ -6,51 +6,12 @@
 // await. Between timers the real code runs until it waits again, on nothing but our timers (no
 // wall clock, no real I/O), so one seed is one run, exactly, every time.
 import type { Clock } from '../../lib/clock';
+import { Rng as GeneratorRng } from '../../scripts/generate/random';
 
-/** xorshift128+, seeded by splitmix32: fast, and the same numbers for the same seed everywhere. */
-export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-
-  constructor(seed: number) {
-    let s = seed >>> 0;
-    const next = () => {
-      s = (s + 0x9e3779b9) >>> 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
-  }
-
-  /** A float in [0, 1). */
-  next(): number {
-    // sfc32
-    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
-    this.d = (this.d + 1) >>> 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) >>> 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) >>> 0;
-    return t / 4294967296;
-  }
-
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-
-  chance(p: number): boolean {
-    return p > 0 && this.next() < p;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)] as T;
+/** The generator's seeded random numbers (sfc32), and whole numbers in a closed range. */
+export class Rng extends GeneratorRng {
+  between(lo: number, hi: number): number {
+    return lo + this.int(hi - lo + 1);
   }
 }
 
@@ -183,7 +144,7 @@ export class Scheduler {
     // A process that died, or ended (a body it left unread), calls nothing any more.
     if (inv.dead || inv.ended) return new Promise(() => undefined);
     const [lo, hi] = faults.latency;
-    const latency = this.rng.int(lo, hi);
+    const latency = this.rng.between(lo, hi);
     return new Promise<Awaited<T>>((resolve, reject) => {
       this.at(this.now + latency, () => {
         if (inv.dead || inv.ended) return;

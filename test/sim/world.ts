@@ -116,8 +116,9 @@ export class World {
     };
     const body = JSON.stringify({ Records: [record] });
     // S3 notifies at least once.
-    this.enqueue(body, this.sim.rng.int(0, 2000));
-    if (this.sim.rng.chance(this.scenario.faults.duplicate)) this.enqueue(body, this.sim.rng.int(0, 60_000));
+    this.enqueue(body, this.sim.rng.between(0, 2000));
+    if (this.sim.rng.chance(this.scenario.faults.duplicate))
+      this.enqueue(body, this.sim.rng.between(0, 60_000));
   }
 
   private source(inv: Invocation, key: string): ObjectSource {
@@ -425,7 +426,7 @@ export class World {
   /** A new process with a clock skewed as the scenario says; killed at the function's timeout. */
   private process(name: string, died: () => void): Invocation {
     const skew = this.scenario.skewMs;
-    const inv = new Process(this.sim, name, skew === 0 ? 0 : this.sim.rng.int(-skew, skew));
+    const inv = new Process(this.sim, name, skew === 0 ? 0 : this.sim.rng.between(-skew, skew));
     this.onDied.set(inv, died);
     this.sim.at(this.sim.now + FUNCTION_TIMEOUT_MS, () => this.sim.kill(inv, 'at the function timeout'));
     return inv;

@@ -96,17 +96,44 @@ export function cassandraHeap(s: StackSettings, n: number, clusterSize: number):
   return s.cassandraHeap ?? (n === 1 && clusterSize === 1 ? '1G' : '512M');
 }
 
+/** A top-level key of cassandra.yaml that overrides may set: a plain lowercase name. */
+const YAML_KEY = /^[a-z][a-z0-9_]*$/;
+/** A value overrides may set: a plain scalar on one line (no YAML structure, no comment). */
+const YAML_SCALAR = /^[A-Za-z0-9_.:/-]+$/;
+
+/**
+ * The project file with some top-level settings replaced (value), left out (null) or added at the
+ * end when the file lacks them. Only plain keys and one-line scalar values: a value that would
+ * change the YAML's structure is refused.
+ */
+export function withYamlOverrides(yaml: string, overrides: Readonly<Record<string, string | null>>): string {
+  let out = yaml;
+  const added: string[] = [];
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!YAML_KEY.test(key)) throw new Error(`cassandra.yaml override: "${key}" is not a plain setting name`);
+    if (value !== null && !YAML_SCALAR.test(value))
+      throw new Error(`cassandra.yaml override: ${key}: "${value}" is not a plain one-line value`);
+    const line = new RegExp(`^${key}:.*(?:\n|$)`, 'm');
+    if (line.test(out)) out = out.replace(line, value === null ? '' : `${key}: ${value}\n`);
+    else if (value !== null) added.push(`${key}: ${value}`);
+  }
+  if (added.length === 0) return out;
+  return `${out}${out.endsWith('\n') ? '' : '\n'}${added.join('\n')}\n`;
+}
+
 /**
  * Node n's cassandra.yaml: the project's file with the node's own addresses and the one seed list.
  * Tokens are allocated for min(3, cluster size) replicas, as ccm pre-generates them (`generate-tokens
  * --rf min(3, nodes)`) and Cassandra 4+ ships (`allocate_tokens_for_local_replication_factor: 3`); it
- * counts only at a node's first start, so a single node keeps the 1 it has always had.
+ * counts only at a node's first start, so a single node keeps the 1 it has always had. `overrides`
+ * (the settings' cassandraYaml) come last, and the header names them.
  */
 export function nodeConfig(
   base: string,
   node: CassandraNode,
   seed: CassandraNode,
   clusterSize: number,
+  overrides: Readonly<Record<string, string | null>> = {},
 ): string {
   const settings: [RegExp, string][] = [
     [/^listen_address:.*$/m, `listen_address: ${node.address}`],
@@ -124,7 +151,10 @@ export function nodeConfig(
     if (!line.test(yaml)) throw new Error(`stack/cassandra/cassandra.yaml has no line matching ${line}`);
     yaml = yaml.replace(line, value);
   }
-  return `# Generated for ${node.title} (${node.address}) from stack/cassandra/cassandra.yaml at each start; edit that file.\n${yaml}`;
+  const header = `# Generated for ${node.title} (${node.address}) from stack/cassandra/cassandra.yaml at each start; edit that file.\n`;
+  const keys = Object.entries(overrides).map(([k, v]) => (v === null ? `-${k}` : `${k}=${v}`));
+  if (keys.length === 0) return `${header}${yaml}`;
+  return `${header}# Overridden for this start: ${keys.join(', ')}\n${withYamlOverrides(yaml, overrides)}`;
 }
 
 /** Cassandra node n as the ladder sees it; clusterSize counts the nodes it runs beside. */
@@ -294,7 +324,10 @@ async function startCassandraOnHost(
   mkdirSync(paths.logs, { recursive: true });
   mkdirSync(join(paths.config, '..'), { recursive: true });
   const base = readFileSync(join(confDir, 'cassandra.yaml'), 'utf8');
-  writeFileSync(paths.config, nodeConfig(base, node, cassandraNodeLayout(s, 1), clusterSize));
+  writeFileSync(
+    paths.config,
+    nodeConfig(base, node, cassandraNodeLayout(s, 1), clusterSize, s.cassandraYaml),
+  );
   const heap = cassandraHeap(s, node.n, clusterSize);
   stackLog(
     `${node.label}: starting ${CASSANDRA_VERSION} on JDK ${jdk.major} (${jdk.home}), heap ${heap}, ` +

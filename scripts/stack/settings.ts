@@ -23,6 +23,12 @@ export interface StackSettings {
   externalCassandra: string | undefined;
   /** Set when the user points the project at an S3/SQS endpoint of their own: the scripts start none. */
   externalAws: string | undefined;
+  /**
+   * Top-level settings a node's cassandra.yaml gets instead of the project file's, for the nodes
+   * started with these settings (the bench's commit-log modes): key → value, or null to leave the
+   * key out. Never read from the environment; nodeConfig applies it.
+   */
+  cassandraYaml?: Readonly<Record<string, string | null>>;
 }
 
 export const repoRoot = resolve(__dirname, '..', '..');

@@ -9,6 +9,7 @@ import {
   cassandraNodeLayout,
   knownCassandraNodes,
   nodeConfig,
+  withYamlOverrides,
 } from '../../../scripts/stack/cassandra';
 import { formatStates, stackServices } from '../../../scripts/stack/index';
 import { localStack, localStackEnv } from '../../../scripts/stack/localstack';
@@ -141,6 +142,48 @@ describe('nodeConfig', () => {
         2,
       ),
     ).toThrow('rpc_address');
+  });
+});
+
+describe('commit-log overrides for one start', () => {
+  const base = readFileSync(join(stackConfigDir, 'cassandra', 'cassandra.yaml'), 'utf8');
+  const line = (yaml: string, key: string) => new RegExp(`^${key}:.*$`, 'm').exec(yaml)?.[0];
+  const group = { commitlog_sync: 'group', commitlog_sync_group_window: '15ms', commitlog_sync_period: null };
+
+  it('replaces a setting, leaves one out and adds one the file lacks, naming them in the header', () => {
+    const yaml = nodeConfig(base, cassandraNodeLayout(s, 1), cassandraNodeLayout(s, 1), 1, group);
+    expect(line(yaml, 'commitlog_sync')).toBe('commitlog_sync: group');
+    expect(line(yaml, 'commitlog_sync_group_window')).toBe('commitlog_sync_group_window: 15ms');
+    expect(line(yaml, 'commitlog_sync_period')).toBeUndefined();
+    expect(yaml.split('\n')[1]).toBe(
+      '# Overridden for this start: commitlog_sync=group, commitlog_sync_group_window=15ms, -commitlog_sync_period',
+    );
+    // Everything else is the project file's, and the node's own settings still apply.
+    expect(line(yaml, 'commitlog_total_space')).toBe(line(base, 'commitlog_total_space'));
+    expect(line(yaml, 'listen_address')).toBe('listen_address: 127.0.0.1');
+    expect(yaml.match(/^commitlog_sync:/gm)).toHaveLength(1);
+  });
+
+  it('sets periodic back with its period, whatever the file says', () => {
+    const grouped = withYamlOverrides(base, group);
+    const periodic = withYamlOverrides(grouped, {
+      commitlog_sync: 'periodic',
+      commitlog_sync_period: '10000ms',
+      commitlog_sync_group_window: null,
+    });
+    expect(line(periodic, 'commitlog_sync')).toBe('commitlog_sync: periodic');
+    expect(line(periodic, 'commitlog_sync_period')).toBe('commitlog_sync_period: 10000ms');
+    expect(line(periodic, 'commitlog_sync_group_window')).toBeUndefined();
+  });
+
+  it('refuses a key or a value that would change the YAML beyond one plain setting', () => {
+    expect(() => withYamlOverrides(base, { 'seed_provider:\n  x': 'y' })).toThrow('not a plain setting name');
+    expect(() => withYamlOverrides(base, { commitlog_sync: 'batch\nauthenticator: x' })).toThrow(
+      'not a plain one-line value',
+    );
+    expect(() => withYamlOverrides(base, { commitlog_sync: 'batch # no' })).toThrow(
+      'not a plain one-line value',
+    );
   });
 });
 

@@ -18,11 +18,15 @@ export const SECTIONS = [
   'memory',
   'profile',
   'parts',
+  'commitlog',
 ] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
-/** Sections that run only when named with --only: they take long, or need much disk. */
-export const ONLY_WHEN_NAMED: ReadonlySet<SectionName> = new Set(['parts']);
+/**
+ * Sections that run only when named with --only: they take long, need much disk, or restart the
+ * local node.
+ */
+export const ONLY_WHEN_NAMED: ReadonlySet<SectionName> = new Set(['parts', 'commitlog']);
 
 export interface BenchArgs {
   events: number;

@@ -39,7 +39,7 @@ export interface RunCost {
 /** What the sections measured so far, as it goes into the results. */
 export type Collected = Pick<
   BenchResults,
-  'ingest' | 'memory' | 'reads' | 'handlers' | 'flow' | 'parsing' | 'parts' | 'profile'
+  'ingest' | 'memory' | 'reads' | 'handlers' | 'flow' | 'parsing' | 'parts' | 'profile' | 'commitlog'
 >;
 
 export interface BenchContext {
@@ -56,7 +56,13 @@ export interface BenchContext {
   node: { host: string; port: number };
   /** What the peers load into: the bench keyspace on that node. */
   peer: PeerTarget;
-  client: Client;
+  readonly client: Client;
+  /**
+   * Shuts the client down, runs `restart` (which stops and starts the node) and connects a new
+   * client: a client left connected through repeated restarts of its only node lost track of it in
+   * cassandra-driver 4.10's control connection (a TypeError on a null host, uncaught).
+   */
+  reconnectAround(restart: () => Promise<void>): Promise<void>;
   /** Drops the bench keyspace and creates it again, empty. */
   reset(): Promise<void>;
   s3: S3Client;
@@ -68,8 +74,8 @@ export interface BenchContext {
   /** The uploaded event log, and the 20,000-event object ours ingests first as a warm-up. */
   keys: { events: string; warmup: string };
   runNode: RunNode;
-  /** The local Cassandra node's process, when this stack started it. */
-  cassandraPid: number | undefined;
+  /** The local Cassandra node's process, when this stack started it (looked up at each read). */
+  readonly cassandraPid: number | undefined;
   /** Runs one measured run, adding the CPU time Cassandra used meanwhile to what it reports. */
   measure<T extends RunCost>(run: () => Promise<T>): Promise<T & { cassandraCpuMs: number }>;
   /** Records an ingest contender's runs (each of `rows` plays) and logs them. */
@@ -138,8 +144,14 @@ export async function createContext(args: BenchArgs): Promise<BenchContext> {
   const base = benchEnv(process.env);
   const cfg = loadConfig(base);
   const env = { ...base, AWS_REGION: cfg.aws.region };
-  const client = createClient(cfg.cassandra);
+  let client = createClient(cfg.cassandra);
   await client.connect();
+  const reconnectAround = async (restart: () => Promise<void>) => {
+    await client.shutdown();
+    await restart();
+    client = createClient(cfg.cassandra);
+    await client.connect();
+  };
   const reset = async () => {
     await client.execute(`DROP KEYSPACE IF EXISTS ${KEYSPACE}`);
     await applySchema(client, KEYSPACE, { class: 'SimpleStrategy', replicationFactor: 1 });
@@ -164,12 +176,15 @@ export async function createContext(args: BenchArgs): Promise<BenchContext> {
   await runNode(bundles['runner-ours'], [BUCKET, keys.warmup]);
 
   const node = hostAndPort(cfg.cassandra.contactPoints[0] ?? '127.0.0.1');
-  // The single node the bench loads (node 1): its CPU time is read from /proc around each run.
-  const cassandra = recordedProcess(cassandraNodeLayout(stack, 1).paths.pidFile);
+  // The single node the bench loads (node 1): its CPU time is read from /proc around each run. Its
+  // pid is looked up at each run: the commitlog section restarts the node.
+  const pidFile = cassandraNodeLayout(stack, 1).paths.pidFile;
+  const cassandraPid = () => recordedProcess(pidFile)?.pid;
   const measure: BenchContext['measure'] = async (run) => {
-    const before = cassandra ? processCpuMs(cassandra.pid) : Number.NaN;
+    const pid = cassandraPid();
+    const before = pid !== undefined ? processCpuMs(pid) : Number.NaN;
     const result = await run();
-    return { ...result, cassandraCpuMs: cassandra ? processCpuMs(cassandra.pid) - before : Number.NaN };
+    return { ...result, cassandraCpuMs: pid !== undefined ? processCpuMs(pid) - before : Number.NaN };
   };
 
   const results: Collected = { ingest: [], memory: [], reads: [], handlers: [] };
@@ -208,7 +223,10 @@ export async function createContext(args: BenchArgs): Promise<BenchContext> {
     cfg,
     node,
     peer: { stack, node, keyspace: KEYSPACE },
-    client,
+    get client() {
+      return client;
+    },
+    reconnectAround,
     reset,
     s3,
     bucket: BUCKET,
@@ -217,7 +235,9 @@ export async function createContext(args: BenchArgs): Promise<BenchContext> {
     data,
     keys,
     runNode,
-    cassandraPid: cassandra?.pid,
+    get cassandraPid() {
+      return cassandraPid();
+    },
     measure,
     contender,
     results,

@@ -14,13 +14,22 @@ import type { StackSettings } from '../scripts/stack/settings';
 /** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on every Linux this runs on). */
 const TICKS_PER_SECOND = 100;
 
-/** User + system CPU time a process has used so far, in ms (its threads included). */
-export function processCpuMs(pid: number): number {
+/** User and system CPU time a process has used so far, apart, in ms (its threads included). */
+export function processCpuSplitMs(pid: number): { userMs: number; systemMs: number } {
   // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  return {
+    userMs: (Number(fields[11]) * 1000) / TICKS_PER_SECOND,
+    systemMs: (Number(fields[12]) * 1000) / TICKS_PER_SECOND,
+  };
+}
+
+/** User + system CPU time a process has used so far, in ms (its threads included). */
+export function processCpuMs(pid: number): number {
+  const { userMs, systemMs } = processCpuSplitMs(pid);
+  return userMs + systemMs;
 }
 
 // Runs argv[2:], passes its exit status on, and writes the CPU time (ms) of everything it waited

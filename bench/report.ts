@@ -77,6 +77,47 @@ export interface PartsResult {
   runs: PartsRun[];
 }
 
+/** One run of the commitlog section: ours on a node started with one commit-log mode. */
+export interface CommitlogRun {
+  round: number;
+  mode: string;
+  wallMs: number;
+  playsPerSec: number;
+  /** This run's rate over the same round's periodic run's. */
+  ratioToPeriodic: number;
+  cpuMs: number;
+  cassandraCpuMs: number;
+  /** The part of cassandraCpuMs spent in the kernel (system time). */
+  cassandraSystemCpuMs: number;
+  /** Writes the ingest retried (timeouts), from its report. */
+  writeRetries: number;
+}
+
+/** One commit-log mode of the commitlog section (bench/sections/commitlog.ts), over its rounds. */
+export interface CommitlogMode {
+  mode: string;
+  /** What the node's cassandra.yaml got for the mode (null: left out). */
+  settings: Record<string, string | null>;
+  /** The same settings as the running node reported them (system_views.settings). */
+  nodeSays: Record<string, string | null>;
+  playsPerSec: Spread;
+  /** Each round's rate over the same round's periodic rate. */
+  ratioToPeriodic: Spread;
+  loaderCpuUsPerPlay: Spread;
+  cassandraCpuUsPerPlay: Spread;
+  /** The kernel's part of it (system time). */
+  cassandraSystemCpuUsPerPlay: Spread;
+}
+
+export interface CommitlogResult {
+  plays: number;
+  rounds: number;
+  /** Each round's order of modes (rotated from round to round). */
+  order: string[][];
+  modes: CommitlogMode[];
+  runs: CommitlogRun[];
+}
+
 export interface FlowResult {
   file: string;
   bytes: number;
@@ -114,6 +155,7 @@ export interface BenchResults {
   parsing?: ParsingResult[];
   parts?: PartsResult[];
   profile?: Record<string, unknown>;
+  commitlog?: CommitlogResult;
   durationMs: number;
 }
 
@@ -175,6 +217,41 @@ function readTables(r: BenchResults, lines: string[]): void {
     );
 }
 
+function commitlogTable(c: CommitlogResult, lines: string[]): void {
+  const range = (x: Spread, digits = 0) => `${fmt(x.min, digits)}–${fmt(x.max, digits)}`;
+  lines.push(
+    '',
+    `## Commit-log sync modes: ours, ${fmt(c.plays)} plays, ${c.rounds} rounds`,
+    '',
+    'The node restarted with each mode before its run (and warmed up with one unmeasured ingest of the warm-up object); the modes in a rotated order each round. ' +
+      '÷ periodic: each round’s rate over the same round’s periodic rate, median of the rounds (min–max). CPU per play in µs.',
+    '',
+    '| mode | settings | plays/s | spread | ÷ periodic | spread | Cassandra CPU/play | spread | of it system | loader CPU/play |',
+    '| --- | --- | ---: | --- | ---: | --- | ---: | --- | ---: | ---: |',
+  );
+  for (const m of c.modes) {
+    const settings = Object.entries(m.settings)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ');
+    lines.push(
+      `| ${m.mode} | ${settings} | ${fmt(m.playsPerSec.median)} | ${range(m.playsPerSec)} | ${fmt(m.ratioToPeriodic.median, 2)} | ` +
+        `${range(m.ratioToPeriodic, 2)} | ${fmt(m.cassandraCpuUsPerPlay.median, 1)} | ${range(m.cassandraCpuUsPerPlay, 1)} | ` +
+        `${fmt(m.cassandraSystemCpuUsPerPlay.median, 1)} | ${fmt(m.loaderCpuUsPerPlay.median, 1)} |`,
+    );
+  }
+  const perPlay = (ms: number) => fmt((ms * 1000) / c.plays, 1);
+  lines.push(
+    '',
+    '| round | mode | plays/s | ÷ periodic | Cassandra CPU/play | of it system | write retries |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const run of c.runs)
+    lines.push(
+      `| ${run.round} | ${run.mode} | ${fmt(run.playsPerSec)} | ${fmt(run.ratioToPeriodic, 2)} | ${perPlay(run.cassandraCpuMs)} | ${perPlay(run.cassandraSystemCpuMs)} | ${fmt(run.writeRetries)} |`,
+    );
+}
+
 export function markdown(r: BenchResults): string {
   const lines: string[] = [];
   lines.push(`# Benchmark results — ${r.date.slice(0, 10)}`, '');
@@ -220,6 +297,7 @@ export function markdown(r: BenchResults): string {
           `${range(run.peakRssMbPerPart, 'MB')} | ${run.rssOf} |`,
       );
   }
+  if (r.commitlog) commitlogTable(r.commitlog, lines);
   if (r.memory.length > 0) {
     lines.push(
       '',

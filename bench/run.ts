@@ -4,7 +4,8 @@
 // DSBulk and the driver's own ceiling; our peak RSS as the input grows; read latency of the three
 // queries through the raw driver, the handlers in-process and HTTP; cold starts; the event flow's
 // upload-to-queryable time; the CLI a backfill runs; ours and the ceiling with Cassandra and the
-// loader on CPUs of their own; the CPU cost of parsing alone; CPU profiles of ours and the ceiling.
+// loader on CPUs of their own; the CPU cost of parsing alone; CPU profiles of ours and the ceiling;
+// when named, big objects in parts, and ours under each commit-log sync mode (what durability costs).
 // Every ingest contender's loader CPU and Cassandra's CPU per play. Results go to bench/results/.
 // This file only orchestrates: each section is a module of bench/sections/, sharing one context.
 import { runCli } from '../scripts/cli';
@@ -14,6 +15,7 @@ import { baseline } from './sections/baseline';
 import { ceiling } from './sections/ceiling';
 import { cli } from './sections/cli';
 import { coldStarts } from './sections/coldstart';
+import { commitlog } from './sections/commitlog';
 import { cqlshCopy } from './sections/cqlsh';
 import { dsbulk } from './sections/dsbulk';
 import { eventFlow } from './sections/flow';
@@ -41,6 +43,7 @@ const run: Record<SectionName, (ctx: BenchContext) => Promise<void>> = {
   memory,
   profile: profileGap,
   parts,
+  commitlog,
 };
 
 /** Sections that measure what ours loaded, so run only after it. */

@@ -1,6 +1,6 @@
 // The bench's CPU measures count what they say: a process's own CPU time from /proc, and a command's
 // with the processes it starts (as cqlsh starts its workers).
-import { processCpuMs, runWithCpu } from '../../bench/cpu';
+import { processCpuMs, processCpuSplitMs, runWithCpu } from '../../bench/cpu';
 import { readStackSettings } from '../../scripts/stack/settings';
 
 const busy = (ms: number) => {
@@ -16,6 +16,16 @@ describe('bench CPU time', () => {
     // /proc counts in 10 ms ticks; a loaded machine may give the loop less than its wall time.
     expect(used).toBeGreaterThanOrEqual(100);
     expect(used).toBeLessThan(2000);
+  });
+
+  it('splits the same time into user and system time', () => {
+    const before = processCpuSplitMs(process.pid);
+    busy(300);
+    const after = processCpuSplitMs(process.pid);
+    // A busy loop in JavaScript is user time; the two add up to what processCpuMs reads.
+    expect(after.userMs - before.userMs).toBeGreaterThanOrEqual(100);
+    expect(after.systemMs).toBeGreaterThanOrEqual(before.systemMs);
+    expect(Math.abs(after.userMs + after.systemMs - processCpuMs(process.pid))).toBeLessThan(100);
   });
 
   it('counts the CPU time of a command and of the process it starts', async () => {

@@ -97,7 +97,34 @@ export async function tableDifferences(
   keyspace: string,
   expected: TableContents,
 ): Promise<string[]> {
-  return differences(expected, await actualContents(client, keyspace));
+  return (await tablesAgainstSource(client, keyspace, expected)).differences;
+}
+
+/**
+ * Every row of the three tables read back and compared with what the events imply (exact: the same
+ * keys, each with the same values), with each table's rows expected and found for the figures.
+ */
+export async function tablesAgainstSource(
+  client: Client,
+  keyspace: string,
+  expected: TableContents,
+): Promise<{
+  differences: string[];
+  rows: Record<keyof TableContents, { expected: number; found: number }>;
+}> {
+  const actual = await actualContents(client, keyspace);
+  const count = (table: keyof TableContents) => ({
+    expected: expected[table].size,
+    found: actual[table].size,
+  });
+  return {
+    differences: differences(expected, actual),
+    rows: {
+      plays_by_session: count('plays_by_session'),
+      songs_by_user_session: count('songs_by_user_session'),
+      listeners_by_song: count('listeners_by_song'),
+    },
+  };
 }
 
 /** The running LocalStack's pid (the stack scripts' own process, never another). */

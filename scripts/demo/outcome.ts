@@ -39,9 +39,12 @@ export interface WaitOptions {
 /** A clock of another machine (the Lambda's) may run a little behind ours. */
 const CLOCK_SLACK_MS = 1000;
 
-/** The version ended before this upload began: the same bytes were uploaded and ingested before. */
+/**
+ * The version's ingest began before this upload did: the same bytes were uploaded (and ingested)
+ * before, and this upload was a duplicate.
+ */
 export function endedBefore(report: IngestReport, upload: AwaitedUpload): boolean {
-  return Date.parse(report.finishedAt ?? report.startedAt) < upload.since - CLOCK_SLACK_MS;
+  return Date.parse(report.startedAt) < upload.since - CLOCK_SLACK_MS;
 }
 
 async function readReport(s3: ObjectReader, bucket: string, key: string): Promise<IngestReport | undefined> {

@@ -8,7 +8,7 @@ import { playTables } from '../../lib/cassandra/model';
 import { waitForReport } from '../../scripts/local/flow';
 import { QUIRKS_REJECTS } from '../support/quirks';
 import { count, useSchemaKeyspace } from './support/cassandra';
-import { useLocalFlow } from './support/flow';
+import { loggedAdmission, useLocalFlow } from './support/flow';
 
 const quirks = readFileSync(join(__dirname, '..', 'fixtures', 'quirks.csv'));
 const HEADER =
@@ -26,7 +26,8 @@ function dayFile(session: number, user: number, plays: number): string {
 
 describe('the local event flow, end to end', () => {
   const ks = useSchemaKeyspace();
-  const flow = useLocalFlow('e2e', ks);
+  // At info, the function's log says what each delivery did, duplicates included.
+  const flow = useLocalFlow('e2e', ks, { LOG_LEVEL: 'info' });
   const { names } = flow;
 
   /**
@@ -72,9 +73,19 @@ describe('the local event flow, end to end', () => {
     expect(report).toMatchObject({ status: 'completed', rowsRead: 14, rowsWritten: 6, rowsRejected: 6 });
   });
 
-  it('keeps the bad rows of that file in the rejects object, with reasons', async () => {
+  it('keeps the bad rows of that file in the rejects object of its version, with reasons', async () => {
+    const report = await waitForReport(flow.local.s3, names.outputs, 'incoming/day one.csv', () => true);
+    const [location] = report.rejectsLocations;
+    expect(location).toMatch(
+      new RegExp(
+        `^s3://${names.outputs}/rejected/incoming/day one\\.csv/${report.etag}/part-0001-[0-9a-f-]{8}\\.jsonl$`,
+      ),
+    );
     const res = await flow.local.s3.send(
-      new GetObjectCommand({ Bucket: names.outputs, Key: 'rejected/incoming/day one.csv.jsonl' }),
+      new GetObjectCommand({
+        Bucket: names.outputs,
+        Key: (location ?? '').replace(`s3://${names.outputs}/`, ''),
+      }),
     );
     const rejects = ((await res.Body?.transformToString('utf8')) ?? '')
       .trimEnd()
@@ -107,8 +118,12 @@ describe('the local event flow, end to end', () => {
     const raw = await flow.local.s3.send(new ListObjectsV2Command({ Bucket: names.bucket }));
     expect((raw.Contents ?? []).map((o) => o.Key).every((k) => k?.startsWith('incoming/'))).toBe(true);
     const outputs = await flow.local.s3.send(new ListObjectsV2Command({ Bucket: names.outputs }));
+    const report = await waitForReport(flow.local.s3, names.outputs, 'incoming/day one.csv', () => true);
     expect((outputs.Contents ?? []).map((o) => o.Key)).toEqual(
-      expect.arrayContaining(['reports/incoming/day one.csv.json', 'rejected/incoming/day one.csv.jsonl']),
+      expect.arrayContaining([
+        `reports/incoming/day one.csv/${report.etag}.json`,
+        ...report.rejectsLocations.map((l) => l.replace(`s3://${names.outputs}/`, '')),
+      ]),
     );
   });
 
@@ -117,16 +132,13 @@ describe('the local event flow, end to end', () => {
     const writtenBefore = await writeTimes();
     // The 6 plays of the first upload in each of the three tables (some share a Q3 row).
     expect(writtenBefore.size).toBeGreaterThanOrEqual(6 * 2);
+    const stored = await waitForReport(flow.local.s3, names.outputs, 'incoming/day one.csv', () => true);
     await put('incoming/day one.csv', quirks);
-    const report = await waitForReport(
-      flow.local.s3,
-      names.outputs,
-      'incoming/day one.csv',
-      (r) => r.status === 'duplicate',
+    // A duplicate stores no report (its version's stands): the function's log says what it did.
+    await loggedAdmission(flow, 'incoming/day one.csv', 'duplicate');
+    expect(await waitForReport(flow.local.s3, names.outputs, 'incoming/day one.csv', () => true)).toEqual(
+      stored,
     );
-    // What a duplicate report counts is the ingest's business (ingest-handler tests); here it is what
-    // the duplicate did to the tables: nothing.
-    expect(report.status).toBe('duplicate');
     expect(await count(ks.client, ks.name, 'plays_by_session')).toBe(before);
     expect(await writeTimes()).toEqual(writtenBefore);
   });

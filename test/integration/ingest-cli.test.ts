@@ -151,9 +151,12 @@ describe('npm run ingest', () => {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'day/two.csv', Body: readFileSync(quirks) }));
       const { status, reports } = runIngest([`s3://${bucket}/day/`, '--out', out], ks.name);
       expect(status).toBe(0);
+      // In the bucket, under the version and the delivery.
+      const rejectsOf = (name: string) =>
+        new RegExp(`^s3://${bucket}/rejected/day/${name}\\.csv/[0-9a-f]{32}/part-0001-[0-9a-f-]{8}\\.jsonl$`);
       expect(reports.map((r) => [r.source, r.status, r.rejectsLocations])).toEqual([
-        [`s3://${bucket}/day/one.csv`, 'completed', [`s3://${bucket}/rejected/day/one.csv.jsonl`]],
-        [`s3://${bucket}/day/two.csv`, 'completed', [`s3://${bucket}/rejected/day/two.csv.jsonl`]],
+        [`s3://${bucket}/day/one.csv`, 'completed', [expect.stringMatching(rejectsOf('one'))]],
+        [`s3://${bucket}/day/two.csv`, 'completed', [expect.stringMatching(rejectsOf('two'))]],
       ]);
       expect(
         JSON.parse(readFileSync(join(out, 's3', bucket, 'day', 'one.csv.report.json'), 'utf8')),

@@ -12,7 +12,10 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } 
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { closeSharedS3 } from '../../lib/aws';
 import { closeSharedClient } from '../../lib/cassandra/client';
+import { loadConfig } from '../../lib/config';
 import type { IngestReport } from '../../lib/ingest/report';
+import { ingestS3Object } from '../../lib/ingest/service';
+import { createLogger } from '../../lib/log';
 import { s3Notification, sqsEvent, uploadedEvent } from '../../scripts/local/lambda-events';
 import { QUIRKS_REJECTS, quirks } from '../support/quirks';
 import { readReport, s3Client, sqsClient, uniqueName } from './support/aws';
@@ -65,10 +68,17 @@ describe('the ingest handler', () => {
       rowsWritten: 6,
       rowsSkipped: 2,
       rowsRejected: 6,
-      rejectsLocations: [`s3://${bucket}/rejected/${key}.jsonl`],
       parts: 1,
     });
     expect(report?.etag).toMatch(/^[0-9a-f]{32}$/);
+    // Rejects under the version and the delivery that wrote them.
+    expect(report.rejectsLocations).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^s3://${bucket}/rejected/raw/2018-11-01 events\\+quirks\\.csv/${report.etag}/part-0001-[0-9a-f-]{8}\\.jsonl$`,
+        ),
+      ),
+    ]);
     expect(await count(ks.client, ks.name, 'plays_by_session')).toBe(6);
     expect(await count(ks.client, ks.name, 'songs_by_user_session')).toBe(6);
     // User 9008 played "Keep It Rolling" twice: one listener row.
@@ -162,9 +172,12 @@ describe('the ingest handler', () => {
     });
   });
 
-  it('keeps the rejects as rejected/<key>.jsonl with line numbers, reasons and the original records', async () => {
+  it('keeps the rejects under the version, with line numbers, reasons and the original records', async () => {
     const key = 'raw/2018-11-01 events+quirks.csv';
-    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `rejected/${key}.jsonl` }));
+    const [location] = (await reportOf(key)).rejectsLocations;
+    const res = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: (location ?? '').replace(`s3://${bucket}/`, '') }),
+    );
     const lines = ((await res.Body?.transformToString('utf8')) ?? '')
       .trimEnd()
       .split('\n')
@@ -174,7 +187,7 @@ describe('the ingest handler', () => {
     expect(lines[4].raw).toBe('Short Row,Logged In,Mira,F,8,Quell,100.0');
   });
 
-  it('stores the report as reports/<key>.json beside the source', async () => {
+  it('stores the report as reports/<key>/<etag>.json beside the source', async () => {
     const key = 'raw/2018-11-01 events+quirks.csv';
     const report = await reportOf(key);
     expect(report).toMatchObject({
@@ -198,10 +211,14 @@ describe('the ingest handler', () => {
     ).toEqual([14, 6, 2, 6]);
   });
 
-  it('reports a re-delivered object as a duplicate and adds nothing', async () => {
+  it('reports a re-delivered object as a duplicate, adds nothing, and leaves the version’s report as it was', async () => {
     const key = 'raw/2018-11-01 events+quirks.csv';
     const before = await count(ks.client, ks.name, 'plays_by_session');
-    const again = await ingest(key);
+    const stored = await reportOf(key);
+    // What the handler's delivery does, with its report in hand.
+    const cfg = loadConfig({ ...process.env, CASSANDRA_KEYSPACE: ks.name });
+    const ctx = { cfg, client: ks.client, log: createLogger('error', {}, () => undefined) };
+    const again = await ingestS3Object(ctx, s3, { bucket, key });
     expect(again).toMatchObject({
       status: 'duplicate',
       rowsRead: 0,
@@ -213,11 +230,13 @@ describe('the ingest handler', () => {
         rowsWritten: 6,
         rowsSkipped: 2,
         rowsRejected: 6,
-        rejectsLocations: [`s3://${bucket}/rejected/${key}.jsonl`],
+        rejectsLocations: stored.rejectsLocations,
       },
     });
     expect(Number.isNaN(Date.parse(again?.previous?.finishedAt ?? ''))).toBe(false);
+    expect(await handler(uploadedEvent(bucket, key))).toEqual({ batchItemFailures: [] });
     expect(await count(ks.client, ks.name, 'plays_by_session')).toBe(before);
+    expect(await reportOf(key)).toEqual(stored);
   });
 
   it('ingests a changed object again (same rows, new etag) and the tables stay the same', async () => {

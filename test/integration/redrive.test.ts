@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { waitForReport } from '../../scripts/local/flow';
+import { versionReports, waitForReport } from '../../scripts/local/flow';
 import { useSchemaKeyspace } from './support/cassandra';
 import { useLocalFlow } from './support/flow';
 
@@ -109,16 +109,24 @@ describe('npm run redrive', () => {
     expect(real.stdout).toContain(`s3://${names.bucket}/${KEY}`);
     expect(await depth(flow.local.flow.deadLetterQueueUrl)).toBe(0);
 
-    // The redriven notification reaches the ingest, which finds the fixed version already in.
+    // The redriven notification names the poison version: taken up again, it finds the object is
+    // the fixed version now and ends superseded; the fixed version's report stays its own.
     const final = await waitForReport(
       flow.local.s3,
       names.outputs,
       KEY,
-      (r) => r.etag === fixedEtag && Date.parse(r.startedAt) >= redrivenAt - 1000,
+      (r) =>
+        r.etag === poisonEtag &&
+        r.status === 'superseded' &&
+        Date.parse(r.finishedAt ?? '') >= redrivenAt - 1000,
     );
-    expect(['completed', 'duplicate']).toContain(final.status);
-    const counts = final.status === 'duplicate' ? final.previous : final;
-    expect(counts).toMatchObject({ rowsRead: PLAYS, rowsWritten: PLAYS, rowsRejected: 0 });
+    expect(final.error).toMatch(/overwritten or deleted/);
+    const reports = await versionReports(flow.local.s3, names.outputs, KEY);
+    expect(reports.find((r) => r.etag === fixedEtag)).toMatchObject({
+      status: 'completed',
+      rowsRead: PLAYS,
+      rowsWritten: PLAYS,
+    });
     await until('the ingest queue is empty', async () => (await depth(flow.local.flow.queueUrl)) === 0);
     expect(await depth(flow.local.flow.deadLetterQueueUrl)).toBe(0);
   });

@@ -31,6 +31,7 @@ describe('applySchema', () => {
       `table ${ks.name}.songs_by_user_session`,
       `table ${ks.name}.listeners_by_song`,
       `table ${ks.name}.ingest_ledger`,
+      `table ${ks.name}.open_ingests_by_day`,
     ]);
     expect(await applySchema(ks.client, ks.name, local)).toEqual({ created: [], altered: [] });
     expect(await schemaProblems(ks.client, ks.name)).toEqual([]);

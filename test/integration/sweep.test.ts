@@ -116,7 +116,14 @@ describe('the sweep (functions/sweep.ts)', () => {
     expect(result.ended).toBe(1);
     const cfg = loadConfig({ ...process.env, CASSANDRA_KEYSPACE: ks.name });
     const left = await new CassandraOpenIngests(ks.client, cfg.cassandra).list(dayOf(Date.now()));
-    expect(left.map((o) => o.etag).sort()).toEqual(['e-live', 'e-stalled', 'e-unclaimed']);
+    // The resumed ones are filed again under today, so they never fall out of the days the sweep reads.
+    expect(left.map((o) => o.etag).sort()).toEqual([
+      'e-live',
+      'e-stalled',
+      'e-stalled',
+      'e-unclaimed',
+      'e-unclaimed',
+    ]);
     expect(result.errors).toBe(0);
   });
 });

@@ -298,7 +298,7 @@ describe('waitForOutcome', () => {
     expect(new Set(keys)).toEqual(new Set(['out/reports/incoming/a.csv/e2.json']));
   });
 
-  it('says the same bytes were ingested before when their version had ended before the upload', async () => {
+  it('says the same bytes were ingested before when their version’s ingest began before the upload', async () => {
     const earlier = buildReport('s3://raw/incoming/a.csv', 'completed', {
       etag: 'e2',
       startedAt: at(1),

@@ -1,6 +1,7 @@
 // The local event flow for a test file: its own bucket and queues, serverless offline writing to the
 // file's keyspace, quiet, stopped after the file's tests.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { stackNames } from '../../../lib/infra/names';
 import { createLogger } from '../../../lib/log';
 import { type RunningFlow, startLocalFlow } from '../../../scripts/local/flow';
@@ -41,4 +42,23 @@ export function useLocalFlow(
       return local;
     },
   };
+}
+
+/**
+ * Waits until the function's log (LOG_LEVEL info) says a delivery of `key` was admitted as `admission`
+ * (duplicate, busy, stale, superseded): what a delivery that stores no report did.
+ */
+export async function loggedAdmission(
+  flow: TestFlow,
+  key: string,
+  admission: string,
+  timeoutMs = 120_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const line = (l: string) => l.includes(`"admission":"${admission}"`) && l.includes(`/${key}"`);
+  while (!readFileSync(flow.local.offline.logFile, 'utf8').split('\n').some(line)) {
+    if (Date.now() > deadline)
+      throw new Error(`no delivery of ${key} was admitted as ${admission} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }

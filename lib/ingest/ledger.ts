@@ -33,6 +33,12 @@ export const LEASED_FIELDS: readonly LedgerField[] = ingestLedger.columns
   .map((c) => c.from)
   .filter((f): f is LedgerField => f !== 'source' && f !== 'etag' && f !== 'continuedPart');
 
+/**
+ * What reopening an ended version sets: the leased fields, and continuedPart cleared. The message
+ * that reopens it carries it on; a continuation sent in the run that ended is gone.
+ */
+export const REOPEN_FIELDS: readonly LedgerField[] = [...LEASED_FIELDS, 'continuedPart'];
+
 const LEASE_FIELDS: readonly LedgerField[] = ['leaseOwner', 'leaseUntil', 'updatedAt', 'revision'];
 
 /** What a compare-and-set did; `current` is the row when the store returns it with the answer. */
@@ -152,16 +158,18 @@ export class Ledger {
    * may have applied: a retry that then finds the lease gone looks at the row, and the write
    * counts as made if the row holds exactly what it wrote.
    */
-  async write(entry: LedgerEntry, owner: string): Promise<LedgerEntry | undefined> {
+  async write(
+    entry: LedgerEntry,
+    owner: string,
+    fields: readonly LedgerField[] = LEASED_FIELDS,
+  ): Promise<LedgerEntry | undefined> {
     const written = { ...entry, updatedAt: new Date(this.clock.now()), revision: (entry.revision ?? 0) + 1 };
-    const result = await this.call('write', () =>
-      this.store.update(written, LEASED_FIELDS, { leaseOwner: owner }),
-    );
+    const result = await this.call('write', () => this.store.update(written, fields, { leaseOwner: owner }));
     if (result.applied) return written;
     // A write that keeps the lease, not applied even on a retry: the lease is gone.
     if (written.leaseOwner === owner) return undefined;
     const now = await this.find(entry.source, entry.etag);
-    return now !== undefined && holds(now, written, LEASED_FIELDS) ? written : undefined;
+    return now !== undefined && holds(now, written, fields) ? written : undefined;
   }
 
   /**
@@ -180,14 +188,16 @@ export class Ledger {
   }
 
   /**
-   * Records that the continuation of `part` was sent, unless a later part was recorded meanwhile
-   * (then it no longer matters). Only ever raises continuedPart.
+   * Records that the continuation of `part` was sent, on the row as the checkpoint before it left
+   * it (`revision`; without one, any row at that part). Not recorded when anything wrote the row
+   * since: a later part (then it no longer matters), a delivery that took the lease (then that one
+   * carries the version on), or an end and a reopening (then the continuation is long gone, and a
+   * mark now would have the message that reopened the version judged stale).
    */
-  async markContinued(source: string, etag: string, part: number): Promise<boolean> {
+  async markContinued(source: string, etag: string, part: number, revision?: number): Promise<boolean> {
+    const expect: Partial<LedgerEntry> = { parts: part - 1, ...(revision !== undefined ? { revision } : {}) };
     const result = await this.call('mark continued', () =>
-      this.store.update({ source, etag, continuedPart: part } as LedgerEntry, ['continuedPart'], {
-        parts: part - 1,
-      }),
+      this.store.update({ source, etag, continuedPart: part } as LedgerEntry, ['continuedPart'], expect),
     );
     if (result.applied) return true;
     const now = await this.find(source, etag);

@@ -17,7 +17,7 @@ import type { ReadPosition } from '../events/event';
 import { MAX_RECEIVE_COUNT } from '../infra/events';
 import type { Logger } from '../log';
 import { type FailureKind, InvariantError, LeaseLostError, transient } from './failures';
-import { type Ledger, leaseHeld } from './ledger';
+import { type Ledger, type LedgerField, leaseHeld, REOPEN_FIELDS } from './ledger';
 import { dayOf, type OpenIngests } from './open-ingests';
 import { type IngestReport, type IngestStatus, ledgerEntryOf, resumePositionOf } from './report';
 
@@ -199,7 +199,16 @@ export class Lease {
 
   /** A failed version redriven, or a superseded one uploaded again: in progress again, from its checkpoint. */
   async reopen(): Promise<void> {
-    return this.put({ ...this.entry, status: 'in_progress', error: undefined, failure: undefined });
+    return this.put(
+      {
+        ...this.entry,
+        status: 'in_progress',
+        error: undefined,
+        failure: undefined,
+        continuedPart: undefined,
+      },
+      REOPEN_FIELDS,
+    );
   }
 
   /** The part ended at `next`; the next part starts there (the lease is let go for it). */
@@ -253,9 +262,13 @@ export class Lease {
     return this.put(ledgerEntryOf(report, status, next, undefined));
   }
 
-  private async put(next: LedgerEntry): Promise<void> {
+  private async put(next: LedgerEntry, fields?: readonly LedgerField[]): Promise<void> {
     assertTransition(this.entry.status, next.status);
-    const written = await this.deps.ledger.write({ ...next, revision: this.entry.revision }, this.deps.owner);
+    const written = await this.deps.ledger.write(
+      { ...next, revision: this.entry.revision },
+      this.deps.owner,
+      fields,
+    );
     if (!written) throw new LeaseLostError();
     this.entry = written;
   }

@@ -331,9 +331,13 @@ async function settle(
         .catch((e: unknown) => log.warn('could not let go of the lease; it runs out by itself', { err: e }));
     return unrecorded;
   }
+  // The continuation is marked sent on the row as this checkpoint left it (lib/ingest/ledger.ts).
+  const settled = report.checkpoint
+    ? { ...report, checkpoint: { ...report.checkpoint, revision: lease.entry.revision } }
+    : report;
   log.info(
     status === 'in_progress' ? 'part done; the next part continues from the checkpoint' : `ingest ${status}`,
-    { report },
+    { report: settled },
   );
-  return report;
+  return settled;
 }

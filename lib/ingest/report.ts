@@ -77,6 +77,11 @@ export interface Checkpoint {
   part: number;
   offset: number;
   line: number;
+  /**
+   * The ledger row's revision as this checkpoint left it (set once it is recorded): the
+   * continuation is marked sent only on that row, never on one reopened since (ledger.ts).
+   */
+  revision?: number | undefined;
 }
 
 export interface IngestReport extends IngestOutcome {

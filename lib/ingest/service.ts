@@ -200,7 +200,12 @@ export async function markContinued(
   giveUpAt: number | undefined,
 ): Promise<void> {
   if (report.etag === undefined) return;
-  await cassandraLedger(ctx, giveUpAt).markContinued(report.source, report.etag, part);
+  await cassandraLedger(ctx, giveUpAt).markContinued(
+    report.source,
+    report.etag,
+    part,
+    report.checkpoint?.revision,
+  );
 }
 
 function cassandraLedger(ctx: IngestContext, giveUpAt: number | undefined): Ledger {

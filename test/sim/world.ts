@@ -481,7 +481,12 @@ export class World {
       queue: this.ingestQueue(inv),
       continued: async (report, part) => {
         if (report.etag !== undefined)
-          await this.ledger_(inv, undefined).markContinued(report.source, report.etag, part);
+          await this.ledger_(inv, undefined).markContinued(
+            report.source,
+            report.etag,
+            part,
+            report.checkpoint?.revision,
+          );
       },
       log: quiet,
     }).then(

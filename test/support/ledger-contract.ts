@@ -4,7 +4,7 @@
 // apply because another delivery got there first.
 import { randomBytes } from 'node:crypto';
 import type { LedgerEntry } from '../../lib/cassandra/model';
-import { Ledger, type LedgerStore } from '../../lib/ingest/ledger';
+import { Ledger, type LedgerStore, REOPEN_FIELDS } from '../../lib/ingest/ledger';
 import { newLedgerEntry } from '../../lib/ingest/report';
 import { lostAnswers, ManualClock, type StoreOp } from './memory-ledger';
 
@@ -220,7 +220,7 @@ export function describeLedgerContract(name: string, makeStore: () => ContractSt
       await ledger.write({ ...entry, parts: 1, leaseOwner: undefined, leaseUntil: undefined }, 'a');
       expect(await ledger.markContinued(fresh.source, fresh.etag, 3)).toBe(false);
       expect((await read(fresh))?.continuedPart).toBeUndefined();
-      expect(await ledger.markContinued(fresh.source, fresh.etag, 2)).toBeDefined();
+      expect(await ledger.markContinued(fresh.source, fresh.etag, 2)).toBe(true);
       expect((await read(fresh))?.continuedPart).toBe(2);
       // A write under the lease never touches it.
       const again = await ledger.claim(fresh, 'b', LEASE);
@@ -230,6 +230,28 @@ export function describeLedgerContract(name: string, makeStore: () => ContractSt
         'b',
       );
       expect(await read(fresh)).toMatchObject({ parts: 2, continuedPart: 2 });
+    });
+
+    it('marks a part continued only on the row its checkpoint left, and a reopening clears the mark', async () => {
+      const fresh = version();
+      const { entry } = await ledger.claim(fresh, 'a', LEASE);
+      const checkpointed = await ledger.write(
+        { ...entry, parts: 1, leaseOwner: undefined, leaseUntil: undefined },
+        'a',
+      );
+      // Another delivery took the lease after the checkpoint: the mark no longer applies.
+      const b = await ledger.claim(fresh, 'b', LEASE);
+      if (b.kind !== 'claimed') throw new Error(`expected a claim, got ${b.kind}`);
+      expect(await ledger.markContinued(fresh.source, fresh.etag, 2, checkpointed?.revision)).toBe(false);
+      expect((await read(fresh))?.continuedPart).toBeUndefined();
+      const current = (await read(fresh))?.revision;
+      expect(await ledger.markContinued(fresh.source, fresh.etag, 2, current)).toBe(true);
+      expect((await read(fresh))?.continuedPart).toBe(2);
+      // Ended and reopened: the reopening write clears it.
+      const ended = await ledger.write({ ...b.entry, status: 'superseded' }, 'b');
+      if (!ended) throw new Error('expected the write to apply');
+      await ledger.write({ ...ended, status: 'in_progress', continuedPart: undefined }, 'b', REOPEN_FIELDS);
+      expect(await read(fresh)).toMatchObject({ status: 'in_progress', parts: 1, continuedPart: undefined });
     });
 
     it('takes a continuation mark whose answer was lost as made', async () => {

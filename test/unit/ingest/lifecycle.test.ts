@@ -137,7 +137,7 @@ describe('admit and the lease', () => {
       remove: async () => undefined,
     };
     const deps = (owner: string) => ({ ledger, open, owner, leaseMs: 60_000, clock, log: quietLog });
-    return { clock, store, filed, deps };
+    return { clock, ledger, store, filed, deps };
   }
 
   it('files a notified version in the sweep’s index before it creates its ledger row', async () => {
@@ -177,6 +177,27 @@ describe('admit and the lease', () => {
     const notification = await admit(deps('c'), entry({}), 1);
     expect(notification.kind).toBe('work');
     expect(store.row(SOURCE, 'e1')).toMatchObject({ status: 'in_progress', leaseOwner: 'c' });
+  });
+
+  it('does not judge stale the notification that took a superseded version up again (sim seed 4877)', async () => {
+    const { deps, ledger, store } = setup();
+    const a = await admit(deps('a'), entry({}), 1);
+    if (a.kind !== 'work') throw new Error('expected work');
+    const part1 = buildReport(SOURCE, 'in_progress', { etag: 'e1', parts: 1 });
+    await a.lease.checkpoint(part1, { offset: 100, line: 5, header: undefined });
+    const revision = store.row(SOURCE, 'e1')?.revision;
+    expect(await ledger.markContinued(SOURCE, 'e1', 2, revision)).toBe(true);
+    // Part 2's continuation finds the object overwritten; its notification comes back (a lost delete).
+    const b = await admit(deps('b'), entry({}), 2);
+    if (b.kind !== 'work') throw new Error('expected work');
+    await b.lease.supersede(buildReport(SOURCE, 'superseded', { etag: 'e1', parts: 1 }));
+    const c = await admit(deps('c'), entry({}), 1);
+    if (c.kind !== 'work') throw new Error('expected work');
+    // Continuation 2 is gone: the reopening forgets it, or this message, failing and delivered
+    // again, would be let go as stale with nothing left to carry the version on.
+    expect(store.row(SOURCE, 'e1')).toMatchObject({ status: 'in_progress', continuedPart: undefined });
+    await c.lease.fail('S3 timed out', 'transient', false);
+    expect((await admit(deps('d'), entry({}), 1)).kind).toBe('work');
   });
 
   it('lets the lease go when it cannot decide what to do with the version', async () => {

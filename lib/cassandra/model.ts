@@ -131,6 +131,8 @@ export interface LedgerEntry extends IngestTotals {
   /** Why the last part failed (while in_progress: it is being retried), or why the version failed. */
   error: string | undefined;
   failure: FailureKind | undefined;
+  /** The error's class (lib/ingest/failures.ts, ERROR_CLASSES): what GET /ingests shows instead of its text. */
+  errorClass: string | undefined;
   /** Who works on the version now, and until when (lib/ingest/ledger.ts takes it with a lightweight transaction). */
   leaseOwner: string | undefined;
   leaseUntil: Date | undefined;
@@ -183,6 +185,7 @@ export const ingestLedger = table<LedgerEntry>({
     { name: 'duration_ms', type: 'bigint', from: 'durationMs' },
     { name: 'error', type: 'text', from: 'error' },
     { name: 'failure', type: 'text', from: 'failure' },
+    { name: 'error_class', type: 'text', from: 'errorClass' },
     { name: 'lease_owner', type: 'text', from: 'leaseOwner' },
     { name: 'lease_until', type: 'timestamp', from: 'leaseUntil' },
     { name: 'continued_part', type: 'int', from: 'continuedPart' },

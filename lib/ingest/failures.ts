@@ -11,6 +11,7 @@
 // Adapters to the services (lib/ingest/sources.ts, ledger.ts, batch-sink.ts, output-store.ts,
 // queue.ts) wrap what the services throw in TransientError: an error that reaches the pipeline
 // unwrapped did not come from a service, and is a defect.
+import { errors as driverErrors } from 'cassandra-driver';
 import { isRefusal } from '../cassandra/retry';
 import { InputError } from '../events/input-error';
 import { ObjectChangedError } from './types';
@@ -47,6 +48,44 @@ export function failureKindOf(err: unknown): FailureKind {
   if (err instanceof TransientError) return 'transient';
   if (err instanceof LeaseLostError) return 'lease_lost';
   return 'defect';
+}
+
+/**
+ * What a failure was, in a word a caller of the API may read (GET /ingests): never the error's own
+ * text, which may hold driver messages with internal addresses or the object's rows. The text stays
+ * in the logs and in the report in the outputs bucket, which only operators read.
+ */
+export const ERROR_CLASSES = {
+  not_an_event_log: 'the object is not an event log the ingest can read; its report says why',
+  cassandra_unavailable: 'the database did not answer in time; the part is retried',
+  storage_unavailable: 'S3, SQS or the function’s disk failed; the part is retried',
+  lease_lost: 'another delivery took the object version over',
+  stalled: 'the version got nowhere however often it was resumed; operators redrive it',
+  internal_error: 'an internal error; operators have the details',
+} as const;
+export type ErrorClass = keyof typeof ERROR_CLASSES;
+
+/** The class of a failure, by its type and, for a service's, by what failed underneath. */
+export function errorClassOf(err: unknown): ErrorClass {
+  if (err instanceof InputError) return 'not_an_event_log';
+  if (err instanceof LeaseLostError) return 'lease_lost';
+  if (err instanceof TransientError)
+    return err.cause instanceof driverErrors.DriverError ? 'cassandra_unavailable' : 'storage_unavailable';
+  return 'internal_error';
+}
+
+/** A stored class as one of ours (rows written before classes existed, or by a newer version: none). */
+export function errorClassFrom(
+  stored: string | undefined,
+  failure: FailureKind | undefined,
+): ErrorClass | undefined {
+  if (stored !== undefined && Object.hasOwn(ERROR_CLASSES, stored)) return stored as ErrorClass;
+  if (failure === undefined) return undefined;
+  return failure === 'input'
+    ? 'not_an_event_log'
+    : failure === 'lease_lost'
+      ? 'lease_lost'
+      : 'internal_error';
 }
 
 export function messageOf(err: unknown): string {

@@ -16,7 +16,7 @@ import type { Clock } from '../clock';
 import type { ReadPosition } from '../events/event';
 import { MAX_RECEIVE_COUNT } from '../infra/events';
 import type { Logger } from '../log';
-import { type FailureKind, InvariantError, LeaseLostError, transient } from './failures';
+import { type ErrorClass, type FailureKind, InvariantError, LeaseLostError, transient } from './failures';
 import { type Ledger, type LedgerField, leaseHeld, REOPEN_FIELDS } from './ledger';
 import { dayOf, type OpenIngests } from './open-ingests';
 import { type IngestReport, type IngestStatus, ledgerEntryOf, resumePositionOf } from './report';
@@ -205,6 +205,7 @@ export class Lease {
         status: 'in_progress',
         error: undefined,
         failure: undefined,
+        errorClass: undefined,
         continuedPart: undefined,
       },
       REOPEN_FIELDS,
@@ -235,12 +236,13 @@ export class Lease {
    * otherwise it stays in progress with the error, to be retried from its checkpoint. Earlier
    * parts' totals and checkpoint stay; the lease is let go so a retry may start at once.
    */
-  async fail(error: string, failure: FailureKind, ends: boolean): Promise<void> {
+  async fail(error: string, failure: FailureKind, errorClass: ErrorClass, ends: boolean): Promise<void> {
     return this.put({
       ...this.entry,
       status: ends ? 'failed' : 'in_progress',
       error,
       failure,
+      errorClass,
       leaseOwner: undefined,
       leaseUntil: undefined,
     });

@@ -11,7 +11,7 @@ import { classify } from '../events/classify';
 import { clipRaw, type ParsedRecord, type ReadPosition } from '../events/event';
 import { type OpenedInput, openRecords } from '../events/input';
 import type { Logger } from '../log';
-import { cassandraFailure, failureKindOf, InvariantError, messageOf } from './failures';
+import { cassandraFailure, errorClassOf, failureKindOf, InvariantError, messageOf } from './failures';
 import type { Ledger } from './ledger';
 import {
   ADMISSION_STATUS,
@@ -99,7 +99,11 @@ export async function ingestObject(
     });
   const failed = (version: Partial<ObjectVersion>, err: unknown) => {
     log.error('ingest failed before reading', { err });
-    return brief('failed', version, { error: messageOf(err), failure: failureKindOf(err) });
+    return brief('failed', version, {
+      error: messageOf(err),
+      failure: failureKindOf(err),
+      errorClass: errorClassOf(err),
+    });
   };
 
   // Which version: the message names it, or it is the object as it is now.
@@ -304,7 +308,7 @@ async function settle(
     }
     if (kind !== 'lease_lost')
       await lease
-        .fail(report.error ?? 'failed', kind, ends)
+        .fail(report.error ?? 'failed', kind, report.errorClass ?? 'internal_error', ends)
         .catch((err: unknown) => log.error('the failure could not be recorded', { err }));
     return report;
   }
@@ -327,7 +331,12 @@ async function settle(
     // that the retry can take the version at once instead of finding it busy until the lease runs out.
     if (unrecorded.failure !== 'lease_lost')
       await lease
-        .fail(unrecorded.error, unrecorded.failure ?? 'defect', false)
+        .fail(
+          unrecorded.error,
+          unrecorded.failure ?? 'defect',
+          unrecorded.errorClass ?? 'internal_error',
+          false,
+        )
         .catch((e: unknown) => log.warn('could not let go of the lease; it runs out by itself', { err: e }));
     return unrecorded;
   }

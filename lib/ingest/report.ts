@@ -5,7 +5,7 @@
 import type { IngestTotals, LedgerEntry, LedgerStatus } from '../cassandra/model';
 import type { ReadPosition } from '../events/event';
 import type { Format } from '../events/formats';
-import { type FailureKind, failureKindOf, messageOf } from './failures';
+import { type ErrorClass, errorClassOf, type FailureKind, failureKindOf, messageOf } from './failures';
 import type { PlaySink } from './types';
 
 export type { FailureKind };
@@ -98,6 +98,8 @@ export interface IngestReport extends IngestOutcome {
   checkpoint: Checkpoint | undefined;
   error: string | undefined;
   failure: FailureKind | undefined;
+  /** The error's class (lib/ingest/failures.ts): what GET /ingests shows of it. */
+  errorClass: ErrorClass | undefined;
   /** in_progress in another delivery: when its claim runs out, at the latest. */
   retryAfterSeconds: number | undefined;
   /**
@@ -129,6 +131,7 @@ export function buildReport(source: string, status: IngestStatus, fields: Report
     checkpoint: undefined,
     error: undefined,
     failure: undefined,
+    errorClass: undefined,
     retryAfterSeconds: undefined,
     previous: undefined,
     ...fields,
@@ -172,6 +175,7 @@ export function newLedgerEntry(
     durationMs: 0,
     error: undefined,
     failure: undefined,
+    errorClass: undefined,
     leaseOwner: undefined,
     leaseUntil: undefined,
     continuedPart: undefined,
@@ -220,6 +224,7 @@ export function ledgerEntryOf(
     durationMs: report.durationMs,
     error: report.error,
     failure: report.failure,
+    errorClass: report.errorClass,
     leaseOwner: lease?.owner,
     leaseUntil: lease?.until,
     continuedPart: undefined,
@@ -310,6 +315,7 @@ export class PartTally {
           : undefined,
       error: error === undefined ? undefined : messageOf(error),
       failure: error === undefined || status !== 'failed' ? undefined : failureKindOf(error),
+      errorClass: error === undefined || status !== 'failed' ? undefined : errorClassOf(error),
     });
   }
 }

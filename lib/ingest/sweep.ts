@@ -198,6 +198,7 @@ async function giveUp(
     durationMs: entry.durationMs ?? 0,
     error,
     failure: 'transient',
+    errorClass: 'stalled',
   });
   assertTransition(entry.status, 'failed');
   // The report first, as the ingest does: a version that ended always has its report.
@@ -220,6 +221,7 @@ async function giveUp(
     status: 'failed',
     error,
     failure: 'transient',
+    errorClass: 'stalled',
     leaseOwner: undefined,
     leaseUntil: undefined,
   });

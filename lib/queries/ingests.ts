@@ -6,7 +6,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { IngestTotals, LedgerEntry, LedgerStatus } from '../cassandra/model';
 import type { Format } from '../events/formats';
 import { notFound } from '../http';
-import type { FailureKind } from '../ingest/failures';
+import { ERROR_CLASSES, type ErrorClass, errorClassFrom, type FailureKind } from '../ingest/failures';
 import { versionState } from '../ingest/lifecycle';
 import { outcomeOf } from '../ingest/report';
 import { reportLocation } from '../ingest/version-outputs';
@@ -25,8 +25,11 @@ export interface IngestVersion extends IngestTotals {
   /** Recorded when the last part ends (completed, superseded); a failure keeps where it stopped, not when. */
   finishedAt: string | null;
   durationMs: number | null;
-  /** Why the last part failed: while in_progress, it is being retried; when failed, why it ended. */
-  error: string | null;
+  /**
+   * Why the last part failed (while in_progress, it is being retried; when failed, why it ended): a
+   * class and its fixed message, never the error's text (lib/ingest/failures.ts, ERROR_CLASSES).
+   */
+  error: { class: ErrorClass; message: string } | null;
   failure: FailureKind | null;
   /** The report object, once the version has ended (completed, superseded or failed). */
   report: string | null;
@@ -47,6 +50,13 @@ export interface ReportsAt {
   reportsPrefix: string;
 }
 
+/** What the API says of a version's failure: its class and the class's message, nothing stored. */
+function safeError(entry: LedgerEntry): IngestVersion['error'] {
+  if (entry.error === undefined && entry.errorClass === undefined) return null;
+  const cls = errorClassFrom(entry.errorClass, entry.failure) ?? 'internal_error';
+  return { class: cls, message: ERROR_CLASSES[cls] };
+}
+
 export function ingestVersion(entry: LedgerEntry, now: Date, reports: ReportsAt): IngestVersion {
   const outcome = outcomeOf(entry);
   const state = versionState(entry, now.getTime());
@@ -60,7 +70,7 @@ export function ingestVersion(entry: LedgerEntry, now: Date, reports: ReportsAt)
     compressed: outcome.compressed ?? null,
     finishedAt: outcome.finishedAt ?? null,
     durationMs: entry.durationMs ?? null,
-    error: entry.error ?? null,
+    error: safeError(entry),
     failure: entry.failure ?? null,
     report: (ended && reportLocation(entry.source, entry.etag, reports)) || null,
     checkpoint: state.checkpoint ?? null,

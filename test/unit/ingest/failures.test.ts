@@ -3,6 +3,8 @@ import { InputError } from '../../../lib/events/input-error';
 import {
   asTransient,
   cassandraFailure,
+  errorClassFrom,
+  errorClassOf,
   failureKindOf,
   InvariantError,
   LeaseLostError,
@@ -21,6 +23,48 @@ describe('failureKindOf', () => {
     ['a thrown string', 'boom', 'defect'],
   ])('takes %s as %s', (_name, err, kind) => {
     expect(failureKindOf(err)).toBe(kind);
+  });
+});
+
+describe('errorClassOf', () => {
+  const noHost = new errors.NoHostAvailableError({ '10.0.1.10:9042': new Error('connect ECONNREFUSED') });
+  it.each([
+    ['an input error', new InputError('no header; line 1 is "Mira,Quell"'), 'not_an_event_log'],
+    [
+      'Cassandra unavailable after the retries',
+      asTransient(noHost, 'writing plays'),
+      'cassandra_unavailable',
+    ],
+    [
+      'the ledger timing out',
+      cassandraFailure(
+        new errors.OperationTimedOutError('timed out', '10.0.1.10:9042'),
+        'ingest ledger: write',
+      ),
+      'cassandra_unavailable',
+    ],
+    [
+      'S3 failing',
+      asTransient(Object.assign(new Error('SlowDown'), { $metadata: {} }), 'cannot read the object'),
+      'storage_unavailable',
+    ],
+    ['a full disk', new TransientError('writing rejects: ENOSPC'), 'storage_unavailable'],
+    ['a lost lease', new LeaseLostError(), 'lease_lost'],
+    ['a broken invariant', new InvariantError('accounting mismatch'), 'internal_error'],
+    [
+      'Cassandra refusing a statement (a defect)',
+      cassandraFailure(new errors.ResponseError(0x2200, 'Invalid'), 'w'),
+      'internal_error',
+    ],
+  ])('takes %s as %s', (_name, err, cls) => {
+    expect(errorClassOf(err)).toBe(cls);
+  });
+
+  it('reads a stored class, and makes one of the failure kind for rows written before classes', () => {
+    expect(errorClassFrom('cassandra_unavailable', 'transient')).toBe('cassandra_unavailable');
+    expect(errorClassFrom(undefined, 'input')).toBe('not_an_event_log');
+    expect(errorClassFrom('something newer', 'transient')).toBe('internal_error');
+    expect(errorClassFrom(undefined, undefined)).toBeUndefined();
   });
 });
 

@@ -152,7 +152,7 @@ describe('admit and the lease', () => {
     const { deps, filed, store } = setup();
     const first = await admit(deps('a'), entry({}), 1);
     if (first.kind !== 'work') throw new Error('expected work');
-    await first.lease.fail('not an event log', 'input', true);
+    await first.lease.fail('not an event log', 'input', 'not_an_event_log', true);
     expect(store.row(SOURCE, 'e1')?.status).toBe('failed');
     const again = await admit(deps('b'), entry({}), 1);
     expect(again.kind).toBe('work');
@@ -196,7 +196,7 @@ describe('admit and the lease', () => {
     // Continuation 2 is gone: the reopening forgets it, or this message, failing and delivered
     // again, would be let go as stale with nothing left to carry the version on.
     expect(store.row(SOURCE, 'e1')).toMatchObject({ status: 'in_progress', continuedPart: undefined });
-    await c.lease.fail('S3 timed out', 'transient', false);
+    await c.lease.fail('S3 timed out', 'transient', 'storage_unavailable', false);
     expect((await admit(deps('d'), entry({}), 1)).kind).toBe('work');
   });
 
@@ -204,7 +204,7 @@ describe('admit and the lease', () => {
     const { deps, store } = setup();
     const first = await admit(deps('a'), entry({}), 1);
     if (first.kind !== 'work') throw new Error('expected work');
-    await first.lease.fail('not an event log', 'input', true);
+    await first.lease.fail('not an event log', 'input', 'not_an_event_log', true);
     // The index refuses the reopening's filing: the delivery fails, and leaves no lease behind.
     let adds = 0;
     const d = deps('b');

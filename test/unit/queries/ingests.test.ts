@@ -3,6 +3,7 @@
 import { errors } from 'cassandra-driver';
 import type { LedgerEntry } from '../../../lib/cassandra/model';
 import { route } from '../../../lib/http';
+import { ERROR_CLASSES } from '../../../lib/ingest/failures';
 import { newLedgerEntry } from '../../../lib/ingest/report';
 import { createLogger } from '../../../lib/log';
 import { apiHttpOptions } from '../../../lib/queries/api-handler';
@@ -36,7 +37,10 @@ const completed = entry('c0ffee', minutes(-120), {
 const failed = entry('bad', minutes(-60), {
   status: 'failed',
   failure: 'input',
-  error: 'the object is not an event log: no header with sessionId, itemInSession and userId',
+  errorClass: 'not_an_event_log',
+  // What the ingest writes: the first line of the object, which may be a row with a person's name.
+  error:
+    'the object is not an event log: no header with sessionId, itemInSession and userId; line 1 is "Mira,Quell,9008"',
   versionId: '3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY',
 });
 const inProgress = entry('abc123', minutes(-5), {
@@ -127,7 +131,7 @@ describe('GET /ingests?source=', () => {
       startedAt: '2025-11-27T11:00:00.000Z',
       finishedAt: null,
       durationMs: 0,
-      error: 'the object is not an event log: no header with sessionId, itemInSession and userId',
+      error: { class: 'not_an_event_log', message: ERROR_CLASSES.not_an_event_log },
       failure: 'input',
       report: 's3://outputs/reports/incoming/my events+1.csv/bad.json',
       checkpoint: null,
@@ -160,15 +164,42 @@ describe('GET /ingests?source=', () => {
     });
   });
 
+  it('shows no error text: no driver message, address or row of the object, even on rows without a class', async () => {
+    const s = new FakeStore();
+    s.ledger.set(SOURCE, [
+      { ...failed, errorClass: undefined },
+      {
+        ...inProgress,
+        error: 'cannot read the object: connect ECONNREFUSED 10.0.3.7:443',
+        failure: 'transient',
+      },
+    ]);
+    const text = JSON.stringify(body(await api(s)(query(SOURCE))));
+    for (const secret of ['Mira', 'Quell', '10.0.3.7', 'ECONNREFUSED', 'line 1'])
+      expect(text).not.toContain(secret);
+    expect(
+      body(await api(s)(query(SOURCE))).versions.map(
+        (v: { error: { class: string } | null }) => v.error?.class,
+      ),
+    ).toEqual(['internal_error', 'not_an_event_log']);
+  });
+
   it('keeps the checkpoint of a version whose later part failed (the retry resumes there)', async () => {
     const s = new FakeStore();
     s.ledger.set(SOURCE, [
-      { ...inProgress, error: 'timed out', failure: 'transient', leaseOwner: undefined },
+      {
+        ...inProgress,
+        error:
+          'writing plays: All host(s) tried for query failed (tried: 10.0.1.10:9042 (OperationTimedOutError))',
+        errorClass: 'cassandra_unavailable',
+        failure: 'transient',
+        leaseOwner: undefined,
+      },
     ]);
     const [version] = body(await api(s)(query(SOURCE))).versions;
     expect(version).toMatchObject({
       status: 'in_progress',
-      error: 'timed out',
+      error: { class: 'cassandra_unavailable', message: ERROR_CLASSES.cassandra_unavailable },
       failure: 'transient',
       report: null,
       checkpoint: { part: 3, offset: 96_000_000, line: 400_001 },

@@ -101,30 +101,36 @@ export function driverCalls(
 type Handler = (event: APIGatewayProxyEventV2) => Promise<{ statusCode: number }>;
 
 /** The API Gateway (payload 2.0) event of a request, as the handlers receive it. */
-export function apiEvent(r: Request): APIGatewayProxyEventV2 {
+/** The event API Gateway hands a handler for the request, with the caller's Authorization header. */
+export function apiEvent(r: Request, auth: { authorization: string }): APIGatewayProxyEventV2 {
   return {
     version: '2.0',
     rawPath: r.rawPath,
     rawQueryString: r.rawQueryString,
     pathParameters: r.pathParameters,
-    headers: {},
+    headers: { ...auth },
     requestContext: { requestId: 'bench', http: { method: 'GET', path: r.rawPath } },
   } as unknown as APIGatewayProxyEventV2;
 }
 
+/** The handlers called in-process; each verifies the token, as it does deployed under offline. */
 export function handlerCalls(
   handlers: Record<Query, Handler>,
+  auth: { authorization: string },
 ): Record<Query, (r: Request) => Promise<unknown>> {
   const call = (h: Handler) => async (r: Request) => {
-    const res = await h(apiEvent(r));
+    const res = await h(apiEvent(r, auth));
     if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
   };
   return { q1: call(handlers.q1), q2: call(handlers.q2), q3: call(handlers.q3) };
 }
 
-export function httpCalls(baseUrl: string): Record<Query, (r: Request) => Promise<unknown>> {
+export function httpCalls(
+  baseUrl: string,
+  auth: { authorization: string },
+): Record<Query, (r: Request) => Promise<unknown>> {
   const call = async (r: Request) => {
-    const res = await fetch(baseUrl + r.path);
+    const res = await fetch(baseUrl + r.path, { headers: auth });
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
   };

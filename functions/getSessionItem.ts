@@ -1,5 +1,8 @@
 // GET /sessions/{sessionId}/items/{itemInSession} (Q1).
+import { SCOPES } from '../lib/auth';
 import { apiHandler } from '../lib/queries/api-handler';
 import { getSessionItem } from '../lib/queries/session-item';
 
-export const handler = apiHandler('getSessionItem', (deps, event) => getSessionItem(deps.store, event));
+export const handler = apiHandler('getSessionItem', SCOPES.read, (deps, event) =>
+  getSessionItem(deps.store, event),
+);

@@ -74,6 +74,26 @@ export interface ApiConfig {
   cursorSecret: string;
   /** Running in AWS Lambda, not under serverless offline (which sets IS_OFFLINE=true). */
   deployedLambda: boolean;
+  /** Who may call the API, as the environment says it (read it through apiAuth). */
+  auth: { issuer: string | undefined; audience: string; verifiedBy: string | undefined };
+}
+
+/** The local issuer the stack scripts run (scripts/stack/issuer.ts): the default outside AWS. */
+export const LOCAL_ISSUER = 'http://127.0.0.1:4580';
+export const DEFAULT_AUDIENCE = 'tracklog';
+
+export interface AuthConfig {
+  /** The OIDC issuer of the bearer tokens (its `iss`); its keys are found by OIDC discovery. */
+  issuer: string;
+  /** The audience the tokens must name (`aud`). */
+  audience: string;
+  /**
+   * Who checks the token's signature, issuer, audience and expiry. `function`: the function itself,
+   * against the issuer's keys. `gateway`: API Gateway's JWT authorizer did, before the function ran,
+   * and the function reads the claims it verified; only in AWS, never under serverless offline
+   * (whose JWT authorizer checks no signature, and which lets any request set those claims).
+   */
+  verifiedBy: 'function' | 'gateway';
 }
 
 export interface AwsConfig {
@@ -287,6 +307,29 @@ export function apiCursorSecret(cfg: Config): string {
   return cfg.api.cursorSecret;
 }
 
+/**
+ * Who may call the API (lib/auth.ts), checked when an API function asks, so that the ingest needs
+ * none of it. In AWS the issuer is required and https; `gateway` is refused outside AWS Lambda:
+ * serverless offline's gateway checks no signature, and lets any request set the claims it passes.
+ */
+export function apiAuth(cfg: Config): AuthConfig {
+  const { issuer, audience, verifiedBy = 'function' } = cfg.api.auth;
+  const deployed = cfg.api.deployedLambda;
+  if (verifiedBy !== 'function' && verifiedBy !== 'gateway')
+    throw new ConfigError('AUTH_VERIFIED_BY', `must be function or gateway, got "${verifiedBy}"`);
+  if (verifiedBy === 'gateway' && !deployed)
+    throw new ConfigError(
+      'AUTH_VERIFIED_BY',
+      'is gateway outside AWS Lambda, where no gateway verified the token (serverless offline checks no signature); use function',
+    );
+  const iss = issuer ?? (deployed ? undefined : LOCAL_ISSUER);
+  if (iss === undefined)
+    throw new ConfigError('AUTH_ISSUER', 'is required in AWS: the OIDC issuer of the API’s bearer tokens');
+  if (deployed && !iss.startsWith('https://'))
+    throw new ConfigError('AUTH_ISSUER', `must be an https URL in AWS, got "${iss}"`);
+  return { issuer: iss.replace(/\/+$/, ''), audience, verifiedBy };
+}
+
 function readCorsOrigins(env: Env): string[] {
   try {
     return parseCorsOrigins(str(env, 'CORS_ORIGINS', '*'));
@@ -400,6 +443,11 @@ export function loadConfig(env: Env = process.env): Config {
       corsOrigins: readCorsOrigins(env),
       cursorSecret: readCursorSecret(env),
       deployedLambda: inDeployedLambda(env),
+      auth: {
+        issuer: url(env, 'AUTH_ISSUER'),
+        audience: str(env, 'AUTH_AUDIENCE', DEFAULT_AUDIENCE),
+        verifiedBy: str(env, 'AUTH_VERIFIED_BY')?.toLowerCase(),
+      },
     },
     aws: {
       region,

@@ -19,10 +19,12 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly parameter?: string,
-    /** Headers the status needs (Allow on a 405). */
+    /** Headers the status needs (Allow on a 405, WWW-Authenticate on a 401). */
     readonly headers: Readonly<Record<string, string>> = {},
+    /** What went wrong on our side, for the log only (a 5xx). */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'HttpError';
   }
 }
@@ -95,6 +97,7 @@ export function requestMethod(event: APIGatewayProxyEventV2): string {
 function errorResponse(err: unknown, event: APIGatewayProxyEventV2, opts: HttpOptions): HttpResponse {
   const requestId = event.requestContext?.requestId;
   if (err instanceof HttpError) {
+    if (err.statusCode >= 500) opts.log.warn('request failed', { err, requestId, path: event.rawPath });
     const error = {
       code: err.code,
       message: err.message,

@@ -25,9 +25,10 @@ import { writeEventFiles } from './generate/index';
 import { listNames, selectEventFiles, skipReason } from './local/event-files';
 import { LOCAL_NAMES, startLocalFlow } from './local/flow';
 import { putFiles } from './local/put-files';
-import type { ComposeService } from './stack/docker';
 import { formatStates, stackDown, stackUp } from './stack/index';
+import { DEFAULT_TOKEN_SCOPES, signLocalToken } from './stack/issuer';
 import { portInUse } from './stack/proc';
+import type { ServiceName } from './stack/service';
 import { readStackSettings, repoRoot } from './stack/settings';
 
 // The SDK's notice that its 2027 releases will need Node 22 is for the maintainers (the lockfile pins
@@ -114,10 +115,10 @@ async function run(args: DemoArgs, interrupts: Interrupts): Promise<number> {
     interrupts.throwIfInterrupted();
     say(text);
   };
-  step('Starting the local stack (Apache Cassandra 5.0, LocalStack S3 + SQS)');
+  step('Starting the local stack (Apache Cassandra 5.0, LocalStack S3 + SQS, a local token issuer)');
   const settings = readStackSettings();
   // Registered before the start: a service being started when Ctrl-C comes is stopped too.
-  const launched: ComposeService[] = [];
+  const launched: ServiceName[] = [];
   interrupts.add(async () => {
     if (launched.length === 0) return;
     info(`stopping ${launched.join(' and ')} (started by the demo)`);
@@ -215,7 +216,12 @@ async function run(args: DemoArgs, interrupts: Interrupts): Promise<number> {
   const usable = uploads.filter((u) => ingested.has(`s3://${local.flow.bucket}/${u.key}`)).map((u) => u.file);
   let answered = false;
   if (usable.length === 0) info('no file was ingested: there is nothing to ask about');
-  else answered = await printExamples(local.offline.baseUrl, await pickExamples(usable));
+  else
+    answered = await printExamples(
+      local.offline.baseUrl,
+      await pickExamples(usable),
+      await signLocalToken(settings, { scopes: DEFAULT_TOKEN_SCOPES, ttlSeconds: 3600 }),
+    );
 
   step(`Done in ${seconds(Date.now() - started)}`);
   info(

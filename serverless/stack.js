@@ -84,6 +84,14 @@ async function options(resolveVariable) {
   } catch (err) {
     throw configurationError(err.message);
   }
+  // The JWT authorizer needs the issuer's https URL; API Gateway refuses anything else at deploy.
+  const issuer = String((await resolveVariable('param:authIssuer')) ?? '').trim();
+  if (!(await isLocal(resolveVariable)) && !/^https:\/\/[^\s/]+/.test(issuer)) {
+    throw configurationError(
+      `param authIssuer is "${issuer}": the API's bearer tokens need their OIDC issuer, an https URL ` +
+        '(--param="authIssuer=https://cognito-idp.<region>.amazonaws.com/<user pool id>")',
+    );
+  }
   // CloudFormation would take NaN or a fraction and create an alarm that never or always fires.
   const queueAge = String(await resolveVariable('param:queueAgeAlarmSeconds'));
   if (!/^[1-9]\d*$/.test(queueAge)) {

@@ -1,10 +1,13 @@
 // The read-latency rounds, in a process of their own: Q1, Q2 and Q3 at concurrency 1 and 32, through
-// the raw driver (the same prepared CQL the API runs), the bundled handlers required here (called
+// the raw driver (the same prepared CQL the API runs), the bundled handlers (each verifying the reader's token) required here (called
 // in-process, as Lambda calls them) and HTTP through the serverless offline the bench started. Each
 // round sends the same sampled keys to every mode, in a rotated order. Prints one JSON line.
 // The handlers are not bundled into it: it loads the handler bundles given on the command line.
+
+import { SCOPES } from '../../lib/auth';
 import { createClient } from '../../lib/cassandra/client';
 import { loadConfig } from '../../lib/config';
+import { localAuthorization } from '../../scripts/stack/issuer';
 import {
   compareModes,
   driverCalls,
@@ -27,10 +30,12 @@ async function main(): Promise<void> {
   const client = createClient(cfg.cassandra);
   await client.connect();
   const handler = (bundle: string) => (require(bundle) as { handler: never }).handler;
+  // One reader's token for the whole run, as a client would hold one (it is valid for an hour).
+  const auth = await localAuthorization([SCOPES.read]);
   const modes = {
     driver: driverCalls(client, cfg.cassandra.keyspace),
-    handler: handlerCalls({ q1: handler(q1), q2: handler(q2), q3: handler(q3) }),
-    http: httpCalls(baseUrl),
+    handler: handlerCalls({ q1: handler(q1), q2: handler(q2), q3: handler(q3) }, auth),
+    http: httpCalls(baseUrl, auth),
   };
   const sample = sampleRequests(playsFile, requests);
   const results: LatencyResult[] = [];

@@ -4,8 +4,10 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { SCOPES } from '../../lib/auth';
 import { writeEventFiles } from '../../scripts/generate/index';
 import { uploadedEvent } from '../../scripts/local/lambda-events';
+import { localAuthorization } from '../../scripts/stack/issuer';
 import { outDir } from '../build';
 import type { BenchContext } from '../context';
 import { apiEvent, type Query, type Request, sampleRequests } from '../reads';
@@ -30,7 +32,8 @@ export async function coldStarts(ctx: BenchContext): Promise<void> {
     return file;
   };
   const sample = sampleRequests(ctx.data.playsFile, 1);
-  const api = (q: Query) => eventFile(q, apiEvent(sample[q][0] as Request));
+  const auth = await localAuthorization([SCOPES.read]);
+  const api = (q: Query) => eventFile(q, apiEvent(sample[q][0] as Request, auth));
   const tiny = (await writeEventFiles({ outDir: join(dir, 'data'), events: 200, seed: 'coldstart' }))
     .files[0];
   const cases: { name: Handler; events: (run: number) => Promise<[string, string]> }[] = [

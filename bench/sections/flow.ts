@@ -3,12 +3,14 @@
 // the upload until GET /sessions/{id}/items/{n} answers 200 for the file's last play.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { SCOPES } from '../../lib/auth';
 import type { Play } from '../../lib/events/event';
 import { stackNames } from '../../lib/infra/names';
 import { createLogger } from '../../lib/log';
 import { writeEventFiles } from '../../scripts/generate/index';
 import { type FlowOptions, type RunningFlow, startLocalFlow } from '../../scripts/local/flow';
 import { putFiles, type Uploaded } from '../../scripts/local/put-files';
+import { localAuthorization } from '../../scripts/stack/issuer';
 import { LOCALSTACK_URL } from '../../scripts/stack/settings';
 import { outDir, repo } from '../build';
 import { type BenchContext, KEYSPACE } from '../context';
@@ -66,6 +68,7 @@ export async function eventFlow(ctx: BenchContext): Promise<void> {
   const running = await benchFlow(ctx, 'bench-flow');
   try {
     const url = `${running.offline.baseUrl}/sessions/${play.sessionId}/items/${play.itemInSession}`;
+    const auth = await localAuthorization([SCOPES.read]);
     const ms: number[] = [];
     for (let i = 0; i < ctx.args.repeats; i++) {
       await ctx.reset();
@@ -75,7 +78,7 @@ export async function eventFlow(ctx: BenchContext): Promise<void> {
         prefix: `flow/${Date.now()}-${i}/`,
       })) as [Uploaded];
       for (;;) {
-        const res = await fetch(url);
+        const res = await fetch(url, { headers: auth });
         await res.arrayBuffer();
         if (res.status === 200) break;
         if (performance.now() - started > QUERYABLE_WITHIN_MS)

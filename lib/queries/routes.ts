@@ -14,6 +14,18 @@ export const API_ROUTES: Readonly<Record<string, readonly string[]>> = {
   '/ingests': QUERY_METHODS,
 };
 
+/** The API's scopes (lib/auth.ts checks them): one reads the three questions, one is the operators'. */
+export const SCOPES = { read: 'tracklog/read', ingests: 'tracklog/ingests' } as const;
+export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
+
+/** The scope each path's token must carry; serverless.yml's route authorizers say the same (deploy tests). */
+export const ROUTE_SCOPES: Readonly<Record<string, Scope>> = {
+  '/sessions/{sessionId}/items/{itemInSession}': SCOPES.read,
+  '/users/{userId}/sessions/{sessionId}/songs': SCOPES.read,
+  '/listeners': SCOPES.read,
+  '/ingests': SCOPES.ingests,
+};
+
 /**
  * The methods served on the path of an `ANY <path>` route key (the catch-all's per-path routes);
  * undefined for `$default` (no such path) or anything else.

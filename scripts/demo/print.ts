@@ -4,8 +4,8 @@ import type { Examples } from './examples';
 const out = (text: string) => process.stdout.write(`${text}\n`);
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-async function get(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(url);
+async function get(url: string, token: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -13,15 +13,17 @@ function shorten<T>(items: T[], n: number): { shown: T[]; more: number } {
   return { shown: items.slice(0, n), more: Math.max(0, items.length - n) };
 }
 
-/** Returns true when all three answered 200. */
-export async function printExamples(baseUrl: string, ex: Examples): Promise<boolean> {
+/** Returns true when all three answered 200. `token` is a reader's bearer token of the local issuer. */
+export async function printExamples(baseUrl: string, ex: Examples, token: string): Promise<boolean> {
   const display = baseUrl.replace('127.0.0.1', 'localhost');
   let ok = true;
+  out('\n  Every request carries a bearer token; the local issuer signs one for you:');
+  out('      TOKEN=$(npm run -s token)');
 
   const q1 = `/sessions/${ex.q1.sessionId}/items/${ex.q1.itemInSession}`;
   out(`\n  Q1  artist, song and length of item ${ex.q1.itemInSession} of session ${ex.q1.sessionId}`);
-  out(`      curl -s ${shellQuote(display + q1)}`);
-  const r1 = await get(baseUrl + q1);
+  out(`      curl -s -H "Authorization: Bearer $TOKEN" ${shellQuote(display + q1)}`);
+  const r1 = await get(baseUrl + q1, token);
   ok &&= r1.status === 200;
   out(
     r1.status === 200
@@ -33,8 +35,8 @@ export async function printExamples(baseUrl: string, ex: Examples): Promise<bool
   out(
     `\n  Q2  the songs of user ${ex.q2.userId} in session ${ex.q2.sessionId}, in order, with the user's name`,
   );
-  out(`      curl -s ${shellQuote(display + q2)}`);
-  const r2 = await get(baseUrl + q2);
+  out(`      curl -s -H "Authorization: Bearer $TOKEN" ${shellQuote(display + q2)}`);
+  const r2 = await get(baseUrl + q2, token);
   ok &&= r2.status === 200;
   if (r2.status === 200) {
     const songs = r2.body.songs as { itemInSession: number; artist: string; song: string }[];
@@ -50,9 +52,9 @@ export async function printExamples(baseUrl: string, ex: Examples): Promise<bool
   const q3 = `/listeners?${new URLSearchParams({ song: ex.q3.song })}`;
   out(`\n  Q3  everyone who listened to "${ex.q3.song}"`);
   out(
-    `      curl -s -G ${shellQuote(`${display}/listeners`)} --data-urlencode ${shellQuote(`song=${ex.q3.song}`)}`,
+    `      curl -s -G -H "Authorization: Bearer $TOKEN" ${shellQuote(`${display}/listeners`)} --data-urlencode ${shellQuote(`song=${ex.q3.song}`)}`,
   );
-  const r3 = await get(baseUrl + q3);
+  const r3 = await get(baseUrl + q3, token);
   ok &&= r3.status === 200;
   if (r3.status === 200) {
     const people = r3.body.listeners as { firstName: string | null; lastName: string | null }[];

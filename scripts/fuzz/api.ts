@@ -17,10 +17,12 @@ import {
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse } from 'yaml';
+import { SCOPES } from '../../lib/auth';
 import { CSV_COLUMNS, csvField } from '../generate/format';
+import { signLocalToken } from '../stack/issuer';
 import { findPython } from '../stack/localstack';
 import { runCommand } from '../stack/proc';
-import { repoRoot, type StackSettings, stackConfigDir } from '../stack/settings';
+import { readStackSettings, repoRoot, type StackSettings, stackConfigDir } from '../stack/settings';
 
 export const SCHEMATHESIS_VERSION = '4.32.5';
 const lockFile = join(stackConfigDir, 'schemathesis', 'requirements.lock');
@@ -246,11 +248,18 @@ export async function runSchemathesis(st: string, opts: FuzzOptions): Promise<Fu
   const ndjsonReport = join(opts.reportDir, 'events.ndjson');
   rmSync(jsonReport, { force: true });
   rmSync(ndjsonReport, { force: true });
+  // A token of every scope that outlives the run (its `ignored_auth` check sends requests without it).
+  const token = await signLocalToken(readStackSettings(), {
+    scopes: Object.values(SCOPES),
+    ttlSeconds: Math.min(86_400, opts.maxTimeSeconds + 900),
+  });
   const args = [
     'run',
     contractFile,
     '--url',
     opts.baseUrl,
+    '--header',
+    `Authorization: Bearer ${token}`,
     '--checks',
     'all',
     '--max-time',

@@ -1,7 +1,8 @@
-// Brings the local stack (Cassandra + LocalStack) up, down, or reports on it. Used by
+// Brings the local stack (Cassandra, LocalStack, the token issuer) up, down, or reports on it. Used by
 // `npm run stack:*` and by the integration tests' global setup.
 import { CASSANDRA_VERSION, cassandraNode, knownCassandraNodes } from './cassandra';
 import { dockerWorks } from './docker';
+import { localIssuer } from './issuer';
 import {
   type ServiceState,
   type StackParts,
@@ -32,13 +33,13 @@ export type { StackService } from './service';
 
 /**
  * The services of the local stack, in the order they are listed and reported: Cassandra nodes 1 to
- * `nodes` (node 1 alone unless asked for more), then LocalStack. A Cassandra of the user's own is
- * one service, whatever `nodes` says.
+ * `nodes` (node 1 alone unless asked for more), then LocalStack, then the local token issuer. A
+ * Cassandra of the user's own is one service, whatever `nodes` says.
  */
 export function stackServices(s: StackSettings, nodes = s.cassandraNodes): StackService[] {
   const count = s.externalCassandra === undefined ? nodes : 1;
   const cassandra = Array.from({ length: count }, (_, i) => cassandraNode(s, i + 1, count));
-  return [...cassandra, localStack(s)];
+  return [...cassandra, localStack(s), localIssuer(s)];
 }
 
 function stackParts(s: StackSettings, nodes?: number): StackParts {

@@ -2,13 +2,13 @@
 // every service is found, started and stopped by the same rules.
 import type { ComposeService } from './docker';
 import { waitFor } from './probes';
-import type { HostProcess, StackService } from './service';
+import type { HostProcess, ServiceName, StackService } from './service';
 import type { StackSettings } from './settings';
 
 export type Mode = 'host' | 'docker' | 'external' | 'none';
 
 export interface ServiceState {
-  service: ComposeService;
+  service: ServiceName;
   /** host: a process these scripts started; docker: a container they started; external: someone else's. */
   mode: Mode;
   endpoint: string;
@@ -45,7 +45,7 @@ export interface StackUpOptions {
    * Called as this call starts a service, before it is ready: a caller interrupted meanwhile (Ctrl-C)
    * knows what to stop. `id` tells one Cassandra node from another (`stackDown(only)` takes either).
    */
-  onStart?: (service: ComposeService, id: string) => void;
+  onStart?: (service: ServiceName, id: string) => void;
 }
 
 function describe(err: unknown): string {
@@ -115,10 +115,10 @@ export async function serviceUp(
     };
   }
   const compose = svc.compose;
-  if (s.mode === 'docker' && compose === undefined) {
+  if (s.mode === 'docker' && compose === undefined && !svc.hostOnly) {
     throw new Error(`cannot start ${svc.title}: it runs on the host only, and TRACKLOG_STACK=docker`);
   }
-  const host = s.mode === 'docker' ? undefined : svc.hostPrerequisites();
+  const host = s.mode === 'docker' && !svc.hostOnly ? undefined : svc.hostPrerequisites();
   if (host?.ok) {
     launching();
     const version = await host.start();
@@ -184,7 +184,7 @@ export async function stackUpWith(
 }
 
 /** What status rows and messages call a service: `cassandra-2` for a further node. */
-export function serviceLabel(st: { service: ComposeService; node?: number }): string {
+export function serviceLabel(st: { service: ServiceName; node?: number }): string {
   return st.node !== undefined ? `${st.service}-${st.node}` : st.service;
 }
 

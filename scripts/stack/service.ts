@@ -14,9 +14,12 @@ export interface HostProcess {
 /** Either the host has what the service needs (and `start` launches it there), or why not. */
 export type HostPrerequisites = { ok: true; start: () => Promise<string> } | { ok: false; reason: string };
 
+/** What status rows, `onStart` and `stackDown(only)` call a service. */
+export type ServiceName = ComposeService | 'issuer';
+
 export interface StackService {
   /** What status rows, `onStart` and `stackDown(only)` call it; every Cassandra node is `cassandra`. */
-  name: ComposeService;
+  name: ServiceName;
   /** This one service among those of the same name (`cassandra-2`); `stackDown(only)` takes it too. */
   id: string;
   /** The Cassandra node it is, for nodes after the first (status rows read `cassandra-2`). */
@@ -39,6 +42,8 @@ export interface StackService {
    * cluster's further nodes, which run on the host only.
    */
   compose: ComposeService | undefined;
+  /** Needs nothing but Node: started on the host even when TRACKLOG_STACK=docker (the issuer). */
+  hostOnly?: boolean;
   /** The id of a service that must be up before this one starts (a node joins through the seed). */
   startAfter?: string;
   /** Asks the service once whether it serves real requests; resolves to its version. */

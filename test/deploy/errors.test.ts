@@ -4,9 +4,9 @@
 import { PACKAGE_TIMEOUT_MS, packageStack } from './support/package';
 
 /** The output of a package that must fail. */
-function failedPackage(args: string[]): string {
+function failedPackage(args: string[], opts: { exampleIssuer?: boolean } = {}): string {
   try {
-    packageStack(args);
+    packageStack(args, opts);
   } catch (err: unknown) {
     return (err as Error).message;
   }
@@ -35,6 +35,16 @@ describe('serverless package with a mistake in its params', () => {
       ['--stage', 'prod', '--param=cassandraContactPoints=10.0.1.10:9042', '--param=queueAgeAlarmSeconds=1h'],
       'Cannot resolve variable at "resources": param queueAgeAlarmSeconds is "1h": it must be a whole number of seconds above 0',
     ],
+    [
+      'a token issuer over plain HTTP',
+      [
+        '--stage',
+        'prod',
+        '--param=cassandraContactPoints=10.0.1.10:9042',
+        '--param=authIssuer=http://issuer.example.com',
+      ],
+      'Cannot resolve variable at "resources": param authIssuer is "http://issuer.example.com": the API\'s bearer tokens need',
+    ],
   ])(
     'prints its message alone for %s',
     (_what, args, message) => {
@@ -42,6 +52,19 @@ describe('serverless package with a mistake in its params', () => {
       expect(output).toContain(message);
       expect(output).not.toMatch(STACK_LINE);
       expect(output).not.toContain('Received rejection');
+    },
+    PACKAGE_TIMEOUT_MS,
+  );
+  it(
+    'says a deployed stage needs its token issuer',
+    () => {
+      const output = failedPackage(['--stage', 'prod', '--param=cassandraContactPoints=10.0.1.10:9042'], {
+        exampleIssuer: false,
+      });
+      expect(output).toContain(
+        'Cannot resolve variable at "resources": param authIssuer is "": the API\'s bearer tokens need their OIDC issuer, an https URL',
+      );
+      expect(output).not.toMatch(STACK_LINE);
     },
     PACKAGE_TIMEOUT_MS,
   );

@@ -5,12 +5,16 @@ import { type IncomingHttpHeaders, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { loadConfig } from '../../lib/config';
+import { generateKeyPair, SignJWT } from 'jose';
+import { SCOPES } from '../../lib/auth';
+import { LOCAL_ISSUER, loadConfig } from '../../lib/config';
 import { localOutputs, outputNames } from '../../lib/ingest/outputs';
 import { ingestFilePart } from '../../lib/ingest/service';
 import { createLogger } from '../../lib/log';
 import { CSV_COLUMNS, csvField } from '../../scripts/generate/format';
 import { type Offline, startOffline } from '../../scripts/local/offline';
+import { ensureIssuerKeys, localAuthorization, signLocalToken } from '../../scripts/stack/issuer';
+import { readStackSettings } from '../../scripts/stack/settings';
 import { componentResponseErrors, openApiErrors } from '../support/openapi';
 import { useSchemaKeyspace } from './support/cassandra';
 import { describeWithRealData, realDataDir, realDataFiles } from './support/real-data';
@@ -100,8 +104,11 @@ describe('the query API over HTTP (serverless offline)', () => {
     await api?.stop();
   });
 
+  /** A GET with a token of every scope, unless `headers` says otherwise. */
   async function get(path: string, headers: Record<string, string> = {}) {
-    const res = await fetch(`${api.baseUrl}${path}`, { headers });
+    const res = await fetch(`${api.baseUrl}${path}`, {
+      headers: { ...(await localAuthorization()), ...headers },
+    });
     return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
   }
 
@@ -313,6 +320,96 @@ describe('the query API over HTTP (serverless offline)', () => {
     // The 200 and the 404 of Q1, and Q3's 400: client errors are counted, none is a server error.
     expect(q1.map((l) => l.ClientErrors)).toEqual(expect.arrayContaining([0, 1]));
     expect(q3.at(-1)).toMatchObject({ ClientErrors: 1, ServerErrors: 0 });
+  });
+
+  describe('who may call it', () => {
+    const paths = ['/sessions/90139/items/2', '/users/9008/sessions/90139/songs', '/listeners?song=x'];
+    const ingests = '/ingests?source=s3://raw/x.csv';
+    const settings = readStackSettings();
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+    /** A token signed by a key the issuer never published, under the issuer's own key id. */
+    async function forged(): Promise<string> {
+      const [published] = await ensureIssuerKeys(settings);
+      const { privateKey } = await generateKeyPair('ES256');
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({ scope: `${SCOPES.read} ${SCOPES.ingests}` })
+        .setProtectedHeader({ alg: 'ES256', kid: published?.kid ?? '' })
+        .setIssuer(LOCAL_ISSUER)
+        .setAudience('tracklog')
+        .setSubject('mallory')
+        .setIssuedAt(now)
+        .setExpirationTime(now + 600)
+        .sign(privateKey);
+    }
+
+    it.each([
+      ['no token', async () => ({ authorization: '' }), 'a bearer token is required'],
+      [
+        'a token that is no JWT',
+        async () => ({ authorization: 'Bearer not-a-token' }),
+        'must be Bearer followed by a JWT',
+      ],
+      ['a forged token', async () => bearer(await forged()), 'the token signature does not verify'],
+      [
+        'an expired token',
+        async () =>
+          bearer(await signLocalToken(settings, { scopes: [SCOPES.read, SCOPES.ingests], ttlSeconds: -120 })),
+        'the token has expired',
+      ],
+      [
+        'a token for another audience',
+        async () =>
+          bearer(
+            await signLocalToken(settings, {
+              scopes: [SCOPES.read, SCOPES.ingests],
+              ttlSeconds: 600,
+              audience: 'other',
+            }),
+          ),
+        'the token is for another audience',
+      ],
+    ])('refuses %s on every data route with a JSON 401', async (_what, headers, why) => {
+      const h = await headers();
+      for (const path of [...paths, ingests]) {
+        const res = await get(path, h);
+        expect([path, res.status]).toEqual([path, 401]);
+        expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="tracklog"/);
+        expect((res.body.error as { message: string }).message).toContain(why);
+        expect(componentResponseErrors('Unauthorized', res.body)).toEqual([]);
+      }
+    });
+
+    it('answers 403 to a token without the route’s scope: readers cannot see ingests, operators cannot read plays', async () => {
+      const reader = await localAuthorization([SCOPES.read]);
+      const operator = await localAuthorization([SCOPES.ingests]);
+      const denied = [
+        ...paths.map((path) => [path, operator, SCOPES.read] as const),
+        [ingests, reader, SCOPES.ingests] as const,
+      ];
+      for (const [path, headers, scope] of denied) {
+        const res = await get(path, headers);
+        expect([path, res.status, res.headers.get('www-authenticate')]).toEqual([
+          path,
+          403,
+          `Bearer realm="tracklog", error="insufficient_scope", scope="${scope}"`,
+        ]);
+        expect(componentResponseErrors('Forbidden', res.body)).toEqual([]);
+      }
+      expect((await get(paths[0] ?? '', reader)).status).toBe(200);
+    });
+
+    it('grants nothing for claims a request sets itself (serverless offline’s authorizer override header)', async () => {
+      const override = JSON.stringify({ jwt: { claims: { sub: 'x', scope: SCOPES.ingests } } });
+      const res = await get(ingests, {
+        ...(await localAuthorization([SCOPES.read])),
+        'sls-offline-authorizer-override': override,
+      });
+      expect(res.status).toBe(403);
+      expect(
+        (await get(ingests, { authorization: '', 'sls-offline-authorizer-override': override })).status,
+      ).toBe(401);
+    });
   });
 
   it('allows cross-origin calls (CORS_ORIGINS defaults to *)', async () => {

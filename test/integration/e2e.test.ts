@@ -4,8 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { SCOPES } from '../../lib/auth';
 import { playTables } from '../../lib/cassandra/model';
 import { waitForReport } from '../../scripts/local/flow';
+import { localAuthorization } from '../../scripts/stack/issuer';
 import { QUIRKS_REJECTS } from '../support/quirks';
 import { count, useSchemaKeyspace } from './support/cassandra';
 import { loggedAdmission, useLocalFlow } from './support/flow';
@@ -60,7 +62,9 @@ describe('the local event flow, end to end', () => {
     await put('incoming/day one.csv', quirks);
     let status = 0;
     while (Date.now() - uploaded < 60_000) {
-      const res = await fetch(`${flow.local.offline.baseUrl}/sessions/90139/items/2`);
+      const res = await fetch(`${flow.local.offline.baseUrl}/sessions/90139/items/2`, {
+        headers: await localAuthorization([SCOPES.read]),
+      });
       status = res.status;
       if (status === 200) {
         expect(await res.json()).toMatchObject({ artist: 'The Quoters', length: 180.5 });

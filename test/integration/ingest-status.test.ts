@@ -4,12 +4,14 @@
 // row in the shape written before leases existed. Answers are checked against openapi.yaml and
 // against the reports the ingest stored.
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { SCOPES } from '../../lib/auth';
 import { loadConfig } from '../../lib/config';
 import { CassandraLedgerStore, Ledger } from '../../lib/ingest/ledger';
 import { type IngestReport, newLedgerEntry } from '../../lib/ingest/report';
 import { ingestS3Object } from '../../lib/ingest/service';
 import { createLogger } from '../../lib/log';
 import { type Offline, startOffline } from '../../scripts/local/offline';
+import { localAuthorization } from '../../scripts/stack/issuer';
 import { componentResponseErrors, openApiErrors } from '../support/openapi';
 import { QUIRKS_REJECTS, quirks } from '../support/quirks';
 import { readReport, s3Client, uniqueName } from './support/aws';
@@ -92,7 +94,10 @@ describe('GET /ingests over HTTP (serverless offline)', () => {
   });
 
   async function get(qs: string, method = 'GET') {
-    const res = await fetch(`${api.baseUrl}/ingests?${qs}`, { method });
+    const res = await fetch(`${api.baseUrl}/ingests?${qs}`, {
+      method,
+      headers: await localAuthorization([SCOPES.ingests]),
+    });
     return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
   }
   const status = (s: string) => get(new URLSearchParams({ source: s }).toString());

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  apiAuth,
   apiCursorSecret,
   ConfigError,
   DEFAULT_INGEST_CONCURRENCY,
@@ -9,6 +10,7 @@ import {
   DEFAULT_INGEST_LEASE_MS,
   DEFAULT_INGEST_RETRY_BUDGET_MS,
   DEV_CURSOR_SECRET,
+  LOCAL_ISSUER,
   loadConfig,
   parseReplication,
 } from '../../lib/config';
@@ -124,6 +126,49 @@ describe('loadConfig', () => {
       loadConfig({ CORS_ORIGINS: 'https://app.example, http://localhost:3000' }).api.corsOrigins,
     ).toEqual(['https://app.example', 'http://localhost:3000']);
     expect(loadConfig({ CORS_ORIGINS: '*' }).api.corsOrigins).toEqual(['*']);
+  });
+
+  describe('who may call the API (apiAuth)', () => {
+    const lambda = { AWS_LAMBDA_FUNCTION_NAME: 'tracklog-prod-getListeners' };
+    const auth = (env: Record<string, string>) => apiAuth(loadConfig(env));
+
+    it('verifies tokens of the local issuer in the function by default, outside AWS', () => {
+      expect(auth({})).toEqual({ issuer: LOCAL_ISSUER, audience: 'tracklog', verifiedBy: 'function' });
+      expect(auth({ ...lambda, IS_OFFLINE: 'true' }).verifiedBy).toBe('function');
+    });
+
+    it('refuses gateway verification outside AWS Lambda: serverless offline verifies no signature', () => {
+      expect(() => auth({ AUTH_VERIFIED_BY: 'gateway' })).toThrow(
+        /^AUTH_VERIFIED_BY: is gateway outside AWS Lambda/,
+      );
+      expect(() => auth({ ...lambda, IS_OFFLINE: 'true', AUTH_VERIFIED_BY: 'gateway' })).toThrow(
+        /^AUTH_VERIFIED_BY: /,
+      );
+      expect(() => auth({ AUTH_VERIFIED_BY: 'nobody' })).toThrow(
+        /^AUTH_VERIFIED_BY: must be function or gateway/,
+      );
+    });
+
+    it('needs an https issuer in AWS, and takes the gateway’s verification there', () => {
+      expect(() => auth(lambda)).toThrow(/^AUTH_ISSUER: is required in AWS/);
+      expect(() => auth({ ...lambda, AUTH_ISSUER: 'http://issuer.example.com' })).toThrow(
+        /^AUTH_ISSUER: must be an https URL/,
+      );
+      expect(
+        auth({
+          ...lambda,
+          AUTH_ISSUER: 'https://issuer.example.com/',
+          AUTH_AUDIENCE: 'api',
+          AUTH_VERIFIED_BY: 'gateway',
+        }),
+      ).toEqual({ issuer: 'https://issuer.example.com', audience: 'api', verifiedBy: 'gateway' });
+    });
+
+    it('does not stop a Lambda that serves no API (the ingest) from loading its config', () => {
+      expect(
+        loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'tracklog-prod-ingest' }).api.auth.issuer,
+      ).toBeUndefined();
+    });
   });
 
   describe('the development cursor secret', () => {

@@ -103,6 +103,8 @@ describe('serverless/stack.js', () => {
       'param:securityGroupIds': '',
       'param:alarmEmail': '',
       'param:queueAgeAlarmSeconds': '3600',
+      'param:authIssuer': 'https://issuer.example.com',
+      'param:awsEndpointUrl': '',
     };
     return {
       resolveVariable: async (name) => {

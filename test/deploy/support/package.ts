@@ -36,7 +36,13 @@ function withoutContactPoints(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * folder are this run's own: osls empties `.serverless` in the service folder when it packages, so
  * two runs in one checkout (or two test files) would remove each other's artifacts.
  */
-export function packageStack(args: string[]): Packaged {
+/** Every deployed stage names its token issuer; tests that are not about it get this one. */
+export const EXAMPLE_ISSUER = 'https://issuer.example.com';
+
+export function packageStack(given: string[], opts: { exampleIssuer?: boolean } = {}): Packaged {
+  const named = given.some((a) => a.includes('authIssuer='));
+  const args =
+    named || opts.exampleIssuer === false ? given : [...given, `--param=authIssuer=${EXAMPLE_ISSUER}`];
   const service = mkdtempSync(join(tmpdir(), 'sls-service-'));
   const dir = mkdtempSync(join(tmpdir(), 'sls-package-'));
   try {

@@ -12,9 +12,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, types } from 'cassandra-driver';
+import { SCOPES } from '../../../lib/auth';
 import { applySchema } from '../../../lib/cassandra/schema';
 import { waitForReport } from '../../../scripts/local/flow';
 import { killNode, runningContactPoints, stackDown, stackUp, startNode } from '../../../scripts/stack/index';
+import { localAuthorization } from '../../../scripts/stack/issuer';
 import { readStackSettings, type StackSettings } from '../../../scripts/stack/settings';
 import type { TestKeyspace } from '../../integration/support/cassandra';
 import { useSchemaKeyspace } from '../../integration/support/cassandra';
@@ -43,11 +45,12 @@ function askContinuously(
   const counts = { requests: 0, ok: 0, wrong: 0, status5xx: 0, status503WithRetryAfter: 0, other: 0 };
   let running = true;
   const loop = (async () => {
+    const auth = await localAuthorization([SCOPES.read]);
     for (let i = 0; running; i++) {
       const p = plays[i % plays.length] as (typeof plays)[number];
-      const res = await fetch(`${baseUrl}/sessions/${p.sessionId}/items/${p.itemInSession}`).catch(
-        () => undefined,
-      );
+      const res = await fetch(`${baseUrl}/sessions/${p.sessionId}/items/${p.itemInSession}`, {
+        headers: auth,
+      }).catch(() => undefined);
       counts.requests++;
       if (!res) counts.other++;
       else if (res.status === 200) {

@@ -1,11 +1,12 @@
 // Brings the local stack up for the integration tier when it is not running yet, and remembers
 // what it started so the teardown stops exactly that (nothing a developer started by hand).
-import type { ComposeService } from '../../../scripts/stack/docker';
+
 import { stackUp } from '../../../scripts/stack/index';
+import type { ServiceName } from '../../../scripts/stack/service';
 import { seconds, stackLog } from '../../../scripts/stack/settings';
 
 declare global {
-  var __tracklogStartedServices: ComposeService[] | undefined;
+  var __tracklogStartedServices: ServiceName[] | undefined;
 }
 
 export default async function globalSetup(): Promise<void> {

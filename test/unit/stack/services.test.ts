@@ -25,10 +25,11 @@ const s: StackSettings = {
 };
 
 describe('the service table', () => {
-  it('lists Cassandra node 1 where the single node has always lived, then LocalStack', () => {
+  it('lists Cassandra node 1 where the single node has always lived, then LocalStack and the token issuer', () => {
     expect(stackServices(s).map((svc) => [svc.name, svc.compose, svc.pidFile, svc.endpoint])).toEqual([
       ['cassandra', 'cassandra', '/tmp/local/cassandra/cassandra.pid', '127.0.0.1:9042'],
       ['localstack', 'localstack', '/tmp/local/localstack/localstack.pid', 'http://127.0.0.1:4566'],
+      ['issuer', undefined, '/tmp/local/issuer/issuer.pid', 'http://127.0.0.1:4580'],
     ]);
     expect(cassandraNodeLayout(s, 1)).toMatchObject({
       address: '127.0.0.1',
@@ -44,6 +45,7 @@ describe('the service table', () => {
       ['cassandra-2', 2, 'cassandra', undefined, '127.0.0.2:9042'],
       ['cassandra-3', 3, 'cassandra-2', undefined, '127.0.0.3:9042'],
       ['localstack', undefined, undefined, 'localstack', 'http://127.0.0.1:4566'],
+      ['issuer', undefined, undefined, undefined, 'http://127.0.0.1:4580'],
     ]);
   });
 
@@ -67,7 +69,7 @@ describe('the service table', () => {
     };
     expect(cassandraNode(external, 1).endpoint).toBe('db1:9042,db2:9042');
     expect(localStack(external).endpoint).toBe('http://aws:4566');
-    expect(stackServices(external).map((svc) => svc.id)).toEqual(['cassandra', 'localstack']);
+    expect(stackServices(external).map((svc) => svc.id)).toEqual(['cassandra', 'localstack', 'issuer']);
   });
 
   it('labels further nodes in the status table and keeps the single-node table as it was', () => {

@@ -58,6 +58,15 @@ function configurationError(message) {
   return new ServerlessError(`Cannot resolve variable at "resources": ${message}`, 'TRACKLOG_CONFIGURATION');
 }
 
+/** A param that must be a whole number above 0, as a number; `unit` says what it counts. */
+async function wholeParam(resolveVariable, name, unit) {
+  const raw = String(await resolveVariable(`param:${name}`));
+  if (!/^[1-9]\d*$/.test(raw)) {
+    throw configurationError(`param ${name} is "${raw}": it must be a whole number of ${unit} above 0`);
+  }
+  return Number(raw);
+}
+
 async function options(resolveVariable) {
   const database = await resolveVariable('param:database');
   const { DATABASES } = load();
@@ -85,12 +94,8 @@ async function options(resolveVariable) {
     throw configurationError(err.message);
   }
   // CloudFormation would take NaN or a fraction and create an alarm that never or always fires.
-  const queueAge = String(await resolveVariable('param:queueAgeAlarmSeconds'));
-  if (!/^[1-9]\d*$/.test(queueAge)) {
-    throw configurationError(
-      `param queueAgeAlarmSeconds is "${queueAge}": it must be a whole number of seconds above 0`,
-    );
-  }
+  const queueAgeAlarmSeconds = await wholeParam(resolveVariable, 'queueAgeAlarmSeconds', 'seconds');
+  const outputsRetentionDays = await wholeParam(resolveVariable, 'outputsRetentionDays', 'days');
   return {
     service: await resolveVariable('self:service'),
     stage: await resolveVariable('sls:stage'),
@@ -102,7 +107,8 @@ async function options(resolveVariable) {
     cursorSecretParameter: String((await resolveVariable('param:cursorSecretParameter')) ?? ''),
     vpc: (await vpc(resolveVariable)) !== null,
     alarmEmail: String((await resolveVariable('param:alarmEmail')) ?? ''),
-    queueAgeAlarmSeconds: Number(queueAge),
+    queueAgeAlarmSeconds,
+    outputsRetentionDays,
   };
 }
 

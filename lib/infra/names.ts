@@ -83,6 +83,8 @@ export interface StackOptions {
   alarmEmail: string;
   /** The ingest queue's oldest message older than this raises an alarm: uploads wait, nothing takes them. */
   queueAgeAlarmSeconds: number;
+  /** Days a reject or report stays in the outputs bucket (lib/infra/events.ts, outputsResources). */
+  outputsRetentionDays: number;
 }
 
 /** A CloudFormation resource, as the generators return it. */
@@ -90,6 +92,7 @@ export type Resource = {
   Type: string;
   Properties: Record<string, unknown>;
   DependsOn?: string[];
+  DeletionPolicy?: 'Retain';
   UpdateReplacePolicy?: 'Retain';
 };
 

@@ -2,7 +2,7 @@
 // (the event flow of events.ts, the roles of iam.ts, the alarms of alarms.ts and, on Amazon
 // Keyspaces, the tables of keyspaces.ts), and the name and param helpers of names.ts that serverless.yml resolves through it.
 import { alarmResources } from './alarms';
-import { eventResources } from './events';
+import { eventResources, outputsResources } from './events';
 import { functionRoles } from './iam';
 import { keyspacesResources } from './keyspaces';
 import { type StackOptions, stackNames } from './names';
@@ -14,6 +14,7 @@ export function stackResources(opts: StackOptions) {
   return {
     Resources: {
       ...eventResources(names),
+      ...outputsResources(names, opts),
       ...functionRoles(opts),
       ...(opts.database === 'keyspaces' ? keyspacesResources(opts.keyspace) : {}),
       ...alarmResources(opts),

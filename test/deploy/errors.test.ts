@@ -35,6 +35,11 @@ describe('serverless package with a mistake in its params', () => {
       ['--stage', 'prod', '--param=cassandraContactPoints=10.0.1.10:9042', '--param=queueAgeAlarmSeconds=1h'],
       'Cannot resolve variable at "resources": param queueAgeAlarmSeconds is "1h": it must be a whole number of seconds above 0',
     ],
+    [
+      'a retention of rejects and reports that is not a number of days',
+      ['--stage', 'prod', '--param=database=keyspaces', '--param=outputsRetentionDays=0'],
+      'Cannot resolve variable at "resources": param outputsRetentionDays is "0": it must be a whole number of days above 0',
+    ],
   ])(
     'prints its message alone for %s',
     (_what, args, message) => {

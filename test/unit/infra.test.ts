@@ -57,6 +57,7 @@ describe('the Keyspaces tables', () => {
     vpc: false,
     alarmEmail: '',
     queueAgeAlarmSeconds: 3600,
+    outputsRetentionDays: 30,
   });
 
   it('give each column its CQL type from the data model, static columns marked STATIC', () => {
@@ -103,6 +104,7 @@ describe('serverless/stack.js', () => {
       'param:securityGroupIds': '',
       'param:alarmEmail': '',
       'param:queueAgeAlarmSeconds': '3600',
+      'param:outputsRetentionDays': '30',
     };
     return {
       resolveVariable: async (name) => {

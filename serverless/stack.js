@@ -44,10 +44,10 @@ async function vpc(resolveVariable) {
  * A mistake in the deploy's params, as osls shows its own: the message alone. osls prints a
  * ServerlessError (its "user error") without a stack, and passes one whose message starts with
  * "Cannot resolve variable at" through its variable resolver as it is; any other error thrown here
- * comes out wrapped in "Received rejection:" with the whole JavaScript stack trace. options() feeds
- * the `resources` variable only, hence the property named.
+ * comes out wrapped in "Received rejection:" with the whole JavaScript stack trace. `property` is
+ * the serverless.yml property whose variable failed: options() feeds `resources`.
  */
-function configurationError(message) {
+function configurationError(message, property = 'resources') {
   let ServerlessError;
   try {
     ServerlessError = require('serverless/lib/serverless-error');
@@ -55,7 +55,10 @@ function configurationError(message) {
     // Read without osls installed (a unit test of this file, say): the same shape, by name.
     ServerlessError = class ServerlessError extends Error {};
   }
-  return new ServerlessError(`Cannot resolve variable at "resources": ${message}`, 'TRACKLOG_CONFIGURATION');
+  return new ServerlessError(
+    `Cannot resolve variable at "${property}": ${message}`,
+    'TRACKLOG_CONFIGURATION',
+  );
 }
 
 /** A param that must be a whole number above 0, as a number; `unit` says what it counts. */
@@ -120,9 +123,18 @@ module.exports.names = async ({ resolveVariable }) =>
 /** `<service>_<stage>` with `-` mapped to `_` (the keyspace param's default on deployed stages). */
 module.exports.defaultKeyspace = async ({ resolveVariable }) =>
   load().stageKeyspace(await resolveVariable('self:service'), await resolveVariable('sls:stage'));
-/** The HTTP API's CORS origins: the corsOrigins param, comma-separated, as a list. */
-module.exports.corsOrigins = async ({ resolveVariable }) =>
-  load().corsOrigins(String(await resolveVariable('param:corsOrigins')));
+/** The HTTP API's CORS (provider.httpApi.cors) from the corsOrigins param; false when it names none. */
+module.exports.httpApiCors = async ({ resolveVariable }) => {
+  const [raw, stage] = [
+    String(await resolveVariable('param:corsOrigins')),
+    await resolveVariable('sls:stage'),
+  ];
+  try {
+    return load().httpApiCors(raw, stage);
+  } catch (err) {
+    throw configurationError(err.message, 'provider.httpApi.cors');
+  }
+};
 
 /**
  * The queues the ingest sends to: this stack's own when deployed, the local event flow's under

@@ -7,7 +7,7 @@ import { functionRoles } from './iam';
 import { keyspacesResources } from './keyspaces';
 import { type StackOptions, stackNames } from './names';
 
-export { corsOrigins, DATABASES, stackNames, stageKeyspace, validKeyspace } from './names';
+export { DATABASES, httpApiCors, stackNames, stageKeyspace, validKeyspace } from './names';
 
 export function stackResources(opts: StackOptions) {
   const names = stackNames(opts.service, opts.stage);

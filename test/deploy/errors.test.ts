@@ -36,6 +36,11 @@ describe('serverless package with a mistake in its params', () => {
       'Cannot resolve variable at "resources": param queueAgeAlarmSeconds is "1h": it must be a whole number of seconds above 0',
     ],
     [
+      'CORS for every origin on a deployed stage',
+      ['--stage', 'prod', '--param=database=keyspaces', '--param=corsOrigins=*'],
+      'Cannot resolve variable at "provider.httpApi.cors": param corsOrigins * allows every origin, which only the local stage may: name the origins that may call stage prod',
+    ],
+    [
       'a retention of rejects and reports that is not a number of days',
       ['--stage', 'prod', '--param=database=keyspaces', '--param=outputsRetentionDays=0'],
       'Cannot resolve variable at "resources": param outputsRetentionDays is "0": it must be a whole number of days above 0',

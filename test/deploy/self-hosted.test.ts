@@ -298,11 +298,11 @@ describe('serverless package (self-hosted Cassandra)', () => {
     for (const fn of FUNCTIONS) expect(env(stack().template, fn).CASSANDRA_KEYSPACE).toBe('tracklog_prod');
   });
 
-  it('allows any origin by default', () => {
-    expect(props(stack().template, 'HttpApi').CorsConfiguration).toMatchObject({
-      AllowOrigins: ['*'],
-      AllowMethods: ['GET'],
-    });
+  it('allows no other origin by default: no CORS configuration, and none in the functions', () => {
+    const { template } = stack();
+    expect(props(template, 'HttpApi').CorsConfiguration).toBeUndefined();
+    expect(keyPaths(template.Resources, 'CorsConfiguration')).toEqual([]);
+    for (const fn of FUNCTIONS) expect(env(template, fn).CORS_ORIGINS ?? '').toBe('');
   });
 
   it('bundles each function on its own, small', () => {

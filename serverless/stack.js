@@ -61,11 +61,18 @@ function configurationError(message, property = 'resources') {
   );
 }
 
-/** A param that must be a whole number above 0, as a number; `unit` says what it counts. */
-async function wholeParam(resolveVariable, name, unit) {
+/**
+ * A param that must be a whole number of `unit` from `min` up, as a number; `property` is the
+ * serverless.yml property it feeds (configurationError).
+ */
+async function wholeParam(resolveVariable, name, unit, { min = 1, property = 'resources' } = {}) {
   const raw = String(await resolveVariable(`param:${name}`));
-  if (!/^[1-9]\d*$/.test(raw)) {
-    throw configurationError(`param ${name} is "${raw}": it must be a whole number of ${unit} above 0`);
+  if (!/^\d+$/.test(raw) || Number(raw) < min) {
+    const least = min === 1 ? 'above 0' : `of at least ${min}`;
+    throw configurationError(
+      `param ${name} is "${raw}": it must be a whole number of ${unit} ${least}`,
+      property,
+    );
   }
   return Number(raw);
 }
@@ -99,6 +106,8 @@ async function options(resolveVariable) {
   // CloudFormation would take NaN or a fraction and create an alarm that never or always fires.
   const queueAgeAlarmSeconds = await wholeParam(resolveVariable, 'queueAgeAlarmSeconds', 'seconds');
   const outputsRetentionDays = await wholeParam(resolveVariable, 'outputsRetentionDays', 'days');
+  const apiThrottleRateLimit = await wholeParam(resolveVariable, 'apiThrottleRateLimit', 'requests a second');
+  const apiThrottleBurstLimit = await wholeParam(resolveVariable, 'apiThrottleBurstLimit', 'requests');
   return {
     service: await resolveVariable('self:service'),
     stage: await resolveVariable('sls:stage'),
@@ -112,12 +121,26 @@ async function options(resolveVariable) {
     alarmEmail: String((await resolveVariable('param:alarmEmail')) ?? ''),
     queueAgeAlarmSeconds,
     outputsRetentionDays,
+    apiThrottleRateLimit,
+    apiThrottleBurstLimit,
   };
 }
 
 module.exports.resources = async ({ resolveVariable }) =>
   load().stackResources(await options(resolveVariable));
 module.exports.vpc = async ({ resolveVariable }) => vpc(resolveVariable);
+/** Each function's reservedConcurrency (lib/infra/limits.ts), from the ingestConcurrency and apiConcurrency params. */
+module.exports.concurrency = async ({ resolveVariable }) => {
+  const property = 'custom.concurrency';
+  return load().reservedConcurrency({
+    // The queue's maximumConcurrency too, which SQS takes from 2.
+    ingestConcurrency: await wholeParam(resolveVariable, 'ingestConcurrency', 'instances', {
+      min: 2,
+      property,
+    }),
+    apiConcurrency: await wholeParam(resolveVariable, 'apiConcurrency', 'instances', { property }),
+  });
+};
 module.exports.names = async ({ resolveVariable }) =>
   load().stackNames(await resolveVariable('self:service'), await resolveVariable('sls:stage'));
 /** `<service>_<stage>` with `-` mapped to `_` (the keyspace param's default on deployed stages). */

@@ -104,6 +104,9 @@ export interface StackOptions {
   queueAgeAlarmSeconds: number;
   /** Days a reject or report stays in the outputs bucket (lib/infra/events.ts, outputsResources). */
   outputsRetentionDays: number;
+  /** The HTTP API stage's steady requests a second, and its burst (lib/infra/limits.ts). */
+  apiThrottleRateLimit: number;
+  apiThrottleBurstLimit: number;
 }
 
 /** A CloudFormation resource, as the generators return it. */

@@ -36,6 +36,16 @@ describe('serverless package with a mistake in its params', () => {
       'Cannot resolve variable at "resources": param queueAgeAlarmSeconds is "1h": it must be a whole number of seconds above 0',
     ],
     [
+      'an ingest concurrency below the 2 SQS takes',
+      ['--stage', 'prod', '--param=database=keyspaces', '--param=ingestConcurrency=1'],
+      'Cannot resolve variable at "custom.concurrency": param ingestConcurrency is "1": it must be a whole number of instances of at least 2',
+    ],
+    [
+      'a throttle that is not a number',
+      ['--stage', 'prod', '--param=database=keyspaces', '--param=apiThrottleRateLimit=fast'],
+      'Cannot resolve variable at "resources": param apiThrottleRateLimit is "fast": it must be a whole number of requests a second above 0',
+    ],
+    [
       'CORS for every origin on a deployed stage',
       ['--stage', 'prod', '--param=database=keyspaces', '--param=corsOrigins=*'],
       'Cannot resolve variable at "provider.httpApi.cors": param corsOrigins * allows every origin, which only the local stage may: name the origins that may call stage prod',

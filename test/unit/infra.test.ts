@@ -69,6 +69,8 @@ describe('the Keyspaces tables', () => {
     alarmEmail: '',
     queueAgeAlarmSeconds: 3600,
     outputsRetentionDays: 30,
+    apiThrottleRateLimit: 50,
+    apiThrottleBurstLimit: 100,
   });
 
   it('give each column its CQL type from the data model, static columns marked STATIC', () => {
@@ -116,6 +118,8 @@ describe('serverless/stack.js', () => {
       'param:alarmEmail': '',
       'param:queueAgeAlarmSeconds': '3600',
       'param:outputsRetentionDays': '30',
+      'param:apiThrottleRateLimit': '50',
+      'param:apiThrottleBurstLimit': '100',
     };
     return {
       resolveVariable: async (name) => {

@@ -68,7 +68,7 @@ export interface IngestConfig {
 }
 
 export interface ApiConfig {
-  /** Origins allowed by CORS; ['*'] allows any. */
+  /** Origins allowed by CORS; ['*'] allows any, [] none. */
   corsOrigins: string[];
   /** Signs pagination cursors so a tampered one is refused; set it per deployment (read it through apiCursorSecret). */
   cursorSecret: string;
@@ -332,7 +332,8 @@ export function apiAuth(cfg: Config): AuthConfig {
 
 function readCorsOrigins(env: Env): string[] {
   try {
-    return parseCorsOrigins(str(env, 'CORS_ORIGINS', '*'));
+    // Unset is none: a function that lost its variable must not open the API to every origin.
+    return parseCorsOrigins(str(env, 'CORS_ORIGINS', ''));
   } catch (err: unknown) {
     throw new ConfigError('CORS_ORIGINS', (err as Error).message);
   }

@@ -1,15 +1,15 @@
 // The CORS origin rule, for the functions' CORS_ORIGINS (lib/config.ts) and the HTTP API's
-// corsOrigins deploy param (lib/infra): `*`, or a comma-separated list of origins exactly as
-// browsers send them in the Origin header (scheme, host and a non-default port; no path, no
-// trailing slash), which is what both the functions and API Gateway compare against.
+// corsOrigins deploy param (lib/infra): none (empty: no other origin may read the API), `*`, or a
+// comma-separated list of origins exactly as browsers send them in the Origin header (scheme, host
+// and a non-default port; no path, no trailing slash), which is what both the functions and API
+// Gateway compare against. Where `*` is allowed is the deploy's rule (lib/infra/names.ts).
 
-/** The allowed origins of a comma-separated list; throws an Error saying what is wrong with it. */
+/** The allowed origins of a comma-separated list ([] for none); throws an Error saying what is wrong. */
 export function parseCorsOrigins(raw: string): string[] {
   const origins = raw
     .split(',')
     .map((o) => o.trim())
     .filter((o) => o.length > 0);
-  if (origins.length === 0) throw new Error('is empty: give * or a list of origins');
   for (const origin of origins) {
     if (origin === '*') continue;
     let url: URL | undefined;

@@ -44,7 +44,7 @@ export const methodNotAllowed = (method: string, allowed: readonly string[]) =>
   );
 
 export interface HttpOptions {
-  /** Allowed CORS origins; '*' allows any. */
+  /** Allowed CORS origins; '*' allows any, none (empty) no other origin. */
   corsOrigins: readonly string[];
   log: Logger;
   /**

@@ -44,10 +44,10 @@ async function vpc(resolveVariable) {
  * A mistake in the deploy's params, as osls shows its own: the message alone. osls prints a
  * ServerlessError (its "user error") without a stack, and passes one whose message starts with
  * "Cannot resolve variable at" through its variable resolver as it is; any other error thrown here
- * comes out wrapped in "Received rejection:" with the whole JavaScript stack trace. options() feeds
- * the `resources` variable only, hence the property named.
+ * comes out wrapped in "Received rejection:" with the whole JavaScript stack trace. `property` is
+ * the serverless.yml property whose variable failed: options() feeds `resources`.
  */
-function configurationError(message) {
+function configurationError(message, property = 'resources') {
   let ServerlessError;
   try {
     ServerlessError = require('serverless/lib/serverless-error');
@@ -55,7 +55,26 @@ function configurationError(message) {
     // Read without osls installed (a unit test of this file, say): the same shape, by name.
     ServerlessError = class ServerlessError extends Error {};
   }
-  return new ServerlessError(`Cannot resolve variable at "resources": ${message}`, 'TRACKLOG_CONFIGURATION');
+  return new ServerlessError(
+    `Cannot resolve variable at "${property}": ${message}`,
+    'TRACKLOG_CONFIGURATION',
+  );
+}
+
+/**
+ * A param that must be a whole number of `unit` from `min` up, as a number; `property` is the
+ * serverless.yml property it feeds (configurationError).
+ */
+async function wholeParam(resolveVariable, name, unit, { min = 1, property = 'resources' } = {}) {
+  const raw = String(await resolveVariable(`param:${name}`));
+  if (!/^\d+$/.test(raw) || Number(raw) < min) {
+    const least = min === 1 ? 'above 0' : `of at least ${min}`;
+    throw configurationError(
+      `param ${name} is "${raw}": it must be a whole number of ${unit} ${least}`,
+      property,
+    );
+  }
+  return Number(raw);
 }
 
 async function options(resolveVariable) {
@@ -93,12 +112,10 @@ async function options(resolveVariable) {
     );
   }
   // CloudFormation would take NaN or a fraction and create an alarm that never or always fires.
-  const queueAge = String(await resolveVariable('param:queueAgeAlarmSeconds'));
-  if (!/^[1-9]\d*$/.test(queueAge)) {
-    throw configurationError(
-      `param queueAgeAlarmSeconds is "${queueAge}": it must be a whole number of seconds above 0`,
-    );
-  }
+  const queueAgeAlarmSeconds = await wholeParam(resolveVariable, 'queueAgeAlarmSeconds', 'seconds');
+  const outputsRetentionDays = await wholeParam(resolveVariable, 'outputsRetentionDays', 'days');
+  const apiThrottleRateLimit = await wholeParam(resolveVariable, 'apiThrottleRateLimit', 'requests a second');
+  const apiThrottleBurstLimit = await wholeParam(resolveVariable, 'apiThrottleBurstLimit', 'requests');
   return {
     service: await resolveVariable('self:service'),
     stage: await resolveVariable('sls:stage'),
@@ -110,21 +127,45 @@ async function options(resolveVariable) {
     cursorSecretParameter: String((await resolveVariable('param:cursorSecretParameter')) ?? ''),
     vpc: (await vpc(resolveVariable)) !== null,
     alarmEmail: String((await resolveVariable('param:alarmEmail')) ?? ''),
-    queueAgeAlarmSeconds: Number(queueAge),
+    queueAgeAlarmSeconds,
+    outputsRetentionDays,
+    apiThrottleRateLimit,
+    apiThrottleBurstLimit,
   };
 }
 
 module.exports.resources = async ({ resolveVariable }) =>
   load().stackResources(await options(resolveVariable));
 module.exports.vpc = async ({ resolveVariable }) => vpc(resolveVariable);
+/** Each function's reservedConcurrency (lib/infra/limits.ts), from the ingestConcurrency and apiConcurrency params. */
+module.exports.concurrency = async ({ resolveVariable }) => {
+  const property = 'custom.concurrency';
+  return load().reservedConcurrency({
+    // The queue's maximumConcurrency too, which SQS takes from 2.
+    ingestConcurrency: await wholeParam(resolveVariable, 'ingestConcurrency', 'instances', {
+      min: 2,
+      property,
+    }),
+    apiConcurrency: await wholeParam(resolveVariable, 'apiConcurrency', 'instances', { property }),
+  });
+};
 module.exports.names = async ({ resolveVariable }) =>
   load().stackNames(await resolveVariable('self:service'), await resolveVariable('sls:stage'));
 /** `<service>_<stage>` with `-` mapped to `_` (the keyspace param's default on deployed stages). */
 module.exports.defaultKeyspace = async ({ resolveVariable }) =>
   load().stageKeyspace(await resolveVariable('self:service'), await resolveVariable('sls:stage'));
-/** The HTTP API's CORS origins: the corsOrigins param, comma-separated, as a list. */
-module.exports.corsOrigins = async ({ resolveVariable }) =>
-  load().corsOrigins(String(await resolveVariable('param:corsOrigins')));
+/** The HTTP API's CORS (provider.httpApi.cors) from the corsOrigins param; false when it names none. */
+module.exports.httpApiCors = async ({ resolveVariable }) => {
+  const [raw, stage] = [
+    String(await resolveVariable('param:corsOrigins')),
+    await resolveVariable('sls:stage'),
+  ];
+  try {
+    return load().httpApiCors(raw, stage);
+  } catch (err) {
+    throw configurationError(err.message, 'provider.httpApi.cors');
+  }
+};
 
 /**
  * The queues the ingest sends to: this stack's own when deployed, the local event flow's under

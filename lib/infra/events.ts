@@ -3,7 +3,7 @@
 // the ingest writes its reports and rejects to (its own, so its outputs never trigger an ingest).
 // scripts/local/bootstrap.ts creates the same flow in LocalStack from these.
 import { BUCKET_TRIGGER_SUFFIXES } from '../events/formats';
-import type { Resource, StackNames } from './names';
+import type { Resource, StackNames, StackOptions } from './names';
 
 /** The ingest Lambda's timeout; the queue hides a message six times as long while it is worked on. */
 export const INGEST_TIMEOUT_SECONDS = 900;
@@ -13,7 +13,16 @@ export const INGEST_TIMEOUT_SECONDS = 900;
  */
 export const MAX_RECEIVE_COUNT = 5;
 
-/** No public access, encrypted at rest. */
+/**
+ * Both buckets hold people's data (raw rows with names; rejects are raw rows too): no public access,
+ * encrypted at rest, and kept when the stack is removed or the bucket replaced, as the data must
+ * not go with a mistaken `serverless remove` or rename. A removed stage leaves them to delete by hand.
+ */
+const keptBucket = {
+  DeletionPolicy: 'Retain',
+  UpdateReplacePolicy: 'Retain',
+} as const;
+
 const privateBucket = {
   PublicAccessBlockConfiguration: {
     BlockPublicAcls: true,
@@ -26,17 +35,47 @@ const privateBucket = {
   },
 };
 
+/** A bucket policy refusing every request over plain HTTP, to the bucket and to its objects. */
+function tlsOnly(bucketId: string, bucket: string): Resource {
+  return {
+    Type: 'AWS::S3::BucketPolicy',
+    Properties: {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'DenyPlainHttp',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:*',
+            Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
+      },
+    },
+  };
+}
+
+/**
+ * Queue messages name objects and carry reports (a dead-lettered one, a failure's text): encrypted
+ * at rest with SQS-managed keys, which need no key policy for S3 notifications to send.
+ */
+const encryptedQueue = { SqsManagedSseEnabled: true };
+
 export function eventResources(names: StackNames): Record<string, Resource> {
   const bucketArn = `arn:aws:s3:::${names.bucket}`;
   return {
     IngestDeadLetterQueue: {
       Type: 'AWS::SQS::Queue',
-      Properties: { QueueName: names.deadLetterQueue, MessageRetentionPeriod: 1209600 },
+      Properties: { QueueName: names.deadLetterQueue, MessageRetentionPeriod: 1209600, ...encryptedQueue },
     },
     IngestQueue: {
       Type: 'AWS::SQS::Queue',
       Properties: {
         QueueName: names.queue,
+        ...encryptedQueue,
         VisibilityTimeout: INGEST_TIMEOUT_SECONDS * 6,
         MessageRetentionPeriod: 1209600,
         RedrivePolicy: {
@@ -67,8 +106,11 @@ export function eventResources(names: StackNames): Record<string, Resource> {
         },
       },
     },
+    // No lifecycle: the raw events are the source every table is loaded (and reloaded) from; how
+    // long they stay is the uploader's decision, not this stack's.
     RawEventsBucket: {
       Type: 'AWS::S3::Bucket',
+      ...keptBucket,
       DependsOn: ['IngestQueuePolicy'],
       Properties: {
         BucketName: names.bucket,
@@ -82,10 +124,31 @@ export function eventResources(names: StackNames): Record<string, Resource> {
         },
       },
     },
-    // No notifications: what the ingest writes here is never ingested. A rejects upload whose
-    // part died before it could abort it is removed after a day (uploads take minutes).
+    RawEventsBucketPolicy: tlsOnly('RawEventsBucket', names.bucket),
+  };
+}
+
+/**
+ * The bucket the ingest writes its reports and rejects to. No notifications: what the ingest writes
+ * here is never ingested. Rejects are raw rows, names included, kept only for someone to see what
+ * an upload got wrong: they and the reports expire after opts.outputsRetentionDays (GET /ingests
+ * still lists the version from the ledger; only its report link then answers 404). A rejects
+ * upload whose part died before it could abort it is removed after a day (uploads take minutes).
+ */
+export function outputsResources(
+  names: StackNames,
+  opts: Pick<StackOptions, 'rejectsPrefix' | 'reportsPrefix' | 'outputsRetentionDays'>,
+): Record<string, Resource> {
+  const expire = (id: string, prefix: string) => ({
+    Id: id,
+    Status: 'Enabled',
+    Prefix: prefix,
+    ExpirationInDays: opts.outputsRetentionDays,
+  });
+  return {
     IngestOutputsBucket: {
       Type: 'AWS::S3::Bucket',
+      ...keptBucket,
       Properties: {
         BucketName: names.outputs,
         ...privateBucket,
@@ -96,9 +159,12 @@ export function eventResources(names: StackNames): Record<string, Resource> {
               Status: 'Enabled',
               AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
             },
+            expire('ExpireRejects', opts.rejectsPrefix),
+            expire('ExpireReports', opts.reportsPrefix),
           ],
         },
       },
     },
+    IngestOutputsBucketPolicy: tlsOnly('IngestOutputsBucket', names.outputs),
   };
 }

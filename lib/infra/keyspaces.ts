@@ -3,6 +3,14 @@
 import { allTables, type TableDef } from '../cassandra/model';
 import { logicalId, type Resource } from './names';
 
+/**
+ * The keyspace and tables outlive their resources: a renamed keyspace (the stage-derived default
+ * replacing an explicit name, say) makes CloudFormation replace it, and a deploy of the same stage
+ * that forgets --param="database=keyspaces" removes them from the template, which deletes them.
+ * Either way the old keyspace and its data stay, to drop by hand once no longer wanted.
+ */
+const keptData = { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' } as const;
+
 function keyspacesTable(keyspace: string, table: TableDef<never>): Resource {
   const column = (name: string) => {
     const col = table.columns.find((c) => c.name === name);
@@ -13,7 +21,7 @@ function keyspacesTable(keyspace: string, table: TableDef<never>): Resource {
   return {
     Type: 'AWS::Cassandra::Table',
     DependsOn: ['TracklogKeyspace'],
-    UpdateReplacePolicy: 'Retain',
+    ...keptData,
     Properties: {
       KeyspaceName: keyspace,
       TableName: table.name,
@@ -30,12 +38,10 @@ function keyspacesTable(keyspace: string, table: TableDef<never>): Resource {
 
 export function keyspacesResources(keyspace: string): Record<string, Resource> {
   const resources: Record<string, Resource> = {
-    // A renamed keyspace (the stage-derived default replaced an explicit name, say) makes
-    // CloudFormation replace it: keep the old one and its data instead of deleting them.
     TracklogKeyspace: {
       Type: 'AWS::Cassandra::Keyspace',
       Properties: { KeyspaceName: keyspace },
-      UpdateReplacePolicy: 'Retain',
+      ...keptData,
     },
   };
   for (const table of allTables) resources[`${logicalId(table.name)}Table`] = keyspacesTable(keyspace, table);

@@ -4,6 +4,7 @@
 // The same rule lib/config.ts applies to CASSANDRA_KEYSPACE at start.
 import { KEYSPACE_NAME } from '../config';
 import { parseCorsOrigins } from '../cors';
+import { QUERY_METHODS } from '../queries/routes';
 
 /** The values of the database param: a self-hosted cluster, or Amazon Keyspaces. */
 export const DATABASES = ['cassandra', 'keyspaces'] as const;
@@ -46,13 +47,31 @@ export function validKeyspace(name: string, what = 'param keyspace'): string {
   return name;
 }
 
-/** The HTTP API's allowed origins from the comma-separated corsOrigins param (lib/cors.ts's rule). */
-export function corsOrigins(raw: string): string[] {
+/** The stage serverless offline runs: serverless.yml's default stage, with its own params. */
+export const LOCAL_STAGE = 'local';
+
+/** provider.httpApi.cors of serverless.yml: `false` is no CORS configuration at all. */
+export type HttpApiCors = { allowedOrigins: string[]; allowedMethods: string[] } | false;
+
+/**
+ * The HTTP API's CORS from the comma-separated corsOrigins param (lib/cors.ts's rule). No origin
+ * named, no configuration: the gateway answers no preflight and browsers on other origins get
+ * nothing. `*` only on the local stage: deployed routes return people's names, so the deploy names
+ * the sites that may read them.
+ */
+export function httpApiCors(raw: string, stage: string): HttpApiCors {
+  let origins: string[];
   try {
-    return parseCorsOrigins(raw);
+    origins = parseCorsOrigins(raw);
   } catch (err: unknown) {
     throw new Error(`param corsOrigins ${(err as Error).message}`);
   }
+  if (origins.includes('*') && stage !== LOCAL_STAGE) {
+    throw new Error(
+      `param corsOrigins * allows every origin, which only the ${LOCAL_STAGE} stage may: name the origins that may call stage ${stage} (--param="corsOrigins=https://app.example"), or none`,
+    );
+  }
+  return origins.length === 0 ? false : { allowedOrigins: origins, allowedMethods: [...QUERY_METHODS] };
 }
 
 /** The functions serverless.yml declares; each names its role, `<Function>Role`, as `role:`. */
@@ -83,6 +102,11 @@ export interface StackOptions {
   alarmEmail: string;
   /** The ingest queue's oldest message older than this raises an alarm: uploads wait, nothing takes them. */
   queueAgeAlarmSeconds: number;
+  /** Days a reject or report stays in the outputs bucket (lib/infra/events.ts, outputsResources). */
+  outputsRetentionDays: number;
+  /** The HTTP API stage's steady requests a second, and its burst (lib/infra/limits.ts). */
+  apiThrottleRateLimit: number;
+  apiThrottleBurstLimit: number;
 }
 
 /** A CloudFormation resource, as the generators return it. */
@@ -90,6 +114,7 @@ export type Resource = {
   Type: string;
   Properties: Record<string, unknown>;
   DependsOn?: string[];
+  DeletionPolicy?: 'Retain';
   UpdateReplacePolicy?: 'Retain';
 };
 

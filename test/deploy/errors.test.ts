@@ -45,6 +45,26 @@ describe('serverless package with a mistake in its params', () => {
       ],
       'Cannot resolve variable at "resources": param authIssuer is "http://issuer.example.com": the API\'s bearer tokens need',
     ],
+    [
+      'an ingest concurrency below the 2 SQS takes',
+      ['--stage', 'prod', '--param=database=keyspaces', '--param=ingestConcurrency=1'],
+      'Cannot resolve variable at "custom.concurrency": param ingestConcurrency is "1": it must be a whole number of instances of at least 2',
+    ],
+    [
+      'a throttle that is not a number',
+      ['--stage', 'prod', '--param=database=keyspaces', '--param=apiThrottleRateLimit=fast'],
+      'Cannot resolve variable at "resources": param apiThrottleRateLimit is "fast": it must be a whole number of requests a second above 0',
+    ],
+    [
+      'CORS for every origin on a deployed stage',
+      ['--stage', 'prod', '--param=database=keyspaces', '--param=corsOrigins=*'],
+      'Cannot resolve variable at "provider.httpApi.cors": param corsOrigins * allows every origin, which only the local stage may: name the origins that may call stage prod',
+    ],
+    [
+      'a retention of rejects and reports that is not a number of days',
+      ['--stage', 'prod', '--param=database=keyspaces', '--param=outputsRetentionDays=0'],
+      'Cannot resolve variable at "resources": param outputsRetentionDays is "0": it must be a whole number of days above 0',
+    ],
   ])(
     'prints its message alone for %s',
     (_what, args, message) => {

@@ -412,7 +412,7 @@ describe('the query API over HTTP (serverless offline)', () => {
     });
   });
 
-  it('allows cross-origin calls (CORS_ORIGINS defaults to *)', async () => {
+  it('allows cross-origin calls (the local stage allows every origin)', async () => {
     const res = await get('/sessions/90139/items/2', { origin: 'https://dashboard.example' });
     expect(['*', 'https://dashboard.example']).toContain(res.headers.get('access-control-allow-origin'));
   });

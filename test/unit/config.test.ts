@@ -171,6 +171,11 @@ describe('loadConfig', () => {
     });
   });
 
+  it('allows no other origin when CORS_ORIGINS is unset or empty', () => {
+    expect(loadConfig({}).api.corsOrigins).toEqual([]);
+    expect(loadConfig({ CORS_ORIGINS: ' ' }).api.corsOrigins).toEqual([]);
+  });
+
   describe('the development cursor secret', () => {
     const lambda = { AWS_LAMBDA_FUNCTION_NAME: 'tracklog-prod-getListeners' };
     const cursorSecret = (env: Record<string, string>, resolved?: string) => {

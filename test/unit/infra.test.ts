@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { allTables } from '../../lib/cassandra/model';
 import { DATABASES } from '../../lib/infra/names';
-import { corsOrigins, stackResources, stageKeyspace } from '../../lib/infra/stack';
+import { httpApiCors, stackResources, stageKeyspace } from '../../lib/infra/stack';
 
 // The bridge serverless.yml loads (plain CommonJS; it bundles lib/infra/stack.ts with esbuild).
 type Resolver = { resolveVariable: (name: string) => Promise<unknown> };
@@ -27,19 +27,30 @@ describe('stageKeyspace', () => {
   });
 });
 
-describe('corsOrigins', () => {
-  it('splits the comma-separated param into origins', () => {
-    expect(corsOrigins('https://a.example, https://b.example:8443')).toEqual([
-      'https://a.example',
-      'https://b.example:8443',
-    ]);
-    expect(corsOrigins('*')).toEqual(['*']);
+describe('httpApiCors', () => {
+  it('allows GET from the origins of the comma-separated param', () => {
+    expect(httpApiCors('https://a.example, https://b.example:8443', 'prod')).toEqual({
+      allowedOrigins: ['https://a.example', 'https://b.example:8443'],
+      allowedMethods: ['GET'],
+    });
   });
 
-  it.each([[''], ['a.example'], ['https://a.example/'], ['https://a.example/path'], ['*,https://a.example']])(
+  it('configures no CORS at all when the param names no origin', () => {
+    expect(httpApiCors('', 'prod')).toBe(false);
+    expect(httpApiCors(' , ', 'local')).toBe(false);
+  });
+
+  it('allows * on the local stage only', () => {
+    expect(httpApiCors('*', 'local')).toEqual({ allowedOrigins: ['*'], allowedMethods: ['GET'] });
+    expect(() => httpApiCors('*', 'prod')).toThrow(
+      /param corsOrigins \* allows every origin, which only the local stage may: name the origins that may call stage prod/,
+    );
+  });
+
+  it.each([['a.example'], ['https://a.example/'], ['https://a.example/path'], ['*,https://a.example']])(
     'refuses "%s"',
     (raw) => {
-      expect(() => corsOrigins(raw)).toThrow(/param corsOrigins/);
+      expect(() => httpApiCors(raw, 'local')).toThrow(/param corsOrigins/);
     },
   );
 });
@@ -57,6 +68,9 @@ describe('the Keyspaces tables', () => {
     vpc: false,
     alarmEmail: '',
     queueAgeAlarmSeconds: 3600,
+    outputsRetentionDays: 30,
+    apiThrottleRateLimit: 50,
+    apiThrottleBurstLimit: 100,
   });
 
   it('give each column its CQL type from the data model, static columns marked STATIC', () => {
@@ -105,6 +119,9 @@ describe('serverless/stack.js', () => {
       'param:queueAgeAlarmSeconds': '3600',
       'param:authIssuer': 'https://issuer.example.com',
       'param:awsEndpointUrl': '',
+      'param:outputsRetentionDays': '30',
+      'param:apiThrottleRateLimit': '50',
+      'param:apiThrottleBurstLimit': '100',
     };
     return {
       resolveVariable: async (name) => {

@@ -14,6 +14,7 @@ interface Resource {
   Type: string;
   Properties: Record<string, unknown>;
   DependsOn?: string[];
+  DeletionPolicy?: string;
   UpdateReplacePolicy?: string;
 }
 

@@ -82,8 +82,9 @@ describe('the catch-all function', () => {
         expect(res.headers).toMatchObject({
           allow: 'GET',
           'content-type': 'application/json; charset=utf-8',
-          'access-control-allow-origin': '*',
         });
+        // CORS_ORIGINS is unset here: no origin is allowed, so no CORS header.
+        expect(res.headers['access-control-allow-origin']).toBeUndefined();
         expect(body(res)).toEqual({
           error: { code: 'method_not_allowed', message: `${method} is not allowed here; use GET` },
         });

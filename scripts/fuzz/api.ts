@@ -4,62 +4,25 @@
 // caches under the user cache, as the stack does for LocalStack. Used by the integration tier's
 // bounded run (test/integration/api-contract.test.ts) and by the long run (npm run fuzz:api).
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import {
-  createReadStream,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse } from 'yaml';
 import { SCOPES } from '../../lib/auth';
 import { CSV_COLUMNS, csvField } from '../generate/format';
 import { signLocalToken } from '../stack/issuer';
-import { findPython } from '../stack/localstack';
-import { runCommand } from '../stack/proc';
+import { ensurePythonTools } from '../stack/python-tools';
 import { readStackSettings, repoRoot, type StackSettings, stackConfigDir } from '../stack/settings';
 
 export const SCHEMATHESIS_VERSION = '4.32.5';
 const lockFile = join(stackConfigDir, 'schemathesis', 'requirements.lock');
 export const contractFile = join(repoRoot, 'openapi.yaml');
 
-/**
- * The `st` command of a virtualenv holding the pinned schemathesis, installed on first use. The
- * folder is named after the version, the Python and the lock's hash, so a new lock gets a new venv.
- */
+/** The `st` command of a virtualenv holding the pinned schemathesis, installed on first use. */
 export async function ensureSchemathesis(s: StackSettings, log: (m: string) => void): Promise<string> {
-  const python = findPython(s);
-  // The Python the stack finds for LocalStack (>= 3.12) runs schemathesis too.
-  if (!('path' in python)) throw new Error(`schemathesis needs a Python >= 3.12: ${python.missing}`);
-  const lockHash = createHash('sha256').update(readFileSync(lockFile)).digest('hex').slice(0, 10);
-  const venv = join(s.cacheDir, `schemathesis-${SCHEMATHESIS_VERSION}-py${python.version}-${lockHash}`);
-  const st = join(venv, 'bin', 'st');
-  const done = join(venv, '.installed');
-  if (existsSync(done)) return st;
-  // A venv without the marker is a half-finished install (a killed run): start it again.
-  rmSync(venv, { recursive: true, force: true });
-  mkdirSync(s.cacheDir, { recursive: true });
-  log(`installing schemathesis ${SCHEMATHESIS_VERSION} and its pinned dependencies from PyPI into ${venv}`);
-  for (const [cmd, args] of [
-    [python.path, ['-m', 'venv', venv]],
-    [
-      join(venv, 'bin', 'python'),
-      ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '-r', lockFile],
-    ],
-  ] as const) {
-    const r = await runCommand(cmd, [...args]);
-    if (r.status !== 0) {
-      rmSync(venv, { recursive: true, force: true });
-      throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.output}`);
-    }
-  }
-  writeFileSync(done, `${new Date().toISOString()}\n`);
-  return st;
+  const what = `schemathesis ${SCHEMATHESIS_VERSION}`;
+  const name = `schemathesis-${SCHEMATHESIS_VERSION}`;
+  return join(await ensurePythonTools(s, { name, what, lockFile }, log), 'st');
 }
 
 // ---------------------------------------------------------------------------------------------

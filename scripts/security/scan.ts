@@ -1,16 +1,8 @@
-// The security reviewer's two tools on a packaged CloudFormation template: cfn-lint (the template's
-// validity and practice) and checkov (its security checks). Both come from PyPI, pinned with all of
-// their dependencies (stack/security/requirements.lock), into a virtualenv the project creates and
-// caches under the user cache, as the stack does for LocalStack and the contract runs for
-// schemathesis. The checks left failing are suppressed by name, with their reasons, in one file,
-// stack/security/suppressions.yaml, which every scan reads. Used by the deploy tier
-// (test/deploy/security-scan.test.ts), .ci/run (install) and `npm run security:scan`.
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { findPython } from '../stack/localstack';
 import { runCommand } from '../stack/proc';
+import { ensurePythonTools } from '../stack/python-tools';
 import { type StackSettings, stackConfigDir } from '../stack/settings';
 
 const lockFile = join(stackConfigDir, 'security', 'requirements.lock');
@@ -40,34 +32,8 @@ export function readSuppressions(): Suppressions {
 }
 
 /** The virtualenv's bin folder, with the pinned cfn-lint and checkov, installed on first use. */
-export async function ensureSecurityTools(s: StackSettings, log: (m: string) => void): Promise<string> {
-  const python = findPython(s);
-  if (!('path' in python)) throw new Error(`cfn-lint and checkov need a Python >= 3.12: ${python.missing}`);
-  // Named after the Python and the lock's hash, so a new lock gets a new venv.
-  const lockHash = createHash('sha256').update(readFileSync(lockFile)).digest('hex').slice(0, 10);
-  const venv = join(s.cacheDir, `security-tools-py${python.version}-${lockHash}`);
-  const bin = join(venv, 'bin');
-  const done = join(venv, '.installed');
-  if (existsSync(done)) return bin;
-  // A venv without the marker is a half-finished install (a killed run): start it again.
-  rmSync(venv, { recursive: true, force: true });
-  mkdirSync(s.cacheDir, { recursive: true });
-  log(`installing cfn-lint and checkov with their pinned dependencies from PyPI into ${venv}`);
-  for (const [cmd, args] of [
-    [python.path, ['-m', 'venv', venv]],
-    [
-      join(bin, 'python'),
-      ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '-r', lockFile],
-    ],
-  ] as const) {
-    const r = await runCommand(cmd, [...args]);
-    if (r.status !== 0) {
-      rmSync(venv, { recursive: true, force: true });
-      throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.output}`);
-    }
-  }
-  writeFileSync(done, `${new Date().toISOString()}\n`);
-  return bin;
+export function ensureSecurityTools(s: StackSettings, log: (m: string) => void): Promise<string> {
+  return ensurePythonTools(s, { name: 'security-tools', what: 'cfn-lint and checkov', lockFile }, log);
 }
 
 /** One failed check: the tool, its id, the level (cfn-lint's Error/Warning/Informational, checkov's FAILED), where. */

@@ -30,6 +30,12 @@ export const CASSANDRA_VERSION = '5.0.8';
 const STORAGE_PORT = 7000;
 const JMX_PORT = 7199;
 const START_TIMEOUT_MS = 240_000;
+/**
+ * Starts of one node in all when each fails for a reason a new start passes (startFailurePasses).
+ * One retry was enough in every failure seen; the third start is margin, and a bound, so that a
+ * seed that never answers is reported in minutes rather than retried forever.
+ */
+export const NODE_START_TRIES = 3;
 export const confDir = join(stackConfigDir, 'cassandra');
 
 export interface CassandraPaths {
@@ -291,6 +297,29 @@ export function cassandraArgs(
   ];
 }
 
+/**
+ * Why a node's failed start would pass if made again, from what it logged during the start, or
+ * undefined when it would fail the same way. Both reasons are about another node's timing, not this
+ * node's configuration or data:
+ * - the seed did not answer the gossip shadow round in time: a node that is not a seed gives up after
+ *   2 x ring_delay (2 s here, jvm17.options) and exits with "Unable to contact any seeds" (or, in the
+ *   shadow round itself, "Unable to gossip with any peers"). On two loaded cores the seed, busy with
+ *   the node that joined before, can take longer; a new start finds it answering.
+ * - the node before it has not been seen as normal yet by the node that is asked ("Other
+ *   bootstrapping/leaving/moving nodes detected"): with consistent range movement Cassandra lets
+ *   one node join at a time, and gossip brings the end of the last join a moment later.
+ * Anything else (a port taken, a bad setting, a corrupt commit log, an out-of-memory) fails again.
+ */
+export function startFailurePasses(logged: string): string | undefined {
+  if (/Unable to contact any seeds|Unable to gossip with any peers/.test(logged)) {
+    return 'it could not reach the seed, node 1, in time';
+  }
+  if (/Other bootstrapping\/leaving\/moving nodes detected/.test(logged)) {
+    return 'another node was still joining the ring as this one saw it';
+  }
+  return undefined;
+}
+
 async function assertPortsFree(node: CassandraNode): Promise<void> {
   const { cql, storage, jmx } = node.ports;
   const wanted: [number, string][] = [
@@ -351,6 +380,17 @@ async function startCassandraOnHost(
     logs: [paths.stdoutLog, join(paths.logs, 'system.log')],
     logLines: 15,
     abortGraceMs: 10_000,
+    // Only a node that joins through the seed can fail for another node's timing.
+    ...(node.n > 1
+      ? {
+          passingFailure: startFailurePasses,
+          tries: NODE_START_TRIES,
+          onRetry: (nextTry: number, reason: string) =>
+            stackLog(
+              `${node.label}: the start failed because ${reason}; starting it again (start ${nextTry} of ${NODE_START_TRIES})`,
+            ),
+        }
+      : {}),
   });
   stackLog(`${node.label}: ready in ${seconds(Date.now() - started)} (CQL ${version} at ${endpoint})`);
   return version;

@@ -12,6 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ConnectionOptions } from 'node:tls';
 import { startedWithDocker } from './docker';
 import { findJdk, type Jdk } from './java';
 import { cqlReleaseVersion } from './probes';
@@ -25,6 +26,13 @@ import {
   stackConfigDir,
   stackLog,
 } from './settings';
+import {
+  clientEncryptionYaml,
+  configTakesTls,
+  ensureNodeKeystore,
+  stackClientTls,
+  stackTlsPaths,
+} from './tls';
 
 export const CASSANDRA_VERSION = '5.0.8';
 const STORAGE_PORT = 7000;
@@ -140,6 +148,7 @@ export function nodeConfig(
   seed: CassandraNode,
   clusterSize: number,
   overrides: Readonly<Record<string, string | null>> = {},
+  tlsKeystore?: string,
 ): string {
   const settings: [RegExp, string][] = [
     [/^listen_address:.*$/m, `listen_address: ${node.address}`],
@@ -156,6 +165,11 @@ export function nodeConfig(
   for (const [line, value] of settings) {
     if (!line.test(yaml)) throw new Error(`stack/cassandra/cassandra.yaml has no line matching ${line}`);
     yaml = yaml.replace(line, value);
+  }
+  if (tlsKeystore !== undefined) {
+    if (/^client_encryption_options:/m.test(yaml))
+      throw new Error('stack/cassandra/cassandra.yaml sets client_encryption_options; --tls sets it itself');
+    yaml = `${yaml}${yaml.endsWith('\n') ? '' : '\n'}${clientEncryptionYaml(tlsKeystore)}`;
   }
   const header = `# Generated for ${node.title} (${node.address}) from stack/cassandra/cassandra.yaml at each start; edit that file.\n`;
   const keys = Object.entries(overrides).map(([k, v]) => (v === null ? `-${k}` : `${k}=${v}`));
@@ -195,12 +209,27 @@ export function cassandraNode(s: StackSettings, n: number, clusterSize = 1): Sta
     // second while consistent.rangemovement is true), so each node starts once the one before is up.
     ...(n > 1 ? { startAfter: n === 2 ? 'cassandra' : cassandraNodeLayout(s, n - 1).label } : {}),
     // Our own node answers for itself only: in a cluster, any node would answer a query otherwise.
-    probe: () => cqlReleaseVersion(contactPoints, { only: s.externalCassandra === undefined }),
+    probe: () =>
+      cqlReleaseVersion(contactPoints, {
+        only: s.externalCassandra === undefined,
+        ...(s.externalCassandra === undefined ? nodeClientTls(s, node) : {}),
+      }),
     probeIntervalMs: 1000,
     waitMs: { ours: START_TIMEOUT_MS, external: 60_000, portTaken: 30_000 },
     // Cassandra drains on SIGTERM (flushes memtables); give it time before forcing.
     stopGraceMs: 60_000,
   };
+}
+
+/**
+ * The TLS a client of ours needs for node n as it runs now: the CA when the node's config (written
+ * at its last start) takes clients over TLS only, none otherwise. Read from the node's own config, so
+ * `status` and a probe speak to a running node as it was started, whatever this command's --tls says.
+ */
+export function nodeClientTls(s: StackSettings, node: CassandraNode): { tls?: ConnectionOptions } {
+  const config = node.paths.config;
+  if (!existsSync(config) || !configTakesTls(readFileSync(config, 'utf8'))) return {};
+  return { tls: stackClientTls(stackTlsPaths(s).caFile) };
 }
 
 function classpathFile(s: StackSettings): string {
@@ -353,14 +382,15 @@ async function startCassandraOnHost(
   mkdirSync(paths.logs, { recursive: true });
   mkdirSync(join(paths.config, '..'), { recursive: true });
   const base = readFileSync(join(confDir, 'cassandra.yaml'), 'utf8');
+  const tls = s.cassandraTls ? await ensureNodeKeystore(s, jdk, node.address) : undefined;
   writeFileSync(
     paths.config,
-    nodeConfig(base, node, cassandraNodeLayout(s, 1), clusterSize, s.cassandraYaml),
+    nodeConfig(base, node, cassandraNodeLayout(s, 1), clusterSize, s.cassandraYaml, tls?.keystore),
   );
   const heap = cassandraHeap(s, node.n, clusterSize);
   stackLog(
     `${node.label}: starting ${CASSANDRA_VERSION} on JDK ${jdk.major} (${jdk.home}), heap ${heap}, ` +
-      `${node.address}, data in ${paths.root}`,
+      `${node.address}${tls ? ', clients over TLS only' : ''}, data in ${paths.root}`,
   );
   const marker = `-Dtracklog.stack=${paths.root}/`;
   const version = await launchOnHost({
@@ -373,7 +403,8 @@ async function startCassandraOnHost(
       pidFile: paths.pidFile,
       marker,
     },
-    ready: () => cqlReleaseVersion([endpoint], { only: true }),
+    ready: () =>
+      cqlReleaseVersion([endpoint], { only: true, ...(tls ? { tls: stackClientTls(tls.caFile) } : {}) }),
     readyTimeoutMs: START_TIMEOUT_MS,
     readyIntervalMs: 1000,
     title: node.title,

@@ -24,6 +24,7 @@ export {
   killNode,
   removeNode,
   runningContactPoints,
+  runningTlsCaFile,
   startNode,
   stopNode,
 } from './cluster';

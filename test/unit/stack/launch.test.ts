@@ -38,6 +38,11 @@ describe('startFailurePasses', () => {
 
 describe('launchOnHost, started again on a passing failure', () => {
   const dir = mkdtempSync(join(tmpdir(), 'launch-'));
+  const pidFiles: string[] = [];
+  // A test that fails halfway must not leave its process running.
+  afterAll(async () => {
+    for (const pidFile of pidFiles) await stopRecorded(pidFile, 1000);
+  });
 
   /**
    * A process that logs `failures` times "Unable to contact any seeds" and exits (counting its starts
@@ -48,6 +53,7 @@ describe('launchOnHost, started again on a passing failure', () => {
     const ready = join(dir, `${name}.ready`);
     const log = join(dir, `${name}.log`);
     const marker = `launch-test-${name}-${process.pid}`;
+    pidFiles.push(join(dir, `${name}.pid`));
     const script =
       `echo x >> ${starts}; n=$(wc -l < ${starts}); ` +
       `if [ "$n" -le ${failures} ]; then echo "${message}"; exit 1; fi; ` +

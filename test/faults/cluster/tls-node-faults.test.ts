@@ -115,22 +115,30 @@ describe('three nodes over TLS, RF 3, LOCAL_QUORUM', () => {
     );
     const asking = askContinuously(flow.local.offline.baseUrl, someSongs(small, 200, big));
     const key = 'incoming/node-1-down.csv';
-    await upload(flow.local, key, big.body);
-    await until(
-      'the ingest claims the object',
-      async () => (await ledgerRow(client, name, source(flow.names.bucket, key)))?.get('lease_owner') != null,
-    );
-    await sleep(2000);
-    const before = { ...asking.counts };
-    await killNode(cluster, 1);
-    const report = await waitForReport(
-      flow.local.s3,
-      flow.names.outputs,
-      key,
-      (r) => r.status === 'completed' || r.status === 'failed',
-      600_000,
-    );
-    const counts = await asking.stop();
+    let before = { ...asking.counts };
+    let report: Awaited<ReturnType<typeof waitForReport>>;
+    // The asking stops whatever happens: a loop left running keeps Jest from exiting after a failure.
+    try {
+      await upload(flow.local, key, big.body);
+      await until(
+        'the ingest claims the object',
+        async () =>
+          (await ledgerRow(client, name, source(flow.names.bucket, key)))?.get('lease_owner') != null,
+      );
+      await sleep(2000);
+      before = { ...asking.counts };
+      await killNode(cluster, 1);
+      report = await waitForReport(
+        flow.local.s3,
+        flow.names.outputs,
+        key,
+        (r) => r.status === 'completed' || r.status === 'failed',
+        600_000,
+      );
+    } finally {
+      await asking.stop();
+    }
+    const counts = asking.counts;
     const expected = { ...big.expected };
     for (const t of Object.keys(expected) as (keyof typeof expected)[])
       expected[t] = new Map([...small.expected[t], ...big.expected[t]]);

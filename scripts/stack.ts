@@ -12,6 +12,7 @@ import {
   removeNode,
   runningContactPoints,
   runningNodes,
+  runningTlsCaFile,
   startNode,
   stopNode,
   withClusterView,
@@ -66,6 +67,9 @@ function report(
   if (view) parts.push('', formatCluster(view));
   else if (typeof cluster === 'string') parts.push('', `Cassandra cluster: ${cluster}`);
   if (cluster !== undefined) parts.push(contactPointsLine(runningContactPoints(s)));
+  const caFile = s.externalCassandra === undefined ? runningTlsCaFile(s) : undefined;
+  // lib/config.ts turns TLS on when the CA file is set.
+  if (caFile !== undefined) parts.push(`CASSANDRA_TLS_CA_FILE=${caFile}`);
   return parts.join('\n');
 }
 
@@ -103,9 +107,10 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${STACK_USAGE}\n`);
     return 2;
   }
-  const settings = readStackSettings(
-    cmd.command !== 'node' && cmd.nodes !== undefined ? { nodes: cmd.nodes } : {},
-  );
+  const settings = readStackSettings({
+    ...(cmd.command !== 'node' && cmd.nodes !== undefined ? { nodes: cmd.nodes } : {}),
+    ...(cmd.tls ? { tls: true } : {}),
+  });
   const started = Date.now();
   switch (cmd.command) {
     case 'up': {

@@ -10,6 +10,7 @@
 //   writeRetryPolicy, under which the driver only moves a request whose connection failed to the
 //   next host at once, and leaves every timeout, unavailable or overloaded answer to withRetry.
 import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import { auth, Client, type ClientOptions, policies, type QueryOptions, types } from 'cassandra-driver';
 import type { CassandraConfig, Consistency } from '../config';
 import { writeRetryPolicy } from './retry';
@@ -84,15 +85,29 @@ function clientOptions(cfg: CassandraConfig): ClientOptions {
   };
   const provider = authProvider(cfg);
   if (provider) options.authProvider = provider;
-  if (cfg.tls.enabled) {
-    const host = cfg.contactPoints[0]?.replace(/:\d+$/, '');
-    options.sslOptions = {
-      rejectUnauthorized: true,
-      ...(host ? { servername: host, host } : {}),
-      ...(cfg.tls.caFile ? { ca: [readFileSync(cfg.tls.caFile)] } : {}),
-    };
-  }
+  if (cfg.tls.enabled) options.sslOptions = tlsOptions(cfg);
   return options;
+}
+
+/**
+ * TLS to every node at its own address. The driver calls tls.connect(port, nodeAddress, sslOptions)
+ * for each node, and Node lets an options.host override that address: a `host` here sent the
+ * connection of every node to one (node 1 down, no node reachable). So there is none, and with no
+ * servername Node checks each node's certificate against the address dialled (a self-hosted node's
+ * certificate must name its own address, an IP SAN, as the local stack's do).
+ *
+ * Amazon Keyspaces (CASSANDRA_AUTH=sigv4) is one endpoint, cassandra.<region>.amazonaws.com:9142, in
+ * front of the cluster: the peers it lists are addresses of that endpoint, and its certificate names
+ * only the endpoint. There, servername (sent as SNI and checked against the certificate) is the
+ * contact point's name, and each connection still goes to its own address.
+ */
+export function tlsOptions(cfg: CassandraConfig): ConnectionOptions {
+  const endpoint = cfg.auth.kind === 'sigv4' ? cfg.contactPoints[0]?.replace(/:\d+$/, '') : undefined;
+  return {
+    rejectUnauthorized: true,
+    ...(endpoint ? { servername: endpoint } : {}),
+    ...(cfg.tls.caFile ? { ca: [readFileSync(cfg.tls.caFile)] } : {}),
+  };
 }
 
 export function createClient(cfg: CassandraConfig): Client {

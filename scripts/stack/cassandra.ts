@@ -12,6 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ConnectionOptions } from 'node:tls';
 import { startedWithDocker } from './docker';
 import { findJdk, type Jdk } from './java';
 import { cqlReleaseVersion } from './probes';
@@ -25,11 +26,24 @@ import {
   stackConfigDir,
   stackLog,
 } from './settings';
+import {
+  clientEncryptionYaml,
+  configTakesTls,
+  ensureNodeKeystore,
+  stackClientTls,
+  stackTlsPaths,
+} from './tls';
 
 export const CASSANDRA_VERSION = '5.0.8';
 const STORAGE_PORT = 7000;
 const JMX_PORT = 7199;
 const START_TIMEOUT_MS = 240_000;
+/**
+ * Starts of one node in all when each fails for a reason a new start passes (startFailurePasses).
+ * One retry was enough in every failure seen; the third start is margin, and a bound, so that a
+ * seed that never answers is reported in minutes rather than retried forever.
+ */
+export const NODE_START_TRIES = 3;
 export const confDir = join(stackConfigDir, 'cassandra');
 
 export interface CassandraPaths {
@@ -134,6 +148,7 @@ export function nodeConfig(
   seed: CassandraNode,
   clusterSize: number,
   overrides: Readonly<Record<string, string | null>> = {},
+  tlsKeystore?: string,
 ): string {
   const settings: [RegExp, string][] = [
     [/^listen_address:.*$/m, `listen_address: ${node.address}`],
@@ -150,6 +165,11 @@ export function nodeConfig(
   for (const [line, value] of settings) {
     if (!line.test(yaml)) throw new Error(`stack/cassandra/cassandra.yaml has no line matching ${line}`);
     yaml = yaml.replace(line, value);
+  }
+  if (tlsKeystore !== undefined) {
+    if (/^client_encryption_options:/m.test(yaml))
+      throw new Error('stack/cassandra/cassandra.yaml sets client_encryption_options; --tls sets it itself');
+    yaml = `${yaml}${yaml.endsWith('\n') ? '' : '\n'}${clientEncryptionYaml(tlsKeystore)}`;
   }
   const header = `# Generated for ${node.title} (${node.address}) from stack/cassandra/cassandra.yaml at each start; edit that file.\n`;
   const keys = Object.entries(overrides).map(([k, v]) => (v === null ? `-${k}` : `${k}=${v}`));
@@ -189,12 +209,27 @@ export function cassandraNode(s: StackSettings, n: number, clusterSize = 1): Sta
     // second while consistent.rangemovement is true), so each node starts once the one before is up.
     ...(n > 1 ? { startAfter: n === 2 ? 'cassandra' : cassandraNodeLayout(s, n - 1).label } : {}),
     // Our own node answers for itself only: in a cluster, any node would answer a query otherwise.
-    probe: () => cqlReleaseVersion(contactPoints, { only: s.externalCassandra === undefined }),
+    probe: () =>
+      cqlReleaseVersion(contactPoints, {
+        only: s.externalCassandra === undefined,
+        ...(s.externalCassandra === undefined ? nodeClientTls(s, node) : {}),
+      }),
     probeIntervalMs: 1000,
     waitMs: { ours: START_TIMEOUT_MS, external: 60_000, portTaken: 30_000 },
     // Cassandra drains on SIGTERM (flushes memtables); give it time before forcing.
     stopGraceMs: 60_000,
   };
+}
+
+/**
+ * The TLS a client of ours needs for node n as it runs now: the CA when the node's config (written
+ * at its last start) takes clients over TLS only, none otherwise. Read from the node's own config, so
+ * `status` and a probe speak to a running node as it was started, whatever this command's --tls says.
+ */
+export function nodeClientTls(s: StackSettings, node: CassandraNode): { tls?: ConnectionOptions } {
+  const config = node.paths.config;
+  if (!existsSync(config) || !configTakesTls(readFileSync(config, 'utf8'))) return {};
+  return { tls: stackClientTls(stackTlsPaths(s).caFile) };
 }
 
 function classpathFile(s: StackSettings): string {
@@ -291,6 +326,29 @@ export function cassandraArgs(
   ];
 }
 
+/**
+ * Why a node's failed start would pass if made again, from what it logged during the start, or
+ * undefined when it would fail the same way. Both reasons are about another node's timing, not this
+ * node's configuration or data:
+ * - the seed did not answer the gossip shadow round in time: a node that is not a seed gives up after
+ *   2 x ring_delay (2 s here, jvm17.options) and exits with "Unable to contact any seeds" (or, in the
+ *   shadow round itself, "Unable to gossip with any peers"). On two loaded cores the seed, busy with
+ *   the node that joined before, can take longer; a new start finds it answering.
+ * - the node before it has not been seen as normal yet by the node that is asked ("Other
+ *   bootstrapping/leaving/moving nodes detected"): with consistent range movement Cassandra lets
+ *   one node join at a time, and gossip brings the end of the last join a moment later.
+ * Anything else (a port taken, a bad setting, a corrupt commit log, an out-of-memory) fails again.
+ */
+export function startFailurePasses(logged: string): string | undefined {
+  if (/Unable to contact any seeds|Unable to gossip with any peers/.test(logged)) {
+    return 'it could not reach the seed, node 1, in time';
+  }
+  if (/Other bootstrapping\/leaving\/moving nodes detected/.test(logged)) {
+    return 'another node was still joining the ring as this one saw it';
+  }
+  return undefined;
+}
+
 async function assertPortsFree(node: CassandraNode): Promise<void> {
   const { cql, storage, jmx } = node.ports;
   const wanted: [number, string][] = [
@@ -324,14 +382,15 @@ async function startCassandraOnHost(
   mkdirSync(paths.logs, { recursive: true });
   mkdirSync(join(paths.config, '..'), { recursive: true });
   const base = readFileSync(join(confDir, 'cassandra.yaml'), 'utf8');
+  const tls = s.cassandraTls ? await ensureNodeKeystore(s, jdk, node.address) : undefined;
   writeFileSync(
     paths.config,
-    nodeConfig(base, node, cassandraNodeLayout(s, 1), clusterSize, s.cassandraYaml),
+    nodeConfig(base, node, cassandraNodeLayout(s, 1), clusterSize, s.cassandraYaml, tls?.keystore),
   );
   const heap = cassandraHeap(s, node.n, clusterSize);
   stackLog(
     `${node.label}: starting ${CASSANDRA_VERSION} on JDK ${jdk.major} (${jdk.home}), heap ${heap}, ` +
-      `${node.address}, data in ${paths.root}`,
+      `${node.address}${tls ? ', clients over TLS only' : ''}, data in ${paths.root}`,
   );
   const marker = `-Dtracklog.stack=${paths.root}/`;
   const version = await launchOnHost({
@@ -344,13 +403,25 @@ async function startCassandraOnHost(
       pidFile: paths.pidFile,
       marker,
     },
-    ready: () => cqlReleaseVersion([endpoint], { only: true }),
+    ready: () =>
+      cqlReleaseVersion([endpoint], { only: true, ...(tls ? { tls: stackClientTls(tls.caFile) } : {}) }),
     readyTimeoutMs: START_TIMEOUT_MS,
     readyIntervalMs: 1000,
     title: node.title,
     logs: [paths.stdoutLog, join(paths.logs, 'system.log')],
     logLines: 15,
     abortGraceMs: 10_000,
+    // Only a node that joins through the seed can fail for another node's timing.
+    ...(node.n > 1
+      ? {
+          passingFailure: startFailurePasses,
+          tries: NODE_START_TRIES,
+          onRetry: (nextTry: number, reason: string) =>
+            stackLog(
+              `${node.label}: the start failed because ${reason}; starting it again (start ${nextTry} of ${NODE_START_TRIES})`,
+            ),
+        }
+      : {}),
   });
   stackLog(`${node.label}: ready in ${seconds(Date.now() - started)} (CQL ${version} at ${endpoint})`);
   return version;

@@ -3,7 +3,13 @@
 // points for the rest of the project, and one node at a time stopped, killed, started again or removed
 // (`npm run stack:node -- stop|kill|start|remove <n>`).
 import { rmSync } from 'node:fs';
-import { type CassandraNode, cassandraNode, cassandraNodeLayout, knownCassandraNodes } from './cassandra';
+import {
+  type CassandraNode,
+  cassandraNode,
+  cassandraNodeLayout,
+  knownCassandraNodes,
+  nodeClientTls,
+} from './cassandra';
 import { type ServiceState, serviceUp } from './ladder';
 import { thisMachine } from './machine';
 import {
@@ -18,6 +24,7 @@ import { stopRecorded } from './proc';
 import { type HostProcess, recordedProcess } from './service';
 import { MAX_CASSANDRA_NODES, readStackSettings, type StackSettings, seconds, stackLog } from './settings';
 import { table } from './text';
+import { stackTlsPaths } from './tls';
 
 /** A member of the ring, with the node of ours it is (by address) and that node's process. */
 export interface ClusterMember extends RingMember {
@@ -62,6 +69,16 @@ export function runningNodes(s: StackSettings, nodes = clusterNodes(s)): Running
  */
 export function runningContactPoints(s: StackSettings = readStackSettings()): string[] {
   return runningNodes(s).map(({ node }) => `${node.address}:${node.ports.cql}`);
+}
+
+/**
+ * The CA that clients of this stack's running nodes must trust (CASSANDRA_TLS_CA_FILE), when one of
+ * them takes clients over TLS only (started with --tls).
+ */
+export function runningTlsCaFile(s: StackSettings = readStackSettings()): string | undefined {
+  return runningNodes(s).some(({ node }) => nodeClientTls(s, node).tls !== undefined)
+    ? stackTlsPaths(s).caFile
+    : undefined;
 }
 
 /** The line `stack:up` prints for the rest of the project (lib/config.ts reads the variable). */

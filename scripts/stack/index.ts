@@ -25,6 +25,7 @@ export {
   killNode,
   removeNode,
   runningContactPoints,
+  runningTlsCaFile,
   startNode,
   stopNode,
 } from './cluster';

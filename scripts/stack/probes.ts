@@ -1,5 +1,6 @@
 // Readiness means the service answers a real request: a CQL query for Cassandra, the health
 // endpoint reporting S3 and SQS for LocalStack. An open port is not enough.
+import type { ConnectionOptions } from 'node:tls';
 import { Client, policies } from 'cassandra-driver';
 
 /**
@@ -9,7 +10,7 @@ import { Client, policies } from 'cassandra-driver';
  */
 export async function cqlReleaseVersion(
   contactPoints: string[],
-  opts: { only?: boolean } = {},
+  opts: { only?: boolean; tls?: ConnectionOptions } = {},
 ): Promise<string> {
   // Any node will do for a probe; no datacenter needs to be known.
   const roundRobin = new policies.loadBalancing.RoundRobinPolicy();
@@ -22,6 +23,7 @@ export async function cqlReleaseVersion(
     },
     socketOptions: { connectTimeout: 2000, readTimeout: 5000 },
     pooling: { warmup: false },
+    ...(opts.tls ? { sslOptions: opts.tls } : {}),
   });
   try {
     await client.connect();

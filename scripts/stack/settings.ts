@@ -17,6 +17,11 @@ export interface StackSettings {
   cassandraHeap: string | undefined;
   /** How many Cassandra nodes `up` runs, on 127.0.0.1 … 127.0.0.<n>; 1 unless asked for more. */
   cassandraNodes: number;
+  /**
+   * Whether the nodes these settings start take clients over TLS only (client_encryption_options),
+   * with certificates of a local CA (tls.ts); plain unless `--tls` or TRACKLOG_CASSANDRA_TLS=true.
+   */
+  cassandraTls: boolean;
   /** A Python >= 3.12 to run LocalStack with, when the search would not find the one wanted. */
   python: string | undefined;
   /** Set when the user points the project at a Cassandra of their own: the scripts start none. */
@@ -54,8 +59,8 @@ export function parseNodeCount(value: string): number | undefined {
   return n >= 1 && n <= MAX_CASSANDRA_NODES ? n : undefined;
 }
 
-/** The settings; `nodes` (from `--nodes`) wins over TRACKLOG_CASSANDRA_NODES. */
-export function readStackSettings(opts: { nodes?: number } = {}): StackSettings {
+/** The settings; `nodes` (from `--nodes`) wins over TRACKLOG_CASSANDRA_NODES, `--tls` turns TLS on. */
+export function readStackSettings(opts: { nodes?: number; tls?: boolean } = {}): StackSettings {
   const mode = nonEmpty('TRACKLOG_STACK') ?? 'auto';
   if (mode !== 'auto' && mode !== 'host' && mode !== 'docker') {
     throw new Error(`TRACKLOG_STACK must be auto, host or docker (got "${mode}")`);
@@ -71,6 +76,10 @@ export function readStackSettings(opts: { nodes?: number } = {}): StackSettings 
       `TRACKLOG_CASSANDRA_NODES must be a whole number from 1 to ${MAX_CASSANDRA_NODES} (got "${nodesSetting}")`,
     );
   }
+  const tlsSetting = nonEmpty('TRACKLOG_CASSANDRA_TLS') ?? 'false';
+  if (tlsSetting !== 'true' && tlsSetting !== 'false') {
+    throw new Error(`TRACKLOG_CASSANDRA_TLS must be true or false (got "${tlsSetting}")`);
+  }
   const xdg = nonEmpty('XDG_CACHE_HOME') ?? join(homedir(), '.cache');
   return {
     mode,
@@ -78,6 +87,7 @@ export function readStackSettings(opts: { nodes?: number } = {}): StackSettings 
     cacheDir: resolve(nonEmpty('TRACKLOG_CACHE_DIR') ?? join(xdg, 'tracklog')),
     cassandraHeap: heap,
     cassandraNodes: nodes,
+    cassandraTls: opts.tls === true || tlsSetting === 'true',
     python: nonEmpty('TRACKLOG_PYTHON'),
     externalCassandra: externalContactPoints(nonEmpty('CASSANDRA_CONTACT_POINTS')),
     externalAws: nonEmpty('AWS_ENDPOINT_URL'),

@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { Client } from 'cassandra-driver';
+import { SCOPES } from '../../lib/auth';
 import { generateEvents, writeEventFiles } from '../../scripts/generate/index';
 import type { RunningFlow } from '../../scripts/local/flow';
+import { localAuthorization } from '../../scripts/stack/issuer';
 import { localStackPaths } from '../../scripts/stack/localstack';
 import { liveProcess } from '../../scripts/stack/proc';
 import { readStackSettings } from '../../scripts/stack/settings';
@@ -147,4 +149,62 @@ export async function paused(pid: number, ms: number): Promise<void> {
 /** A figure for test/faults/RESULTS.md, printed where the run's output shows it. */
 export function figure(fault: string, fields: Record<string, unknown>): void {
   process.stdout.write(`[fault] ${fault}: ${JSON.stringify(fields)}\n`);
+}
+
+/** The ledger's name of an object: its S3 URL. */
+export const source = (bucket: string, key: string) => `s3://${bucket}/${key}`;
+
+/** Asks the API for plays it must know, over and over, until stopped: every answer, counted. */
+export function askContinuously(
+  baseUrl: string,
+  plays: { sessionId: number; itemInSession: number; song: string }[],
+) {
+  const counts = { requests: 0, ok: 0, wrong: 0, status5xx: 0, status503WithRetryAfter: 0, other: 0 };
+  let running = true;
+  const loop = (async () => {
+    const auth = await localAuthorization([SCOPES.read]);
+    for (let i = 0; running; i++) {
+      const p = plays[i % plays.length] as (typeof plays)[number];
+      const res = await fetch(`${baseUrl}/sessions/${p.sessionId}/items/${p.itemInSession}`, {
+        headers: auth,
+      }).catch(() => undefined);
+      counts.requests++;
+      if (!res) counts.other++;
+      else if (res.status === 200) {
+        const body = (await res.json()) as { song?: string };
+        if (body.song === p.song) counts.ok++;
+        else counts.wrong++;
+      } else {
+        await res.arrayBuffer();
+        if (res.status >= 500) counts.status5xx++;
+        if (res.status === 503 && res.headers.get('retry-after')) counts.status503WithRetryAfter++;
+        else if (res.status < 500) counts.other++;
+      }
+      await sleep(20);
+    }
+  })();
+  return {
+    counts,
+    async stop() {
+      running = false;
+      await loop;
+      return counts;
+    },
+  };
+}
+
+/**
+ * Plays of a generated object, as the API must return them while `other` is being ingested: only
+ * positions `other` does not also hold (generated logs of different seeds share session ids, and
+ * the later ingest rightly overwrites a shared position with its own play).
+ */
+export function someSongs(object: GeneratedObject, n: number, other?: GeneratedObject) {
+  const entries = [...object.expected.plays_by_session.entries()].filter(
+    ([key]) => !other?.expected.plays_by_session.has(key),
+  );
+  if (entries.length < n) throw new Error(`only ${entries.length} plays to ask for, ${n} wanted`);
+  return entries.slice(0, n).map(([key, value]) => {
+    const [sessionId, itemInSession] = key.split('|').map(Number) as [number, number];
+    return { sessionId, itemInSession, song: value.split('|')[1] as string };
+  });
 }

@@ -1,6 +1,7 @@
 // A throwaway keyspace per test file on the real local Cassandra: created before the file's tests,
 // dropped after them, so files can run in parallel and leave nothing behind.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Client } from 'cassandra-driver';
 import { applySchema } from '../../../lib/cassandra/schema';
 
@@ -11,10 +12,13 @@ export interface TestKeyspace {
 
 export function newClient(keyspace?: string): Client {
   const contactPoints = (process.env.CASSANDRA_CONTACT_POINTS ?? '127.0.0.1:9042').split(',');
+  // The CA that `stack:up -- --tls` prints: the tests then speak TLS to the nodes, as the functions do.
+  const caFile = process.env.CASSANDRA_TLS_CA_FILE;
   return new Client({
     contactPoints,
     localDataCenter: process.env.CASSANDRA_LOCAL_DC ?? 'datacenter1',
     ...(keyspace ? { keyspace } : {}),
+    ...(caFile ? { sslOptions: { ca: [readFileSync(caFile)], rejectUnauthorized: true } } : {}),
   });
 }
 

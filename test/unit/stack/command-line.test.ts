@@ -15,6 +15,23 @@ describe('parseStackCommand', () => {
     });
   });
 
+  it('reads --tls for up and for starting one node, and nowhere else', () => {
+    expect(parseStackCommand(['up', '--nodes', '3', '--tls'])).toEqual({
+      command: 'up',
+      json: false,
+      nodes: 3,
+      tls: true,
+    });
+    expect(parseStackCommand(['node', 'start', '1', '--tls'])).toMatchObject({
+      action: 'start',
+      node: 1,
+      tls: true,
+    });
+    expect(parseStackCommand(['node', 'kill', '1', '--tls'])).toBeUndefined();
+    expect(parseStackCommand(['status', '--tls'])).toBeUndefined();
+    expect(parseStackCommand(['down', '--tls'])).toBeUndefined();
+  });
+
   it('reads a node command', () => {
     expect(parseStackCommand(['node', 'kill', '2'])).toEqual({
       command: 'node',

@@ -14,6 +14,7 @@ import {
 import { formatStates, stackServices } from '../../../scripts/stack/index';
 import { localStack, localStackEnv } from '../../../scripts/stack/localstack';
 import { readStackSettings, type StackSettings, stackConfigDir } from '../../../scripts/stack/settings';
+import { configTakesTls } from '../../../scripts/stack/tls';
 
 const s: StackSettings = {
   ...readStackSettings(),
@@ -133,6 +134,46 @@ describe('nodeConfig', () => {
   it('leaves the single node as the project file has it, but for the header', () => {
     const yaml = nodeConfig(base, cassandraNodeLayout(s, 1), cassandraNodeLayout(s, 1), 1);
     expect(yaml.split('\n').slice(1).join('\n')).toBe(base);
+  });
+
+  it('makes a node take clients over TLS only, with its own keystore, when started with --tls', () => {
+    const plain = nodeConfig(base, cassandraNodeLayout(s, 2), cassandraNodeLayout(s, 1), 3);
+    const yaml = nodeConfig(
+      base,
+      cassandraNodeLayout(s, 2),
+      cassandraNodeLayout(s, 1),
+      3,
+      {},
+      '/l/tls/node-127.0.0.2.p12',
+    );
+    expect(configTakesTls(plain)).toBe(false);
+    expect(configTakesTls(yaml)).toBe(true);
+    expect(yaml.startsWith(plain)).toBe(true);
+    expect(
+      yaml
+        .slice(plain.length)
+        .split('\n')
+        .filter((l) => !l.startsWith('#')),
+    ).toEqual([
+      'client_encryption_options:',
+      '  enabled: true',
+      '  optional: false',
+      '  keystore: /l/tls/node-127.0.0.2.p12',
+      '  keystore_password: tracklog-local',
+      '  store_type: PKCS12',
+      '  require_client_auth: false',
+      '',
+    ]);
+    expect(() =>
+      nodeConfig(
+        `${base}client_encryption_options:\n  enabled: false\n`,
+        cassandraNodeLayout(s, 2),
+        cassandraNodeLayout(s, 1),
+        3,
+        {},
+        '/k.p12',
+      ),
+    ).toThrow('sets client_encryption_options');
   });
 
   it('refuses a project file that lacks a setting it must set', () => {

@@ -30,6 +30,16 @@ describe('readStackSettings', () => {
     });
   });
 
+  it('keeps clients plain unless --tls or TRACKLOG_CASSANDRA_TLS=true asks for TLS', () => {
+    unset('TRACKLOG_CASSANDRA_TLS');
+    expect(readStackSettings().cassandraTls).toBe(false);
+    expect(readStackSettings({ tls: true }).cassandraTls).toBe(true);
+    process.env.TRACKLOG_CASSANDRA_TLS = 'true';
+    expect(readStackSettings().cassandraTls).toBe(true);
+    process.env.TRACKLOG_CASSANDRA_TLS = 'yes';
+    expect(() => readStackSettings()).toThrow('TRACKLOG_CASSANDRA_TLS must be true or false (got "yes")');
+  });
+
   it('takes the node count from --nodes over TRACKLOG_CASSANDRA_NODES', () => {
     process.env.TRACKLOG_CASSANDRA_NODES = '3';
     expect(readStackSettings().cassandraNodes).toBe(3);

@@ -75,10 +75,11 @@ export function bearerToken(event: APIGatewayProxyEventV2): string {
 /** The scopes a token grants: `scope` (space-separated, OAuth 2) or `scp` (a list, some issuers). */
 export function scopesOf(claims: Record<string, unknown>): string[] {
   const { scope, scp } = claims;
-  if (typeof scope === 'string') return scope.split(' ').filter((s) => s.length > 0);
   if (Array.isArray(scp)) return scp.filter((s): s is string => typeof s === 'string');
-  if (typeof scp === 'string') return scp.split(' ').filter((s) => s.length > 0);
-  return [];
+  const text = typeof scope === 'string' ? scope : typeof scp === 'string' ? scp : '';
+  // API Gateway's JWT authorizer hands a list claim to the function as one string in brackets.
+  const listed = /^\[(.*)\]$/s.exec(text.trim());
+  return (listed ? (listed[1] ?? '') : text).split(/[\s,]+/).filter((s) => s.length > 0);
 }
 
 /** Why jose refused a token, in words a caller may read (nothing of ours in them). */
@@ -109,23 +110,34 @@ export interface AuthenticatorDeps {
   /** The issuer's keys; by default discovered from the issuer and fetched over HTTP. */
   keys?: JWTVerifyGetKey;
   fetch?: typeof fetch;
+  /** How long a failed discovery is believed before it is tried again (default DISCOVERY_RETRY_MS). */
+  discoveryRetryMs?: number;
 }
 
 /** The issuer's JWKS, found through its OIDC discovery document (fetched once, again after a failure). */
-function discoveredKeys(cfg: AuthConfig, fetchFn: typeof fetch): JWTVerifyGetKey {
+/** After a failed discovery, requests are answered 503 at once for this long, not each after a wait. */
+const DISCOVERY_RETRY_MS = 5000;
+
+function discoveredKeys(cfg: AuthConfig, fetchFn: typeof fetch, retryMs: number): JWTVerifyGetKey {
   let keys: Promise<JWTVerifyGetKey> | undefined;
   const discover = async (): Promise<JWTVerifyGetKey> => {
-    const where = `${cfg.issuer}/.well-known/openid-configuration`;
+    const where = `${cfg.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
     const res = await fetchFn(where, { signal: AbortSignal.timeout(5000) });
     if (!res.ok) throw new Error(`${where} answered ${res.status}`);
     const doc = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown };
     if (doc.issuer !== cfg.issuer) throw new Error(`${where} names issuer ${String(doc.issuer)}`);
     if (typeof doc.jwks_uri !== 'string') throw new Error(`${where} has no jwks_uri`);
-    return createRemoteJWKSet(new URL(doc.jwks_uri), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+    const jwks = new URL(doc.jwks_uri);
+    // An https issuer's keys come over https too, whatever its document says.
+    if (cfg.issuer.startsWith('https://') && jwks.protocol !== 'https:')
+      throw new Error(`${where} names keys at ${jwks.href}, not https`);
+    return createRemoteJWKSet(jwks, { timeoutDuration: 5000, cooldownDuration: 30_000 });
   };
   return async (header, token) => {
     keys ??= discover().catch((err: unknown) => {
-      keys = undefined;
+      setTimeout(() => {
+        keys = undefined;
+      }, retryMs).unref();
       throw err;
     });
     return (await keys)(header, token);
@@ -136,7 +148,8 @@ export type Authenticate = (event: APIGatewayProxyEventV2, scope: Scope) => Prom
 
 /** The check every data route makes before it does anything else. */
 export function authenticator(cfg: AuthConfig, deps: AuthenticatorDeps = {}): Authenticate {
-  const keys = deps.keys ?? discoveredKeys(cfg, deps.fetch ?? fetch);
+  const keys =
+    deps.keys ?? discoveredKeys(cfg, deps.fetch ?? fetch, deps.discoveryRetryMs ?? DISCOVERY_RETRY_MS);
   const verified = async (event: APIGatewayProxyEventV2): Promise<Record<string, unknown>> => {
     if (cfg.verifiedBy === 'gateway') {
       const claims = (event.requestContext as { authorizer?: { jwt?: { claims?: unknown } } }).authorizer?.jwt

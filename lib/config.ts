@@ -327,7 +327,8 @@ export function apiAuth(cfg: Config): AuthConfig {
     throw new ConfigError('AUTH_ISSUER', 'is required in AWS: the OIDC issuer of the API’s bearer tokens');
   if (deployed && !iss.startsWith('https://'))
     throw new ConfigError('AUTH_ISSUER', `must be an https URL in AWS, got "${iss}"`);
-  return { issuer: iss.replace(/\/+$/, ''), audience, verifiedBy };
+  // Exactly as given: a token's `iss` must equal it, trailing slash and all (Auth0's ends in one).
+  return { issuer: iss, audience, verifiedBy };
 }
 
 function readCorsOrigins(env: Env): string[] {

@@ -138,8 +138,8 @@ export interface LedgerEntry extends IngestTotals {
   leaseUntil: Date | undefined;
   /**
    * The highest part whose continuation message is known to have been sent: a message of an
-   * earlier part, delivered again, has nothing left to do (lib/ingest/lifecycle.ts). Only ever
-   * raised, by markContinued; never written under the lease.
+   * earlier part, delivered again, has nothing left to do (lib/ingest/lifecycle.ts). Raised only
+   * by markContinued (on the row its checkpoint wrote); cleared when an ended version is reopened.
    */
   continuedPart: number | undefined;
   /** When the row last changed (by the writer's clock): the sweep resumes a version quiet for too long. */

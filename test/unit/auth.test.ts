@@ -209,14 +209,33 @@ describe('authenticator (discovering the issuer’s keys)', () => {
     });
   });
 
-  it('answers 503 when the issuer cannot be reached, and recovers once it can', async () => {
+  it('answers 503 when the issuer cannot be reached, at once while the failure is fresh, and recovers', async () => {
     up = false;
-    const auth = authenticator({ ...cfg, issuer });
+    let asked = 0;
+    const counting: typeof fetch = (input, init) => {
+      asked++;
+      return fetch(input, init);
+    };
+    const auth = authenticator({ ...cfg, issuer }, { fetch: counting, discoveryRetryMs: 200 });
     const token = await signFor(issuer);
     const err = await refusal(auth, bearer(token));
     expect([err.statusCode, err.code, err.headers['retry-after']]).toEqual([503, 'unavailable', '2']);
     up = true;
+    // Within the retry window the failure stands without asking the issuer again.
+    expect((await refusal(auth, bearer(token))).statusCode).toBe(503);
+    expect(asked).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 250));
     await expect(auth(bearer(token), SCOPES.read)).resolves.toMatchObject({ subject: 'someone' });
+  });
+
+  it('keeps the issuer exactly as configured: a trailing slash is part of `iss`', async () => {
+    up = true;
+    const slashed = `${issuer}/`;
+    const auth = authenticator({ ...cfg, issuer: slashed }, { keys: createLocalJWKSet(jwks) });
+    await expect(auth(bearer(await signFor(slashed)), SCOPES.read)).resolves.toMatchObject({
+      subject: 'someone',
+    });
+    expect((await refusal(auth, bearer(await signFor(issuer)))).message).toContain('another issuer');
   });
 });
 
@@ -246,6 +265,11 @@ describe('scopesOf', () => {
       'tracklog/ingests',
     ]);
     expect(scopesOf({ scp: ['tracklog/read', 7] })).toEqual(['tracklog/read']);
+    // A list claim as API Gateway's JWT authorizer hands it to the function.
+    expect(scopesOf({ scp: '[tracklog/read tracklog/ingests]' })).toEqual([
+      'tracklog/read',
+      'tracklog/ingests',
+    ]);
     expect(scopesOf({})).toEqual([]);
   });
 });

@@ -161,7 +161,7 @@ describe('loadConfig', () => {
           AUTH_AUDIENCE: 'api',
           AUTH_VERIFIED_BY: 'gateway',
         }),
-      ).toEqual({ issuer: 'https://issuer.example.com', audience: 'api', verifiedBy: 'gateway' });
+      ).toEqual({ issuer: 'https://issuer.example.com/', audience: 'api', verifiedBy: 'gateway' });
     });
 
     it('does not stop a Lambda that serves no API (the ingest) from loading its config', () => {

@@ -3,8 +3,10 @@
 // containers reuse it across invocations, and it is never shut down inside a handler.
 //
 // Who retries what, so that no failure is retried by two layers that do not know of each other:
-// - Reads (the API) are retried by the driver alone, with its default policy: at most once, on the
-//   next host, after a timeout or a lost connection. A client is waiting; there is no backoff layer.
+// - Reads (the API) are retried by the driver alone, with its default policy: on the next host,
+//   after a timeout or a lost connection (reads are idempotent). A client is waiting; there is no
+//   backoff layer. A read its coordinator has not answered within a third of the per-attempt
+//   timeout is also sent to a second coordinator, and the first answer wins (readSpeculation).
 // - Writes (plays and the ledger) are retried by lib/cassandra/retry.ts (withRetry): with backoff,
 //   over seconds, so an overloaded or restarting node is ridden out. Their statements carry
 //   writeRetryPolicy, under which the driver only moves a request whose connection failed to the
@@ -67,6 +69,28 @@ function authProvider(cfg: CassandraConfig): auth.AuthProvider | undefined {
   }
 }
 
+/**
+ * A second coordinator for a read (SELECT) not answered within delayMs, once; writes never. A node
+ * that has just died is still believed up by the others for some seconds (until gossip convicts
+ * it), and a coordinator that chose it as a replica can wait on it past the API's per-attempt
+ * timeout (3 s): seen as one 503 in about 1,000 requests when node 1 of three was killed (fault case
+ * h). The read is idempotent, so asking a second coordinator costs only the extra read, and only
+ * for the rare slow one. Writes are left out: a slow write is retried with backoff (withRetry), and
+ * speculating would double the load of an ingest exactly when the cluster is short of a node.
+ */
+export class ReadSpeculation implements policies.speculativeExecution.SpeculativeExecutionPolicy {
+  constructor(readonly delayMs: number) {}
+  init(): void {}
+  shutdown(): void {}
+  getOptions(): Map<string, object> {
+    return new Map();
+  }
+  newPlan(_keyspace: string, queryInfo: string | object[]): { nextExecution: () => number } {
+    let left = typeof queryInfo === 'string' && /^\s*SELECT\b/i.test(queryInfo) ? 1 : 0;
+    return { nextExecution: () => (left-- > 0 ? this.delayMs : -1) };
+  }
+}
+
 function clientOptions(cfg: CassandraConfig): ClientOptions {
   const options: ClientOptions = {
     contactPoints: cfg.contactPoints,
@@ -81,6 +105,7 @@ function clientOptions(cfg: CassandraConfig): ClientOptions {
       // only after 31 s, then after 63 s: past the minute a write retries for. Trying every 2 s at
       // most, a node restarted in 30 s is back in use within 2 s of answering.
       reconnection: new policies.reconnection.ExponentialReconnectionPolicy(250, 2000, false),
+      speculativeExecution: new ReadSpeculation(Math.round(cfg.requestTimeoutMs / 3)),
     },
   };
   const provider = authProvider(cfg);

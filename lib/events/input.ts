@@ -140,6 +140,15 @@ function gunzip(bytes: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
   })();
 }
 
+/** An object's text: its bytes, inflated when they are gzip (by the magic bytes, whatever the name). */
+export async function objectText(
+  bytes: AsyncIterable<Buffer>,
+): Promise<{ compressed: boolean; text: AsyncIterable<Buffer> }> {
+  const raw = await peek(bytes, 2);
+  const compressed = raw.head.length >= 2 && raw.head[0] === 0x1f && raw.head[1] === 0x8b;
+  return { compressed, text: compressed ? gunzip(raw.all) : raw.all };
+}
+
 function sniffFormat(head: Buffer): Format {
   const text = head
     .toString('utf8')
@@ -179,9 +188,9 @@ export async function openRecords(
     // A checkpoint is a record boundary, so never inside a character.
     return { format, compressed, batches: readers[format](utf8Only(text, position.offset), position) };
   }
-  const raw = await peek(bytes, 2);
-  const compressed = raw.head.length >= 2 && raw.head[0] === 0x1f && raw.head[1] === 0x8b;
-  const text = compressed ? await peek(gunzip(raw.all), 512) : await peek(raw.all, 512);
+  const object = await objectText(bytes);
+  const compressed = object.compressed;
+  const text = await peek(object.text, 512);
   const problem = notAnEventLog(text.head, text.ended);
   if (problem) throw new InputError(problem);
   const format = formatFromName(name) ?? sniffFormat(text.head);

@@ -1,0 +1,203 @@
+// Splits at true record boundaries (lib/ingest/split-plan.ts): for any text, well-formed or broken,
+// plain or gzip, and any split size down to one byte (so that a split point falls on every quoted
+// line feed, CRLF pair and multi-byte character), reading each split on its own and putting the
+// records together gives exactly the records of the whole read: fields, lines, original text and
+// reject reasons, none lost, none twice.
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import type { ParsedRecord } from '../../../lib/events/event';
+import { openRecords } from '../../../lib/events/input';
+import {
+  type PlannedSplit,
+  planSplits,
+  type SplitPlan,
+  type SplitTextSink,
+} from '../../../lib/ingest/split-plan';
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+const HEADER = [
+  'page',
+  'artist',
+  'song',
+  'length',
+  'sessionId',
+  'itemInSession',
+  'userId',
+  'firstName',
+  'lastName',
+  'ts',
+].join(',');
+
+async function* chunked(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+const plain = (r: ParsedRecord) => ({
+  kind: r.kind,
+  line: r.line,
+  raw: r.raw,
+  fields: r.fields,
+  reason: r.kind === 'malformed' ? r.reason : undefined,
+});
+
+async function records(input: Awaited<ReturnType<typeof openRecords>>, expectEnd?: number) {
+  const out: ReturnType<typeof plain>[] = [];
+  let end = 0;
+  for await (const batch of input.batches) {
+    out.push(...batch.records.map(plain));
+    end = batch.end.offset;
+  }
+  if (expectEnd !== undefined) expect(end).toBe(expectEnd);
+  return out;
+}
+
+/** Collects a gzip plan's split texts, checking they come in order and each ends once. */
+class MemorySink implements SplitTextSink {
+  texts: Buffer[][] = [];
+  ended: number[] = [];
+  async write(split: number, bytes: Buffer) {
+    expect(this.ended).not.toContain(split);
+    expect(split).toBeGreaterThanOrEqual(this.texts.length - 1);
+    (this.texts[split] ??= []).push(Buffer.from(bytes));
+  }
+  async end(split: number) {
+    expect(this.ended).not.toContain(split);
+    this.ended.push(split);
+  }
+  text(split: number) {
+    return Buffer.concat(this.texts[split] ?? []);
+  }
+}
+
+/**
+ * The records of one split, read from its own text only, as its invocation would: resumed at its
+ * start, the first split too (the plan has read the object's head and knows its format).
+ */
+async function readSplit(plan: SplitPlan, split: PlannedSplit, text: Buffer, name: string, chunk: number) {
+  const input = await openRecords(chunked(text, chunk), name, {
+    position: split.start,
+    format: plan.format,
+    compressed: false,
+  });
+  return records(input, split.end);
+}
+
+/** Plans object with splitBytes and checks the splits read exactly what the whole object reads. */
+async function splitsReadTheWhole(object: Buffer, name: string, splitBytes: number, chunk: number) {
+  const whole = await records(await openRecords(chunked(object, chunk), name));
+  const sink = new MemorySink();
+  const plan = await planSplits(chunked(object, chunk), name, splitBytes, sink);
+  const text = plan.compressed ? Buffer.concat(sink.texts.map((t) => Buffer.concat(t))) : object;
+  expect(plan.textBytes).toBe(text.length);
+  // The splits tile the text: each starts where the one before ended.
+  expect(plan.splits[0]?.start.offset).toBe(0);
+  plan.splits.forEach((s, i) => {
+    expect(s.index).toBe(i);
+    expect(s.end).toBeGreaterThan(s.start.offset);
+    if (i > 0) expect(s.start.offset).toBe(plan.splits[i - 1]?.end);
+    // Every split but the last is at least splitBytes long.
+    if (i < plan.splits.length - 1) expect(s.end - s.start.offset).toBeGreaterThanOrEqual(splitBytes);
+  });
+  expect(plan.splits.at(-1)?.end).toBe(text.length);
+  if (plan.compressed) {
+    expect(sink.ended).toEqual(plan.splits.map((s) => s.index));
+    plan.splits.forEach((s) => {
+      expect(sink.text(s.index).equals(text.subarray(s.start.offset, s.end))).toBe(true);
+    });
+  }
+  const joined = [];
+  for (const s of plan.splits) {
+    joined.push(...(await readSplit(plan, s, text.subarray(s.start.offset, s.end), name, chunk)));
+  }
+  expect(joined).toEqual(whole);
+  return plan;
+}
+
+const row = (i: number, song: string, last = 'Ł') =>
+  `NextSong,"Sigur Rós, live","${song}",${200 + i},1,${i},9,Zoë,"${last}",${1000 + i}`;
+
+describe('planSplits', () => {
+  it('cuts a log into splits of at least the split size, ending at record boundaries', async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => row(i, `song\n${i}`));
+    const object = Buffer.from(`${HEADER}\r\n${rows.join('\r\n')}\r\n`);
+    const plan = await splitsReadTheWhole(object, 'x.csv', 600, 64);
+    expect(plan.splits.length).toBeGreaterThan(3);
+    expect(plan).toMatchObject({ format: 'csv', compressed: false });
+    // A later split knows the header read before it, and the line it begins on.
+    expect(plan.splits[1]?.start.header).toEqual(HEADER.split(','));
+    expect(plan.splits[1]?.start.line).toBeGreaterThan(2);
+  });
+
+  it('makes one split of an object no longer than the split size', async () => {
+    const object = Buffer.from(`${HEADER}\n${row(0, 'a')}\n`);
+    const plan = await splitsReadTheWhole(object, 'x.csv', object.length, 5);
+    expect(plan.splits).toEqual([
+      { index: 0, start: { offset: 0, line: 1, header: undefined }, end: object.length },
+    ]);
+  });
+
+  it('splits gzip through the sink, with the inflated text as the splits\u2019 input', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => row(i, `日本語\r\n${i}`));
+    const object = gzipSync(Buffer.from(`\uFEFF${HEADER}\n${rows.join('\n')}`));
+    const plan = await splitsReadTheWhole(object, 'x.csv.gz', 500, 33);
+    expect(plan.compressed).toBe(true);
+    expect(plan.splits.length).toBeGreaterThan(3);
+  });
+
+  it('refuses to split gzip without a sink for the text, and a split size below one byte', async () => {
+    const object = gzipSync(Buffer.from(`${HEADER}\n${row(0, 'a')}\n`));
+    await expect(planSplits(chunked(object, 8), 'x.csv.gz', 10)).rejects.toThrow(/sink/);
+    await expect(planSplits(chunked(object, 8), 'x.csv.gz', 0, new MemorySink())).rejects.toThrow(
+      /at least one byte/,
+    );
+  });
+
+  it('splits JSON lines, with CRLF, blank lines and invalid lines at the edges', async () => {
+    const line = (i: number) =>
+      JSON.stringify({
+        page: 'NextSong',
+        artist: 'Sigur Rós',
+        song: `日本${i}`,
+        sessionId: 1,
+        itemInSession: i,
+        userId: 9,
+      });
+    const text = Array.from({ length: 25 }, (_, i) =>
+      i % 7 === 3 ? 'not json' : i % 5 === 0 ? '' : line(i),
+    ).join('\r\n');
+    for (const size of [1, 17, 100, 400]) {
+      await splitsReadTheWhole(Buffer.from(text), 'x.jsonl', size, 13);
+      await splitsReadTheWhole(gzipSync(Buffer.from(text)), 'x.jsonl.gz', size, 13);
+    }
+  });
+
+  it('for any text after a header, broken or not, at any split size and chunking', async () => {
+    const field = fc.oneof(
+      fc.string({ unit: fc.constantFrom('a', 'b', ' ', 'é', '🎵', '-'), maxLength: 6 }),
+      fc
+        .string({ unit: fc.constantFrom('a', ',', '""', '\n', '\r\n', ' ', '日'), maxLength: 8 })
+        .map((v) => `"${v}"`),
+      // Broken: a quote inside a plain field, text after a closing quote, a quote never closed.
+      fc.constantFrom('a"b', '"a"b', '"open', 'x""'),
+    );
+    const rows = fc.array(
+      fc.array(field, { minLength: 1, maxLength: 12 }).map((f) => f.join(',')),
+      { maxLength: 14 },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        rows,
+        fc.constantFrom('\n', '\r\n'),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 120 }),
+        fc.integer({ min: 1, max: 64 }),
+        async (r, eol, gz, finalEol, splitBytes, chunk) => {
+          const text = Buffer.from([HEADER, ...r].join(eol) + (finalEol ? eol : ''));
+          await splitsReadTheWhole(gz ? gzipSync(text) : text, gz ? 'x.csv.gz' : 'x.csv', splitBytes, chunk);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  }, 120_000);
+});

@@ -58,7 +58,8 @@ class MemorySink implements SplitTextSink {
   async write(split: number, bytes: Buffer) {
     expect(this.ended).not.toContain(split);
     expect(split).toBeGreaterThanOrEqual(this.texts.length - 1);
-    (this.texts[split] ??= []).push(Buffer.from(bytes));
+    this.texts[split] ??= [];
+    this.texts[split].push(Buffer.from(bytes));
   }
   async end(split: number) {
     expect(this.ended).not.toContain(split);

@@ -188,11 +188,23 @@ export async function openRecords(
     // A checkpoint is a record boundary, so never inside a character.
     return { format, compressed, batches: readers[format](utf8Only(text, position.offset), position) };
   }
+  const { format, compressed, text } = await openText(bytes, name);
+  return { format, compressed, batches: readers[format](text, START_OF_OBJECT) };
+}
+
+/**
+ * An object's text from its start, checked as the reader checks it: inflated if gzip, refused if
+ * it cannot be an event log, failing at the first byte that is not UTF-8 (and cut only between
+ * characters); with the format its name or its first bytes say.
+ */
+export async function openText(
+  bytes: AsyncIterable<Buffer>,
+  name: string,
+): Promise<{ format: Format; compressed: boolean; text: AsyncIterable<Buffer> }> {
   const object = await objectText(bytes);
-  const compressed = object.compressed;
   const text = await peek(object.text, 512);
   const problem = notAnEventLog(text.head, text.ended);
   if (problem) throw new InputError(problem);
   const format = formatFromName(name) ?? sniffFormat(text.head);
-  return { format, compressed, batches: readers[format](utf8Only(text.all, 0), START_OF_OBJECT) };
+  return { format, compressed: object.compressed, text: utf8Only(text.all, 0) };
 }

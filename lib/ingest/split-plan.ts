@@ -1,23 +1,29 @@
-// Where an object's splits begin and end: true record boundaries, found by the reader itself.
+// Where an object's splits begin and end: true record boundaries, exactly where the reader puts them.
 //
 // A split is a range of an object's text that one invocation ingests while others ingest the rest.
 // Its edges must be record boundaries, or a record is lost or read twice. In CSV a line feed inside
 // a quoted field is not one, and whether a given line feed is quoted depends on every quote before
 // it: Spark refuses to split such CSV, Hadoop's line reader assumes there is none, and guessing the
 // state from a few kilobytes (speculative parsing) needs a verification and a way back when the
-// guess was wrong, after rows have been written. Here the plan runs the ingest's own reader
-// (lib/events/input.ts) over the whole text once and cuts at positions it reports after a batch:
-// by the reader's own rules each is a place a read resumes from (a part's checkpoint is the same
-// kind of position). So the splits read exactly the records the whole read would, broken CSV
-// included, since the same reader decides; the price is one sequential read of the object before
-// the splits start.
+// guess was wrong, after rows have been written. Here the plan reads the whole text once, before
+// the splits start, and finds record ends on the bytes with the scanner's own rules for well-formed
+// records (lib/events/record-ends.ts), without reading fields. At the first record those rules do
+// not vouch for (broken CSV), the reader itself (lib/events/input.ts) takes over from the record
+// boundary before it and the plan cuts after its batches for the rest of the text: each such
+// position is, by the reader's own rules, one a read resumes from (a part's checkpoint is the same
+// kind of position). So the splits read exactly the records the whole read would, since the same
+// rules, or the same reader, decide. JSON lines end at every line feed.
 //
 // gzip has no way in but at its start, so the plan of a gzip object also hands each split's text,
 // inflated, to a SplitTextSink (the outputs bucket), for the splits to read: the one pass finds the
 // boundaries and makes the inputs, and no split inflates what another will.
-import type { ReadPosition } from '../events/event';
+
+import { csvRecords } from '../events/csv';
+import { IRREGULAR } from '../events/csv-scan';
+import { type ReadPosition, START_OF_OBJECT } from '../events/event';
 import type { Format } from '../events/formats';
-import { objectText, openRecords } from '../events/input';
+import { openRecords, openText } from '../events/input';
+import { csvRecordEnd } from '../events/record-ends';
 
 export interface PlannedSplit {
   /** 0-based, in the object's order. */
@@ -35,6 +41,11 @@ export interface SplitPlan {
   /** The object's text length (inflated, for gzip). */
   textBytes: number;
   splits: PlannedSplit[];
+  /**
+   * Where the reader took over from the byte scan (at the first record the scan does not vouch
+   * for), if it did: the text from here on cost the plan a full parse.
+   */
+  readerFrom?: number;
 }
 
 /** Receives each split's text, in order, when the object is gzip. */
@@ -43,6 +54,10 @@ export interface SplitTextSink {
   /** The split's text is complete. */
   end(split: number): Promise<void>;
 }
+
+/** A record longer than this is left to the reader (as the scanner leaves it to csv-parse). */
+const MAX_FAST_RECORD = 1024 * 1024;
+const LF = 0x0a;
 
 /**
  * Plans the splits of an object read whole from `bytes`: each ends at the first record boundary at
@@ -57,41 +72,149 @@ export async function planSplits(
   sink?: SplitTextSink,
 ): Promise<SplitPlan> {
   if (!(splitBytes >= 1)) throw new RangeError(`a split must be at least one byte, not ${splitBytes}`);
-  const object = await objectText(bytes);
-  const keep = object.compressed ? sink : undefined;
-  if (object.compressed && !keep) throw new Error('a gzip object is split only with a sink for its text');
-  const tap = new TextTap(object.text, keep !== undefined);
-  const opened = await openRecords(tap.text(), name);
-  const starts: ReadPosition[] = [{ offset: 0, line: 1, header: undefined }];
-  let readTo = 0;
-  for await (const { end } of opened.batches) {
-    readTo = end.offset;
-    const split = starts.length - 1;
-    if (keep) await tap.flush(keep, split, end.offset);
-    if (end.offset - (starts[split] as ReadPosition).offset >= splitBytes) {
-      if (keep) await keep.end(split);
-      starts.push(end);
-    }
+  const opened = await openText(bytes, name);
+  const keep = opened.compressed ? sink : undefined;
+  if (opened.compressed && !keep) throw new Error('a gzip object is split only with a sink for its text');
+  const cuts = new Cuts(splitBytes, new TextTap(opened.text, keep !== undefined), keep);
+  const text = cuts.tap.text()[Symbol.asyncIterator]();
+  const rest = await (opened.format === 'csv' ? fastCsv(text, cuts) : lineFeeds(text, cuts));
+  if (rest) {
+    // The reader decides the rest, from a record boundary: the plan cuts after its batches.
+    const input = await openRecords(rest.bytes, name, {
+      position: rest.from,
+      format: opened.format,
+      compressed: false,
+    });
+    for await (const { end } of input.batches) await cuts.boundary(end);
   }
-  // A boundary found at the text's very end starts no split.
-  if (starts.length > 1 && (starts[starts.length - 1] as ReadPosition).offset >= tap.seen) starts.pop();
-  else if (keep) {
-    await tap.flush(keep, starts.length - 1, tap.seen);
-    await keep.end(starts.length - 1);
-  }
-  // The reader accounts for every byte: its last batch ends at the end of the text.
-  if (readTo !== tap.seen) {
-    throw new Error(`the reader stopped at byte ${readTo} of ${tap.seen}: a plan would leave the rest out`);
-  }
-  const splits = starts.map((start, index) => ({
-    index,
-    start,
-    end: (starts[index + 1] as ReadPosition | undefined)?.offset ?? tap.seen,
-  }));
-  return { format: opened.format, compressed: object.compressed, textBytes: tap.seen, splits };
+  const planned = await cuts.finish();
+  return {
+    format: opened.format,
+    compressed: opened.compressed,
+    ...planned,
+    ...(rest ? { readerFrom: rest.from.offset } : {}),
+  };
 }
 
-/** The text on its way to the reader: counted, and kept until a split's sink takes it when asked to. */
+/** The text after `window`'s first `pos` bytes: what the reader is handed when it takes over. */
+async function* remainder(window: Buffer, pos: number, text: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  if (pos < window.length) yield window.subarray(pos);
+  for (let next = await text.next(); !next.done; next = await text.next()) yield next.value;
+}
+
+interface Handover {
+  from: ReadPosition;
+  bytes: AsyncIterable<Buffer>;
+}
+
+function countLf(buf: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let i = buf.indexOf(LF, from); i !== -1 && i < to; i = buf.indexOf(LF, i + 1)) n++;
+  return n;
+}
+
+/**
+ * CSV by the scanner's rules on the bytes; the header is read by the reader itself, so the splits
+ * get the column names exactly as it reads them. Returns where the reader takes over, if it must.
+ */
+async function fastCsv(text: AsyncIterator<Buffer>, cuts: Cuts): Promise<Handover | undefined> {
+  let window: Buffer = Buffer.alloc(0);
+  let offset = 0; // of window[0] in the text
+  let pos = 0;
+  let at: ReadPosition = START_OF_OBJECT;
+  const handover = () => ({ from: at, bytes: remainder(window, pos, text) });
+  for (;;) {
+    const next = await text.next();
+    if (next.done) return at.header ? undefined : handover(); // only a header, or not even that
+    window = pos < window.length ? Buffer.concat([window.subarray(pos), next.value]) : next.value;
+    offset += pos;
+    pos = 0;
+    for (;;) {
+      const bom =
+        !at.header && offset === 0 && window[0] === 0xef && window[1] === 0xbb && window[2] === 0xbf;
+      const end = csvRecordEnd(window, bom ? 3 : pos);
+      if (end === IRREGULAR) return handover();
+      if (end < 0) break; // NEED_MORE
+      const line = at.line + countLf(window, pos, end);
+      if (!at.header) {
+        const header = await readHeader(window.subarray(0, end));
+        if (!header) return handover();
+        at = header;
+      } else at = { offset: offset + end, line, header: at.header };
+      pos = end;
+      await cuts.boundary(at);
+    }
+    if (window.length - pos > MAX_FAST_RECORD) return handover();
+  }
+}
+
+/** The header as the reader reads it: the position after it, with its names; or undefined. */
+async function readHeader(bytes: Buffer): Promise<ReadPosition | undefined> {
+  let last: ReadPosition | undefined;
+  const one = (async function* () {
+    yield bytes;
+  })();
+  for await (const batch of csvRecords(one, START_OF_OBJECT)) last = batch.end;
+  return last?.offset === bytes.length && last.header ? last : undefined;
+}
+
+/** JSON lines: every line feed ends a record (none occurs inside a JSON string or a character). */
+async function lineFeeds(text: AsyncIterator<Buffer>, cuts: Cuts): Promise<undefined> {
+  let offset = 0;
+  let line = 1;
+  for (let next = await text.next(); !next.done; next = await text.next()) {
+    const chunk = next.value;
+    for (let lf = chunk.indexOf(LF); lf !== -1; lf = chunk.indexOf(LF, lf + 1)) {
+      line++;
+      await cuts.boundary({ offset: offset + lf + 1, line, header: undefined });
+    }
+    offset += chunk.length;
+  }
+  return undefined;
+}
+
+/** The plan being made: the splits' starts, and a gzip object's text handed to its split. */
+class Cuts {
+  private readonly starts: ReadPosition[] = [START_OF_OBJECT];
+
+  constructor(
+    private readonly splitBytes: number,
+    readonly tap: TextTap,
+    private readonly keep: SplitTextSink | undefined,
+  ) {}
+
+  private get current(): ReadPosition {
+    return this.starts[this.starts.length - 1] as ReadPosition;
+  }
+
+  /** A record boundary: the current split ends here if it is long enough. */
+  async boundary(at: ReadPosition): Promise<void> {
+    if (at.offset - this.current.offset < this.splitBytes) return;
+    if (this.keep) {
+      await this.tap.flush(this.keep, this.starts.length - 1, at.offset);
+      await this.keep.end(this.starts.length - 1);
+    }
+    this.starts.push(at);
+  }
+
+  async finish(): Promise<{ textBytes: number; splits: PlannedSplit[] }> {
+    const textBytes = this.tap.seen;
+    // A boundary at the text's very end starts no split (its text, if kept, was handed over).
+    if (this.starts.length > 1 && this.current.offset >= textBytes) this.starts.pop();
+    else if (this.keep) {
+      await this.tap.flush(this.keep, this.starts.length - 1, textBytes);
+      await this.keep.end(this.starts.length - 1);
+    }
+    const splits = this.starts.map((start, index) => ({
+      index,
+      start,
+      end: (this.starts[index + 1] as ReadPosition | undefined)?.offset ?? textBytes,
+    }));
+    return { textBytes, splits };
+  }
+}
+
+/** The text on its way to the plan: counted, and kept until a split's sink takes it. */
 class TextTap {
   seen = 0;
   private readonly pending: Buffer[] = [];

@@ -124,6 +124,8 @@ describe('planSplits', () => {
     const plan = await splitsReadTheWhole(object, 'x.csv', 600, 64);
     expect(plan.splits.length).toBeGreaterThan(3);
     expect(plan).toMatchObject({ format: 'csv', compressed: false });
+    // Well-formed: the byte scan found every boundary, the reader parsed nothing.
+    expect(plan.readerFrom).toBeUndefined();
     // A later split knows the header read before it, and the line it begins on.
     expect(plan.splits[1]?.start.header).toEqual(HEADER.split(','));
     expect(plan.splits[1]?.start.line).toBeGreaterThan(2);
@@ -143,6 +145,17 @@ describe('planSplits', () => {
     const plan = await splitsReadTheWhole(object, 'x.csv.gz', 500, 33);
     expect(plan.compressed).toBe(true);
     expect(plan.splits.length).toBeGreaterThan(3);
+  });
+
+  it('hands the rest to the reader at the first broken record, from the boundary before it', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => row(i, i === 12 ? 'bro"ken' : `s${i}`));
+    // Row 12's song is "bro"ken": text after a closing quote, which only csv-parse may judge.
+    const object = Buffer.from(`${HEADER}\n${rows.join('\n')}\n`);
+    const plan = await splitsReadTheWhole(object, 'x.csv', 300, 50);
+    const broken = object.indexOf('bro"ken');
+    expect(plan.readerFrom).toBeLessThan(broken);
+    expect(object.subarray(0, plan.readerFrom).toString()).toMatch(/\n$/);
+    expect(plan.splits.length).toBeGreaterThan(5);
   });
 
   it('refuses to split gzip without a sink for the text, and a split size below one byte', async () => {
@@ -174,7 +187,7 @@ describe('planSplits', () => {
 
   it('for any text after a header, broken or not, at any split size and chunking', async () => {
     const field = fc.oneof(
-      fc.string({ unit: fc.constantFrom('a', 'b', ' ', 'é', '🎵', '-'), maxLength: 6 }),
+      fc.string({ unit: fc.constantFrom('a', 'b', ' ', 'é', '🎵', '-', '\r'), maxLength: 6 }),
       fc
         .string({ unit: fc.constantFrom('a', ',', '""', '\n', '\r\n', ' ', '日'), maxLength: 8 })
         .map((v) => `"${v}"`),
@@ -193,9 +206,48 @@ describe('planSplits', () => {
         fc.boolean(),
         fc.integer({ min: 1, max: 120 }),
         fc.integer({ min: 1, max: 64 }),
-        async (r, eol, gz, finalEol, splitBytes, chunk) => {
-          const text = Buffer.from([HEADER, ...r].join(eol) + (finalEol ? eol : ''));
+        fc.boolean(),
+        async (r, eol, gz, finalEol, splitBytes, chunk, bom) => {
+          const text = Buffer.from((bom ? '\uFEFF' : '') + [HEADER, ...r].join(eol) + (finalEol ? eol : ''));
           await splitsReadTheWhole(gz ? gzipSync(text) : text, gz ? 'x.csv.gz' : 'x.csv', splitBytes, chunk);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  }, 120_000);
+
+  it('for any JSON lines, blank, invalid or with a lone CR, at any split size and chunking', async () => {
+    const line = fc.constantFrom(
+      JSON.stringify({
+        page: 'NextSong',
+        artist: 'Sigur Rós',
+        song: '日本',
+        sessionId: 1,
+        itemInSession: 2,
+        userId: 9,
+      }),
+      '{"page":"Home","userId":"x"}',
+      'not json',
+      '',
+      ' \r',
+      '{',
+      '"日本"',
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(line, { maxLength: 30 }),
+        fc.constantFrom('\n', '\r\n'),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 1, max: 64 }),
+        async (lines, eol, gz, splitBytes, chunk) => {
+          const text = Buffer.from([JSON.stringify({ page: 'NextSong', song: 'first' }), ...lines].join(eol));
+          await splitsReadTheWhole(
+            gz ? gzipSync(text) : text,
+            gz ? 'x.jsonl.gz' : 'x.jsonl',
+            splitBytes,
+            chunk,
+          );
         },
       ),
       { numRuns: RUNS },

@@ -1,5 +1,5 @@
-// Where one object version's outputs go in the outputs bucket: its report, and each part's rejects
-// as the delivery that ran it wrote them. Every key names the version (its ETag), so two versions
+// Where one object version's outputs go in the outputs bucket: its report, each part's rejects as
+// the delivery that ran it wrote them, and a split gzip object's inflated text, split by split. Every key names the version (its ETag), so two versions
 // of one key never write over each other's outputs, and rejects keys name the delivery too, so a
 // retried or taken-over part never writes over the file the ledger recorded. An ETag holds no '/',
 // so a key splits back into object key and version at its last '/'.
@@ -18,6 +18,14 @@ export function s3RejectsKey(
   delivery: string,
 ): string {
   return `${prefix}${key}/${etag}/part-${String(part).padStart(4, '0')}-${delivery.slice(0, 8)}.jsonl`;
+}
+
+/** Where the inflated text of split gzip objects is kept while their splits read it. */
+export const SPLIT_TEXTS_PREFIX = 'splits/';
+
+/** splits/<key>/<etag>/split-0002.txt: the inflated text of one split of a gzip version (1-based). */
+export function s3SplitTextKey(key: string, etag: string, split: number): string {
+  return `${SPLIT_TEXTS_PREFIX}${key}/${etag}/split-${String(split).padStart(4, '0')}.txt`;
 }
 
 /**

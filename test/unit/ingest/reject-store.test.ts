@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TransientError } from '../../../lib/ingest/failures';
-import type { OutputStore, Upload } from '../../../lib/ingest/output-store';
 import { fileRejectStore, outputRejectStore } from '../../../lib/ingest/reject-store';
 import type { Reject } from '../../../lib/ingest/types';
+import { memoryOutputs } from '../../support/memory-outputs';
 
 const reject = (line: number, raw = 'Ghost,,'): Reject => ({
   line,
@@ -81,39 +81,6 @@ describe('fileRejectStore', () => {
     expect(existsSync(path)).toBe(false);
   });
 });
-
-/** An outputs bucket in memory, recording every call. */
-function memoryOutputs(opts: { failPart?: number } = {}) {
-  const calls: string[] = [];
-  const objects = new Map<string, Buffer>();
-  const outputs: OutputStore = {
-    location: (key) => `s3://outputs/${key}`,
-    async put(key, body) {
-      calls.push(`put ${key}`);
-      objects.set(key, Buffer.from(body));
-    },
-    async startUpload(key) {
-      calls.push(`start ${key}`);
-      const parts: Buffer[] = [];
-      const upload: Upload = {
-        async part(body) {
-          if (parts.length + 1 === opts.failPart) throw new TransientError('uploading part: SlowDown');
-          calls.push(`part ${parts.length + 1} (${body.length} bytes)`);
-          parts.push(body);
-        },
-        async complete() {
-          calls.push('complete');
-          objects.set(key, Buffer.concat(parts));
-        },
-        async abort() {
-          calls.push('abort');
-        },
-      };
-      return upload;
-    },
-  };
-  return { outputs, calls, objects };
-}
 
 describe('outputRejectStore', () => {
   it('stores a part with few rejects as one object', async () => {

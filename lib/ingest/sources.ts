@@ -1,5 +1,6 @@
 // Where objects come from: S3 (streamed GetObject, never buffered) or a local file, from the first
-// byte or, for a resumed part, from a checkpoint's offset of the version the first part read. What
+// byte or, for a resumed part, from a checkpoint's offset of the version the first part read, and
+// for a split, up to where its range ends. What
 // S3, the network or the disk throws, opening or mid-read, comes out as a TransientError (the
 // object having changed excepted: ObjectChangedError), so a failed read is never taken for a bug.
 import { createReadStream } from 'node:fs';
@@ -132,6 +133,13 @@ async function* resumableBody(
   }
 }
 
+/** An empty range of a version: nothing to read, nothing to ask S3 or the disk for. */
+const empty = (version: ObjectVersion): OpenedObject => ({
+  body: Readable.from([]),
+  etag: version.etag,
+  versionId: version.versionId,
+});
+
 const isStatus = (err: unknown, ...names: string[]) =>
   names.includes((err as { name?: string }).name ?? '') ||
   names.includes(String((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode));
@@ -142,7 +150,7 @@ export function s3Source(s3: S3Client, bucket: string, key: string, opts: Downlo
    * The object from offset on; pinned to an ETag, it fails when the object is no longer that
    * version. An answer that does not begin within stallMs is a stalled request too.
    */
-  const get = async (offset: number, etag: string | undefined) => {
+  const get = async (offset: number, etag: string | undefined, end: number | undefined) => {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(new StalledError(opts.stallMs)), opts.stallMs);
     try {
@@ -150,7 +158,9 @@ export function s3Source(s3: S3Client, bucket: string, key: string, opts: Downlo
         new GetObjectCommand({
           Bucket: bucket,
           Key: key,
-          ...(offset > 0 ? { Range: `bytes=${offset}-` } : {}),
+          ...(offset > 0 || end !== undefined
+            ? { Range: `bytes=${offset}-${end !== undefined ? end - 1 : ''}` }
+            : {}),
           ...(etag ? { IfMatch: `"${etag}"` } : {}),
         }),
         { abortSignal: abort.signal },
@@ -179,10 +189,10 @@ export function s3Source(s3: S3Client, bucket: string, key: string, opts: Downlo
       clearTimeout(timer);
     }
   };
-  const opened = (first: Awaited<ReturnType<typeof get>>, start: number): OpenedObject => ({
+  const opened = (first: Awaited<ReturnType<typeof get>>, start: number, end?: number): OpenedObject => ({
     body: Readable.from(
       readFailuresTransient(
-        resumableBody(async (offset) => (await get(offset, first.etag)).body, start, first.body, opts),
+        resumableBody(async (offset) => (await get(offset, first.etag, end)).body, start, first.body, opts),
         source,
       ),
       { objectMode: false },
@@ -194,16 +204,17 @@ export function s3Source(s3: S3Client, bucket: string, key: string, opts: Downlo
     source,
     name: key,
     async open() {
-      const first = await get(0, undefined).catch((err: unknown) => {
+      const first = await get(0, undefined, undefined).catch((err: unknown) => {
         throw asTransient(err, 'cannot read the object');
       });
       return opened(first, 0);
     },
-    async openAt(version: ObjectVersion, offset: number) {
-      const first = await get(offset, version.etag).catch((err: unknown) => {
+    async openAt(version: ObjectVersion, offset: number, end?: number) {
+      if (end !== undefined && end <= offset) return empty(version);
+      const first = await get(offset, version.etag, end).catch((err: unknown) => {
         throw asTransient(err, 'cannot read the object');
       });
-      return opened({ ...first, etag: version.etag, versionId: version.versionId }, offset);
+      return opened({ ...first, etag: version.etag, versionId: version.versionId }, offset, end);
     },
   };
 }
@@ -215,9 +226,17 @@ export function fileSource(path: string): ObjectSource {
     const info = await stat(absolute);
     return `${info.size}-${Math.trunc(info.mtimeMs)}`;
   };
-  const read = (start: number, etag: string): OpenedObject => ({
+  const read = (start: number, etag: string, end?: number): OpenedObject => ({
     body: Readable.from(
-      readFailuresTransient(createReadStream(absolute, { highWaterMark: 256 * 1024, start }), absolute),
+      readFailuresTransient(
+        // createReadStream's end is inclusive.
+        createReadStream(absolute, {
+          highWaterMark: 256 * 1024,
+          start,
+          ...(end !== undefined ? { end: end - 1 } : {}),
+        }),
+        absolute,
+      ),
       { objectMode: false },
     ),
     etag,
@@ -236,9 +255,9 @@ export function fileSource(path: string): ObjectSource {
     async open() {
       return read(0, await fingerprintOrFail());
     },
-    async openAt(version: ObjectVersion, offset: number) {
+    async openAt(version: ObjectVersion, offset: number, end?: number) {
       if ((await fingerprintOrFail()) !== version.etag) throw new ObjectChangedError(absolute);
-      return read(offset, version.etag);
+      return end !== undefined && end <= offset ? empty(version) : read(offset, version.etag, end);
     },
   };
 }

@@ -33,10 +33,10 @@ export interface ObjectSource {
   /** The current version, from its first byte. */
   open(): Promise<OpenedObject>;
   /**
-   * That version from byte `offset` on (a resumed part); throws ObjectChangedError when the object
-   * is no longer that version.
+   * That version from byte `offset` on (a resumed part), up to byte `end` (exclusive) when given (a
+   * split's range); throws ObjectChangedError when the object is no longer that version.
    */
-  openAt(version: ObjectVersion, offset: number): Promise<OpenedObject>;
+  openAt(version: ObjectVersion, offset: number, end?: number): Promise<OpenedObject>;
 }
 
 /** Takes plays and writes each to every query table. */

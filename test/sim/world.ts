@@ -125,11 +125,11 @@ export class World {
     const f = this.scenario.faults.s3;
     const source = `s3://${RAW}/${key}`;
     const s3Failure = () => new TransientError(`cannot read the object: sim: S3 failed`);
-    const body = (v: VersionSpec, from: number) => {
+    const body = (v: VersionSpec, from: number, to = v.bytes.length) => {
       const sim = this.sim;
       async function* chunks(): AsyncGenerator<Buffer> {
-        for (let at = from; at < v.bytes.length; at += v.chunk) {
-          const end = at + v.chunk;
+        for (let at = from; at < to; at += v.chunk) {
+          const end = Math.min(at + v.chunk, to);
           yield await sim.call(
             inv,
             `read ${key} @${at}`,
@@ -156,15 +156,15 @@ export class World {
           },
           s3Failure,
         ),
-      openAt: (version, offset) =>
+      openAt: (version, offset, end) =>
         this.sim.call(
           inv,
-          `S3 get ${key} ${version.etag} @${offset}`,
+          `S3 get ${key} ${version.etag} @${offset}${end !== undefined ? `-${end}` : ''}`,
           f,
           () => {
             const v = this.raw.get(key);
             if (!v || v.etag !== version.etag) throw new ObjectChangedError(source);
-            return { body: body(v, offset), etag: v.etag, versionId: undefined };
+            return { body: body(v, offset, end), etag: v.etag, versionId: undefined };
           },
           s3Failure,
         ),

@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { TransientError } from '../../../lib/ingest/failures';
-import { MAX_RESUMES, s3Source } from '../../../lib/ingest/sources';
+import { fileSource, MAX_RESUMES, s3Source } from '../../../lib/ingest/sources';
 import { ObjectChangedError } from '../../../lib/ingest/types';
 
 const object = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz'.repeat(100));
@@ -25,8 +28,10 @@ function fakeS3(b: Behaviour = {}) {
       calls.push({ Range, IfMatch });
       const refused = b.answer?.({ Range, IfMatch });
       if (refused) throw refused;
-      const from = Number(/bytes=(\d+)-/.exec(Range ?? '')?.[1] ?? 0);
-      const part = object.subarray(from);
+      const range = /bytes=(\d+)-(\d*)/.exec(Range ?? '');
+      const from = Number(range?.[1] ?? 0);
+      // An end in a Range is inclusive.
+      const part = object.subarray(from, range?.[2] ? Number(range[2]) + 1 : undefined);
       async function* body() {
         for (let i = 0; i < part.length; i += 100) {
           if (b.cutAfter !== undefined && i >= b.cutAfter) {
@@ -151,6 +156,26 @@ describe('s3Source', () => {
     expect(calls).toEqual([{ Range: 'bytes=2500-', IfMatch: '"abc123"' }]);
   });
 
+  it('reads a split\u2019s range of a version, resuming a cut-off download within the same range', async () => {
+    const { client, calls } = fakeS3({ cutAfter: 200 });
+    const opened = await s3Source(client, 'b', 'k.csv', { stallMs: 5000 }).openAt(
+      { etag: 'abc123', versionId: undefined },
+      1000,
+      1500,
+    );
+    expect(await readAll(opened.body)).toEqual(object.subarray(1000, 1500));
+    expect(calls.map((c) => c.Range)).toEqual(['bytes=1000-1499', 'bytes=1200-1499', 'bytes=1400-1499']);
+    expect(calls.every((c) => c.IfMatch === '"abc123"')).toBe(true);
+    // An empty range asks S3 for nothing.
+    const none = await s3Source(client, 'b', 'k.csv', { stallMs: 5000 }).openAt(
+      { etag: 'abc123', versionId: undefined },
+      700,
+      700,
+    );
+    expect((await readAll(none.body)).length).toBe(0);
+    expect(calls).toHaveLength(3);
+  });
+
   it('says the object changed when the ETag no longer matches (412)', async () => {
     const { client } = fakeS3({
       answer: () =>
@@ -191,5 +216,24 @@ describe('s3Source', () => {
       object.length,
     );
     expect((await readAll(opened.body)).length).toBe(0);
+  });
+});
+
+describe('fileSource', () => {
+  it('reads a version from an offset, and a split\u2019s range of it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tracklog-source-'));
+    const path = join(dir, 'day.csv');
+    writeFileSync(path, object);
+    const source = fileSource(path);
+    const { etag, versionId, body } = await source.open();
+    expect(await readAll(body)).toEqual(object);
+    expect(await readAll((await source.openAt({ etag, versionId }, 3000)).body)).toEqual(
+      object.subarray(3000),
+    );
+    expect(await readAll((await source.openAt({ etag, versionId }, 10, 1010)).body)).toEqual(
+      object.subarray(10, 1010),
+    );
+    expect((await readAll((await source.openAt({ etag, versionId }, 10, 10)).body)).length).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

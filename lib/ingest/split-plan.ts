@@ -20,10 +20,11 @@
 
 import { csvRecords } from '../events/csv';
 import { IRREGULAR } from '../events/csv-scan';
-import { type ReadPosition, START_OF_OBJECT } from '../events/event';
+import { type ReadPosition, type RecordBatch, START_OF_OBJECT } from '../events/event';
 import type { Format } from '../events/formats';
-import { openRecords, openText } from '../events/input';
+import { type OpenedInput, openRecords, openText } from '../events/input';
 import { csvRecordEnd } from '../events/record-ends';
+import { InvariantError } from './failures';
 
 export interface PlannedSplit {
   /** 0-based, in the object's order. */
@@ -53,6 +54,38 @@ export interface SplitTextSink {
   write(split: number, bytes: Buffer): Promise<void>;
   /** The split's text is complete. */
   end(split: number): Promise<void>;
+}
+
+/**
+ * The records of a split (or of a later part of one), read from `bytes`: the split's text from
+ * `from` (its start, or a checkpoint within it) to its end. Its last batch must end exactly at the
+ * split's end: anything else means the plan and the reader disagree on a boundary, a defect that
+ * would lose or repeat records, and it fails the read instead.
+ */
+export function splitRecords(
+  bytes: AsyncIterable<Buffer>,
+  name: string,
+  plan: Pick<SplitPlan, 'format'>,
+  split: Pick<PlannedSplit, 'index' | 'end'>,
+  from: ReadPosition,
+): Promise<OpenedInput> {
+  return openRecords(bytes, name, { position: from, format: plan.format, compressed: false }).then(
+    (input) => ({ ...input, batches: endingAt(input.batches, split, from.offset) }),
+  );
+}
+
+async function* endingAt(
+  batches: AsyncGenerator<RecordBatch>,
+  split: Pick<PlannedSplit, 'index' | 'end'>,
+  from: number,
+): AsyncGenerator<RecordBatch> {
+  let at = from;
+  for await (const batch of batches) {
+    at = batch.end.offset;
+    yield batch;
+  }
+  if (at !== split.end)
+    throw new InvariantError(`split ${split.index + 1} was read to byte ${at}; it ends at ${split.end}`);
 }
 
 /** A record longer than this is left to the reader (as the scanner leaves it to csv-parse). */

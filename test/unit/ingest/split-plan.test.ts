@@ -12,6 +12,7 @@ import {
   planSplits,
   type SplitPlan,
   type SplitTextSink,
+  splitRecords,
 } from '../../../lib/ingest/split-plan';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
@@ -70,17 +71,9 @@ class MemorySink implements SplitTextSink {
   }
 }
 
-/**
- * The records of one split, read from its own text only, as its invocation would: resumed at its
- * start, the first split too (the plan has read the object's head and knows its format).
- */
+/** The records of one split, read from its own text only, as its invocation would. */
 async function readSplit(plan: SplitPlan, split: PlannedSplit, text: Buffer, name: string, chunk: number) {
-  const input = await openRecords(chunked(text, chunk), name, {
-    position: split.start,
-    format: plan.format,
-    compressed: false,
-  });
-  return records(input, split.end);
+  return records(await splitRecords(chunked(text, chunk), name, plan, split, split.start), split.end);
 }
 
 /** Plans object with splitBytes and checks the splits read exactly what the whole object reads. */
@@ -156,6 +149,23 @@ describe('planSplits', () => {
     expect(plan.readerFrom).toBeLessThan(broken);
     expect(object.subarray(0, plan.readerFrom).toString()).toMatch(/\n$/);
     expect(plan.splits.length).toBeGreaterThan(5);
+  });
+
+  it('fails a split read that does not end where the plan said, as a defect', async () => {
+    const object = Buffer.from(
+      `${HEADER}\n${Array.from({ length: 20 }, (_, i) => row(i, 's')).join('\n')}\n`,
+    );
+    const plan = await planSplits(chunked(object, 64), 'x.csv', 200);
+    const second = plan.splits[1] as PlannedSplit;
+    // The text one record short, or a byte long: the reader cannot end at the split's end.
+    for (const text of [
+      object.subarray(second.start.offset, object.lastIndexOf('\n', second.end - 2) + 1),
+      object.subarray(second.start.offset, second.end + 1),
+    ]) {
+      await expect(
+        records(await splitRecords(chunked(text, 64), 'x.csv', plan, second, second.start)),
+      ).rejects.toThrow(/split 2 was read to byte \d+; it ends at/);
+    }
   });
 
   it('refuses to split gzip without a sink for the text, and a split size below one byte', async () => {

@@ -4,25 +4,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { ParsedRecord, ReadPosition } from '../../../lib/events/event';
+import type { ReadPosition } from '../../../lib/events/event';
 import { openRecords, type ResumeFrom } from '../../../lib/events/input';
+import { chunked, plainRecord } from '../../support/records';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '..', '..', 'fixtures', name));
 
-async function* chunked(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
-
-const plain = (r: ParsedRecord) => ({
-  kind: r.kind,
-  line: r.line,
-  raw: r.raw,
-  fields: r.kind === 'event' ? r.fields : r.fields,
-  reason: r.kind === 'malformed' ? r.reason : undefined,
-});
-
 interface Read {
-  records: ReturnType<typeof plain>[];
+  records: ReturnType<typeof plainRecord>[];
   /** Each batch's end position, with how many records came before it. */
   ends: { position: ReadPosition; before: number }[];
   format: ResumeFrom['format'];
@@ -31,10 +20,10 @@ interface Read {
 
 async function readAll(bytes: Buffer, name: string, size: number, resume?: ResumeFrom): Promise<Read> {
   const input = await openRecords(chunked(bytes, size), name, resume);
-  const records: ReturnType<typeof plain>[] = [];
+  const records: ReturnType<typeof plainRecord>[] = [];
   const ends: Read['ends'] = [];
   for await (const batch of input.batches) {
-    records.push(...batch.records.map(plain));
+    records.push(...batch.records.map(plainRecord));
     ends.push({ position: batch.end, before: records.length });
   }
   return { records, ends, format: input.format, compressed: input.compressed };

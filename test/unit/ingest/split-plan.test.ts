@@ -5,7 +5,7 @@
 // reject reasons, none lost, none twice.
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import type { ParsedRecord } from '../../../lib/events/event';
+import { REQUIRED_FIELDS } from '../../../lib/events/event';
 import { openRecords } from '../../../lib/events/input';
 import {
   type PlannedSplit,
@@ -14,38 +14,16 @@ import {
   type SplitTextSink,
   splitRecords,
 } from '../../../lib/ingest/split-plan';
+import { chunked, plainRecord } from '../../support/records';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
-const HEADER = [
-  'page',
-  'artist',
-  'song',
-  'length',
-  'sessionId',
-  'itemInSession',
-  'userId',
-  'firstName',
-  'lastName',
-  'ts',
-].join(',');
-
-async function* chunked(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
-
-const plain = (r: ParsedRecord) => ({
-  kind: r.kind,
-  line: r.line,
-  raw: r.raw,
-  fields: r.fields,
-  reason: r.kind === 'malformed' ? r.reason : undefined,
-});
+const HEADER = [...REQUIRED_FIELDS, 'ts'].join(',');
 
 async function records(input: Awaited<ReturnType<typeof openRecords>>, expectEnd?: number) {
-  const out: ReturnType<typeof plain>[] = [];
+  const out: ReturnType<typeof plainRecord>[] = [];
   let end = 0;
   for await (const batch of input.batches) {
-    out.push(...batch.records.map(plain));
+    out.push(...batch.records.map(plainRecord));
     end = batch.end.offset;
   }
   if (expectEnd !== undefined) expect(end).toBe(expectEnd);

@@ -6,6 +6,7 @@
 // (lib/queries/api-handler.ts passes the driver's classification), so this module does not load
 // cassandra-driver and a function that never queries (notFound) does not bundle it.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { CORS_EXPOSED_HEADERS } from './cors';
 import type { Logger } from './log';
 
 export type HttpResponse = APIGatewayProxyStructuredResultV2 & {
@@ -63,9 +64,12 @@ function corsHeaders(
   event: APIGatewayProxyEventV2 | undefined,
   origins: readonly string[],
 ): Record<string, string> {
-  if (origins.includes('*')) return { 'access-control-allow-origin': '*' };
+  const expose = { 'access-control-expose-headers': CORS_EXPOSED_HEADERS.join(', ') };
+  if (origins.includes('*')) return { 'access-control-allow-origin': '*', ...expose };
   const origin = event?.headers?.origin ?? event?.headers?.Origin;
-  return origin && origins.includes(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {};
+  return origin && origins.includes(origin)
+    ? { 'access-control-allow-origin': origin, vary: 'Origin', ...expose }
+    : {};
 }
 
 export function json(

@@ -3,7 +3,7 @@
 // generators (events.ts, keyspaces.ts, iam.ts, assembled by stack.ts) take.
 // The same rule lib/config.ts applies to CASSANDRA_KEYSPACE at start.
 import { KEYSPACE_NAME } from '../config';
-import { parseCorsOrigins } from '../cors';
+import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, parseCorsOrigins } from '../cors';
 import { QUERY_METHODS } from '../queries/routes';
 
 /** The values of the database param: a self-hosted cluster, or Amazon Keyspaces. */
@@ -51,7 +51,14 @@ export function validKeyspace(name: string, what = 'param keyspace'): string {
 export const LOCAL_STAGE = 'local';
 
 /** provider.httpApi.cors of serverless.yml: `false` is no CORS configuration at all. */
-export type HttpApiCors = { allowedOrigins: string[]; allowedMethods: string[] } | false;
+export type HttpApiCors =
+  | {
+      allowedOrigins: string[];
+      allowedMethods: string[];
+      allowedHeaders: string[];
+      exposedResponseHeaders: string[];
+    }
+  | false;
 
 /**
  * The HTTP API's CORS from the comma-separated corsOrigins param (lib/cors.ts's rule). No origin
@@ -71,7 +78,14 @@ export function httpApiCors(raw: string, stage: string): HttpApiCors {
       `param corsOrigins * allows every origin, which only the ${LOCAL_STAGE} stage may: name the origins that may call stage ${stage} (--param="corsOrigins=https://app.example"), or none`,
     );
   }
-  return origins.length === 0 ? false : { allowedOrigins: origins, allowedMethods: [...QUERY_METHODS] };
+  return origins.length === 0
+    ? false
+    : {
+        allowedOrigins: origins,
+        allowedMethods: [...QUERY_METHODS],
+        allowedHeaders: [...CORS_ALLOWED_HEADERS],
+        exposedResponseHeaders: [...CORS_EXPOSED_HEADERS],
+      };
 }
 
 /** The functions serverless.yml declares; each names its role, `<Function>Role`, as `role:`. */

@@ -264,10 +264,16 @@ describe('the query API over HTTP (serverless offline)', () => {
     ]);
     const preflight = await fetch(`${api.baseUrl}/listeners`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://dashboard.example', 'access-control-request-method': 'GET' },
+      headers: {
+        origin: 'https://dashboard.example',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-methods')).toBe('GET');
+    // A page may send its bearer token.
+    expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
   });
 
   it.each([
@@ -412,9 +418,15 @@ describe('the query API over HTTP (serverless offline)', () => {
     });
   });
 
-  it('allows cross-origin calls (the local stage allows every origin)', async () => {
+  it('allows cross-origin calls (the local stage allows every origin), and lets a page read why a token was refused', async () => {
     const res = await get('/sessions/90139/items/2', { origin: 'https://dashboard.example' });
     expect(['*', 'https://dashboard.example']).toContain(res.headers.get('access-control-allow-origin'));
+    const refused = await get('/sessions/90139/items/2', {
+      origin: 'https://dashboard.example',
+      authorization: '',
+    });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('access-control-expose-headers')?.toLowerCase()).toContain('www-authenticate');
   });
 
   describeWithRealData('on the real data', () => {

@@ -28,10 +28,14 @@ describe('stageKeyspace', () => {
 });
 
 describe('httpApiCors', () => {
-  it('allows GET from the origins of the comma-separated param', () => {
+  it('allows GET with a bearer token from the origins of the comma-separated param', () => {
     expect(httpApiCors('https://a.example, https://b.example:8443', 'prod')).toEqual({
       allowedOrigins: ['https://a.example', 'https://b.example:8443'],
       allowedMethods: ['GET'],
+      // Without Authorization a browser's preflight refuses the token; without the exposed headers a
+      // page cannot read when to retry a 503 or why its token was refused.
+      allowedHeaders: ['Authorization'],
+      exposedResponseHeaders: ['Retry-After', 'WWW-Authenticate'],
     });
   });
 
@@ -41,7 +45,7 @@ describe('httpApiCors', () => {
   });
 
   it('allows * on the local stage only', () => {
-    expect(httpApiCors('*', 'local')).toEqual({ allowedOrigins: ['*'], allowedMethods: ['GET'] });
+    expect(httpApiCors('*', 'local')).toMatchObject({ allowedOrigins: ['*'], allowedMethods: ['GET'] });
     expect(() => httpApiCors('*', 'prod')).toThrow(
       /param corsOrigins \* allows every origin, which only the local stage may: name the origins that may call stage prod/,
     );

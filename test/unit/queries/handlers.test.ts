@@ -300,6 +300,9 @@ describe('error mapping', () => {
       httpEvent('/listeners', { rawQueryString: 'song=x', origin: 'https://evil.example' }),
     );
     expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example');
+    // The page may read why it was refused and when to retry.
+    expect(allowed.headers['access-control-expose-headers']).toBe('Retry-After, WWW-Authenticate');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    expect(other.headers['access-control-expose-headers']).toBeUndefined();
   });
 });

@@ -24,7 +24,7 @@ import { type ParsedRecord, type ReadPosition, type RecordBatch, START_OF_OBJECT
 import type { Format } from '../events/formats';
 import { type OpenedInput, openRecords, openText } from '../events/input';
 import { JsonlProbe, jsonlRecord, MAX_LINE_BYTES } from '../events/jsonl';
-import { csvRecordEnd } from '../events/record-ends';
+import { CsvRecordEnds } from '../events/record-ends';
 import { InvariantError } from './failures';
 
 export interface PlannedSplit {
@@ -163,10 +163,11 @@ async function fastCsv(text: AsyncIterator<Buffer>, cuts: Cuts): Promise<Handove
     window = pos < window.length ? Buffer.concat([window.subarray(pos), next.value]) : next.value;
     offset += pos;
     pos = 0;
+    const ends = new CsvRecordEnds(window);
     for (;;) {
       const bom =
         !at.header && offset === 0 && window[0] === 0xef && window[1] === 0xbb && window[2] === 0xbf;
-      const end = csvRecordEnd(window, bom ? 3 : pos);
+      const end = ends.end(bom ? 3 : pos);
       if (end === IRREGULAR) return handover();
       if (end < 0) break; // NEED_MORE
       const line = at.line + countLf(window, pos, end);

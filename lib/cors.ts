@@ -6,12 +6,13 @@
 
 /**
  * What a page on an allowed origin may send and read besides the simple ones: its bearer token
- * (a preflight must allow Authorization, or the browser never sends it), and the headers that say
+ * (a preflight must allow Authorization, or the browser never sends it) and the headers browser
+ * tracing adds (X-Amzn-Trace-Id, with X-Ray; Content-Type), and the headers that say
  * when to try again (Retry-After on a 503) and why a token was refused (WWW-Authenticate on a 401
  * or 403), which a script could not read otherwise. The gateway's configuration and the functions'
  * own answers take them from here.
  */
-export const CORS_ALLOWED_HEADERS = ['Authorization'] as const;
+export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'X-Amzn-Trace-Id'] as const;
 export const CORS_EXPOSED_HEADERS = ['Retry-After', 'WWW-Authenticate'] as const;
 
 /** The allowed origins of a comma-separated list ([] for none); throws an Error saying what is wrong. */

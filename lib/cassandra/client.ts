@@ -6,7 +6,8 @@
 // - Reads (the API) are retried by the driver alone, with its default policy: on the next host,
 //   after a timeout or a lost connection (reads are idempotent). A client is waiting; there is no
 //   backoff layer. A read its coordinator has not answered within a third of the per-attempt
-//   timeout is also sent to a second coordinator, and the first answer wins (readSpeculation).
+//   timeout is also sent to a second coordinator, and the first answer wins (ReadSpeculation,
+//   the query API's client only).
 // - Writes (plays and the ledger) are retried by lib/cassandra/retry.ts (withRetry): with backoff,
 //   over seconds, so an overloaded or restarting node is ridden out. Their statements carry
 //   writeRetryPolicy, under which the driver only moves a request whose connection failed to the
@@ -70,7 +71,8 @@ function authProvider(cfg: CassandraConfig): auth.AuthProvider | undefined {
 }
 
 /**
- * A second coordinator for a read (SELECT) not answered within delayMs, once; writes never. A node
+ * A second coordinator for a read (SELECT) not answered within delayMs, once; writes never; only
+ * in the query API's client (ClientRole), never for the ledger's serial reads. A node
  * that has just died is still believed up by the others for some seconds (until gossip convicts
  * it), and a coordinator that chose it as a replica can wait on it past the API's per-attempt
  * timeout (3 s): seen as one 503 in about 1,000 requests when node 1 of three was killed (fault case
@@ -91,7 +93,14 @@ export class ReadSpeculation implements policies.speculativeExecution.Speculativ
   }
 }
 
-function clientOptions(cfg: CassandraConfig): ClientOptions {
+/**
+ * Who a process's client serves: the query API (reads a client waits for: they speculate, see
+ * ReadSpeculation), or the ingest and the sweep (the ledger's serial reads must not: two Paxos
+ * rounds on one row compete, and under writeRetryPolicy the first timeout of either ends both).
+ */
+export type ClientRole = 'queries' | 'ingest';
+
+function clientOptions(cfg: CassandraConfig, role: ClientRole): ClientOptions {
   const options: ClientOptions = {
     contactPoints: cfg.contactPoints,
     localDataCenter: cfg.localDataCenter,
@@ -105,7 +114,9 @@ function clientOptions(cfg: CassandraConfig): ClientOptions {
       // only after 31 s, then after 63 s: past the minute a write retries for. Trying every 2 s at
       // most, a node restarted in 30 s is back in use within 2 s of answering.
       reconnection: new policies.reconnection.ExponentialReconnectionPolicy(250, 2000, false),
-      speculativeExecution: new ReadSpeculation(Math.round(cfg.requestTimeoutMs / 3)),
+      ...(role === 'queries'
+        ? { speculativeExecution: new ReadSpeculation(Math.round(cfg.requestTimeoutMs / 3)) }
+        : {}),
     },
   };
   const provider = authProvider(cfg);
@@ -135,34 +146,37 @@ export function tlsOptions(cfg: CassandraConfig): ConnectionOptions {
   };
 }
 
-export function createClient(cfg: CassandraConfig): Client {
-  return new Client(clientOptions(cfg));
+export function createClient(cfg: CassandraConfig, role: ClientRole = 'ingest'): Client {
+  return new Client(clientOptions(cfg, role));
 }
 
-let shared: Promise<Client> | undefined;
+const shared = new Map<ClientRole, Promise<Client>>();
 
 /**
- * The process-wide connected client. A failed connect is forgotten so the next call (the next
- * invocation) tries again instead of failing forever.
+ * The process-wide connected client of a role (one per role: serverless offline runs every
+ * function in one process). A failed connect is forgotten so the next call (the next invocation)
+ * tries again instead of failing forever.
  */
-export function sharedClient(cfg: CassandraConfig): Promise<Client> {
-  if (!shared) {
-    const client = createClient(cfg);
-    shared = client.connect().then(
+export function sharedClient(cfg: CassandraConfig, role: ClientRole = 'ingest'): Promise<Client> {
+  let connected = shared.get(role);
+  if (!connected) {
+    const client = createClient(cfg, role);
+    connected = client.connect().then(
       () => client,
       async (err: unknown) => {
-        shared = undefined;
+        shared.delete(role);
         await client.shutdown().catch(() => undefined);
         throw err;
       },
     );
+    shared.set(role, connected);
   }
-  return shared;
+  return connected;
 }
 
-/** For CLIs and tests that end: closes the shared client if one was made. */
+/** For CLIs and tests that end: closes the shared clients that were made. */
 export async function closeSharedClient(): Promise<void> {
-  const current = shared;
-  shared = undefined;
-  if (current) await (await current.catch(() => undefined))?.shutdown();
+  const current = [...shared.values()];
+  shared.clear();
+  await Promise.all(current.map(async (c) => (await c.catch(() => undefined))?.shutdown()));
 }

@@ -6,7 +6,7 @@ import { type ParsedRecord, REQUIRED_FIELDS, type ReadPosition, type RecordBatch
 import { InputError } from './input-error';
 
 /** A real event is under 1 KB; a longer line is kept as a reject (clipped, as every reject's text is) and skipped. */
-const MAX_LINE_BYTES = 1024 * 1024;
+export const MAX_LINE_BYTES = 1024 * 1024;
 const LF = 0x0a;
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
@@ -60,6 +60,46 @@ function notJsonLines(first: ParsedRecord): InputError {
   );
 }
 
+/**
+ * Whether an object read from its start is JSON lines at all: the first event among its first
+ * JSONL_PROBE_LINES lines that are not blank says it is; an array, or that many lines without an
+ * event, that it is not (an InputError). The reader and the split plan (lib/ingest/split-plan.ts,
+ * which must not cut an object before this is decided) ask the same probe.
+ */
+export class JsonlProbe {
+  private probed: ParsedRecord[] = [];
+
+  /** A probe of an object read from its start; a read from a checkpoint has nothing to decide. */
+  constructor(private probing: boolean) {}
+
+  /** Whether it is decided: an event was seen (or there was nothing to decide). */
+  get decided(): boolean {
+    return !this.probing;
+  }
+
+  /** The next records in order (`ended`: there are no more); throws when the object is not JSON lines. */
+  take(records: readonly ParsedRecord[], ended: boolean): void {
+    if (!this.probing) return;
+    for (const r of records) {
+      // An array opens on the first line whatever its elements look like, even one object a line.
+      if (this.probed.length === 0 && r.raw.trimStart().startsWith('[')) throw notJsonLines(r);
+      if (r.kind === 'event') {
+        this.probing = false;
+        this.probed = [];
+        return;
+      }
+      this.probed.push(r);
+    }
+    if (this.probed.length >= JSONL_PROBE_LINES || (ended && this.probed.length > 0))
+      throw notJsonLines(this.probed[0] as ParsedRecord);
+  }
+}
+
+/** One line of JSON lines (buf[start, end), without its LF) as a record; undefined when blank. */
+export function jsonlRecord(buf: Buffer, start: number, end: number, line: number): ParsedRecord | undefined {
+  return toRecord(buf, start, end, line);
+}
+
 /** Records in batches (the complete lines of each chunk read), in order, from `from` on. */
 export async function* jsonlRecords(
   bytes: AsyncIterable<Buffer>,
@@ -75,26 +115,13 @@ export async function* jsonlRecords(
   let held: ParsedRecord[] = [];
   let discarding = false;
   // Until an event is seen among the first lines, the object may not be JSON lines at all.
-  let probing = from.offset === 0;
-  let probed: ParsedRecord[] = [];
-  const probe = (records: ParsedRecord[], ended: boolean) => {
-    if (!probing) return;
-    for (const r of records) {
-      // An array opens on the first line whatever its elements look like, even one object a line.
-      if (probed.length === 0 && r.raw.trimStart().startsWith('[')) throw notJsonLines(r);
-      if (r.kind === 'event') {
-        probing = false;
-        return;
-      }
-      probed.push(r);
-    }
-    if (probed.length >= JSONL_PROBE_LINES || (ended && probed.length > 0))
-      throw notJsonLines(probed[0] as ParsedRecord);
-  };
+  const probe = new JsonlProbe(from.offset === 0);
   for await (const chunk of bytes) {
     let buf: Buffer = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
     if (atStart) {
-      if (buf.length < BOM.length) {
+      // Wait for more only while the bytes may still be a BOM: a short first line must not wait
+      // (read a byte at a time, "{\n" was once read to its end as one line, LF and all).
+      if (buf.length < BOM.length && BOM.subarray(0, buf.length).equals(buf)) {
         carry = buf;
         continue;
       }
@@ -130,7 +157,7 @@ export async function* jsonlRecords(
       offset += carry.length;
       carry = Buffer.alloc(0);
     } else if (start > 0) {
-      probe(held, false);
+      probe.take(held, false);
       yield { records: held, end: { offset, line, header: undefined } };
       held = [];
     }
@@ -142,8 +169,7 @@ export async function* jsonlRecords(
     offset += carry.length;
     line++;
   }
-  probe(held, true);
-  probed = [];
+  probe.take(held, true);
   if (held.length > 0 || carry.length > 0 || discarding)
     yield { records: held, end: { offset, line, header: undefined } };
 }

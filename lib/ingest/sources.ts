@@ -151,6 +151,8 @@ export function s3Source(s3: S3Client, bucket: string, key: string, opts: Downlo
    * version. An answer that does not begin within stallMs is a stalled request too.
    */
   const get = async (offset: number, etag: string | undefined, end: number | undefined) => {
+    const range =
+      offset > 0 || end !== undefined ? `bytes=${offset}-${end !== undefined ? end - 1 : ''}` : undefined;
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(new StalledError(opts.stallMs)), opts.stallMs);
     try {
@@ -158,14 +160,18 @@ export function s3Source(s3: S3Client, bucket: string, key: string, opts: Downlo
         new GetObjectCommand({
           Bucket: bucket,
           Key: key,
-          ...(offset > 0 || end !== undefined
-            ? { Range: `bytes=${offset}-${end !== undefined ? end - 1 : ''}` }
-            : {}),
+          ...(range ? { Range: range } : {}),
           ...(etag ? { IfMatch: `"${etag}"` } : {}),
         }),
         { abortSignal: abort.signal },
       );
       if (!res.Body) throw new Error(`${source} has no body from byte ${offset}`);
+      // A server that ignores a range answers 200 with the whole object (S3 does, for one whose
+      // end is before its start): taken as the range, it would repeat or add records.
+      if (range && !res.ContentRange?.startsWith(`bytes ${offset}-`)) {
+        (res.Body as Readable).destroy();
+        throw new Error(`${source}: asked for ${range}, answered ${res.ContentRange ?? 'the whole object'}`);
+      }
       return {
         body: res.Body as Readable,
         etag: (res.ETag ?? '').replace(/"/g, ''),
@@ -192,7 +198,16 @@ export function s3Source(s3: S3Client, bucket: string, key: string, opts: Downlo
   const opened = (first: Awaited<ReturnType<typeof get>>, start: number, end?: number): OpenedObject => ({
     body: Readable.from(
       readFailuresTransient(
-        resumableBody(async (offset) => (await get(offset, first.etag, end)).body, start, first.body, opts),
+        resumableBody(
+          // A download cut off after its range's last byte has nothing left to fetch.
+          async (offset) =>
+            end !== undefined && offset >= end
+              ? Readable.from([])
+              : (await get(offset, first.etag, end)).body,
+          start,
+          first.body,
+          opts,
+        ),
         source,
       ),
       { objectMode: false },

@@ -20,10 +20,11 @@
 
 import { csvRecords } from '../events/csv';
 import { IRREGULAR } from '../events/csv-scan';
-import { type ReadPosition, type RecordBatch, START_OF_OBJECT } from '../events/event';
+import { type ParsedRecord, type ReadPosition, type RecordBatch, START_OF_OBJECT } from '../events/event';
 import type { Format } from '../events/formats';
 import { type OpenedInput, openRecords, openText } from '../events/input';
-import { csvRecordEnd } from '../events/record-ends';
+import { JsonlProbe, jsonlRecord, MAX_LINE_BYTES } from '../events/jsonl';
+import { CsvRecordEnds } from '../events/record-ends';
 import { InvariantError } from './failures';
 
 export interface PlannedSplit {
@@ -162,10 +163,11 @@ async function fastCsv(text: AsyncIterator<Buffer>, cuts: Cuts): Promise<Handove
     window = pos < window.length ? Buffer.concat([window.subarray(pos), next.value]) : next.value;
     offset += pos;
     pos = 0;
+    const ends = new CsvRecordEnds(window);
     for (;;) {
       const bom =
         !at.header && offset === 0 && window[0] === 0xef && window[1] === 0xbb && window[2] === 0xbf;
-      const end = csvRecordEnd(window, bom ? 3 : pos);
+      const end = ends.end(bom ? 3 : pos);
       if (end === IRREGULAR) return handover();
       if (end < 0) break; // NEED_MORE
       const line = at.line + countLf(window, pos, end);
@@ -191,19 +193,66 @@ async function readHeader(bytes: Buffer): Promise<ReadPosition | undefined> {
   return last?.offset === bytes.length && last.header ? last : undefined;
 }
 
-/** JSON lines: every line feed ends a record (none occurs inside a JSON string or a character). */
+/**
+ * JSON lines: every line feed ends a record (none occurs inside a JSON string or a character). No
+ * cut before the reader's probe has decided that the object is JSON lines at all (JsonlProbe): the
+ * first split reads those lines again and must decide as the whole read did, and a plan of an
+ * object that is not JSON lines fails as its read would.
+ */
 async function lineFeeds(text: AsyncIterator<Buffer>, cuts: Cuts): Promise<undefined> {
-  let offset = 0;
+  const probe = new JsonlProbe(true);
+  let offset = 0; // of the next chunk's first byte
   let line = 1;
+  // While probing: the bytes of the line being read, from its start (at offset - carry.length).
+  let carry: Buffer = Buffer.alloc(0);
+  let discarding = false; // a line too long to be an event, read past until its end
   for (let next = await text.next(); !next.done; next = await text.next()) {
     const chunk = next.value;
-    for (let lf = chunk.indexOf(LF); lf !== -1; lf = chunk.indexOf(LF, lf + 1)) {
-      line++;
-      await cuts.boundary({ offset: offset + lf + 1, line, header: undefined });
+    if (probe.decided) {
+      for (let lf = chunk.indexOf(LF); lf !== -1; lf = chunk.indexOf(LF, lf + 1)) {
+        line++;
+        await cuts.boundary({ offset: offset + lf + 1, line, header: undefined });
+      }
+      offset += chunk.length;
+      continue;
     }
+    const base = offset - carry.length;
+    const buf = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
     offset += chunk.length;
+    if (base === 0 && buf.length < BOM.length && BOM.subarray(0, buf.length).equals(buf)) {
+      carry = buf; // perhaps a BOM, not yet whole
+      continue;
+    }
+    let start = base === 0 && buf.subarray(0, BOM.length).equals(BOM) ? BOM.length : 0;
+    for (let lf = buf.indexOf(LF, start); lf !== -1; lf = buf.indexOf(LF, start)) {
+      if (!probe.decided && !discarding) probe.take(lineRecords(buf, start, lf, line), false);
+      discarding = false;
+      line++;
+      start = lf + 1;
+      if (probe.decided) await cuts.boundary({ offset: base + start, line, header: undefined });
+    }
+    carry = discarding ? Buffer.alloc(0) : buf.subarray(start);
+    if (!discarding && carry.length > MAX_LINE_BYTES) {
+      // As the reader: a line this long is a reject whatever it holds, and its bytes are dropped.
+      probe.take(
+        [{ kind: 'malformed', line, reason: 'line too long', raw: carry.toString('utf8', 0, 64) }],
+        false,
+      );
+      discarding = true;
+      carry = Buffer.alloc(0);
+    }
   }
+  if (!probe.decided)
+    probe.take(carry.length > 0 && !discarding ? lineRecords(carry, 0, carry.length, line) : [], true);
   return undefined;
+}
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** The record of one line as the reader makes it, if it is not blank. */
+function lineRecords(buf: Buffer, start: number, end: number, line: number): ParsedRecord[] {
+  const record = jsonlRecord(buf, start, end, line);
+  return record ? [record] : [];
 }
 
 /** The plan being made: the splits' starts, and a gzip object's text handed to its split. */

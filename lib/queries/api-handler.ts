@@ -24,7 +24,7 @@ let deps: Promise<QueryDeps> | undefined;
 function queryDeps(): Promise<QueryDeps> {
   deps ??= configWithSecrets()
     .then(async (cfg) => ({
-      store: new CassandraQueryStore(await sharedClient(cfg.cassandra), cfg.cassandra),
+      store: new CassandraQueryStore(await sharedClient(cfg.cassandra, 'queries'), cfg.cassandra),
       cursorSecret: apiCursorSecret(cfg),
     }))
     .catch((err: unknown) => {

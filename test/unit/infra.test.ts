@@ -34,7 +34,7 @@ describe('httpApiCors', () => {
       allowedMethods: ['GET'],
       // Without Authorization a browser's preflight refuses the token; without the exposed headers a
       // page cannot read when to retry a 503 or why its token was refused.
-      allowedHeaders: ['Authorization'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'X-Amzn-Trace-Id'],
       exposedResponseHeaders: ['Retry-After', 'WWW-Authenticate'],
     });
   });

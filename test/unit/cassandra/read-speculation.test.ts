@@ -26,12 +26,19 @@ describe('ReadSpeculation', () => {
     expect(delays(policy, 'SELECTED_NOT_A_KEYWORD')).toEqual([]);
   });
 
-  it('is what the client speculates with: a third of the per-attempt timeout', () => {
+  const policyOf = (client: object) =>
+    (client as { options: { policies: { speculativeExecution: unknown } } }).options.policies
+      .speculativeExecution;
+
+  it('is what the query API\u2019s client speculates with: a third of the per-attempt timeout', () => {
     const api = loadConfig({ CASSANDRA_REQUEST_TIMEOUT_MS: '3000' }).cassandra;
-    const client = createClient(api);
-    const chosen = (client as unknown as { options: { policies: { speculativeExecution: unknown } } }).options
-      .policies.speculativeExecution;
+    const chosen = policyOf(createClient(api, 'queries'));
     expect(chosen).toBeInstanceOf(ReadSpeculation);
     expect((chosen as ReadSpeculation).delayMs).toBe(1000);
+  });
+
+  it('is not in the ingest\u2019s client, whose ledger reads are serial', () => {
+    expect(policyOf(createClient(loadConfig({}).cassandra))).not.toBeInstanceOf(ReadSpeculation);
+    expect(policyOf(createClient(loadConfig({}).cassandra, 'ingest'))).not.toBeInstanceOf(ReadSpeculation);
   });
 });

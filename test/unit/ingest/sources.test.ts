@@ -15,6 +15,10 @@ interface Behaviour {
   cutAfter?: number;
   error?: Error;
   stall?: boolean;
+  /** A ranged body with an end breaks off after its last byte (the connection dies as it ends). */
+  cutAtEnd?: boolean;
+  /** Answers a ranged GET with the whole object, as S3 does for a range it ignores. */
+  ignoreRange?: boolean;
   /** How the service answers a GET instead of serving it. */
   answer?: (input: { Range?: string; IfMatch?: string }) => Error | undefined;
 }
@@ -40,8 +44,17 @@ function fakeS3(b: Behaviour = {}) {
           }
           yield part.subarray(i, i + 100);
         }
+        if (b.cutAtEnd && !Range?.endsWith('-'))
+          throw Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
       }
-      return { Body: Readable.from(body()), ETag: '"abc123"', VersionId: undefined };
+      if (b.ignoreRange) return { Body: Readable.from([object]), ETag: '"abc123"', VersionId: undefined };
+      const last = from + part.length - 1;
+      return {
+        Body: Readable.from(body()),
+        ETag: '"abc123"',
+        VersionId: undefined,
+        ...(Range ? { ContentRange: `bytes ${from}-${last}/${object.length}` } : {}),
+      };
     },
   };
   return { client: client as unknown as S3Client, calls };
@@ -174,6 +187,26 @@ describe('s3Source', () => {
     );
     expect((await readAll(none.body)).length).toBe(0);
     expect(calls).toHaveLength(3);
+  });
+
+  it('never takes a whole object for a range, nor asks again for a range already read', async () => {
+    const ignoring = fakeS3({ ignoreRange: true });
+    await expect(
+      s3Source(ignoring.client, 'b', 'k.csv', { stallMs: 5000 }).openAt(
+        { etag: 'abc123', versionId: undefined },
+        1000,
+        1500,
+      ),
+    ).rejects.toThrow(/asked for bytes=1000-1499, answered the whole object/);
+    // Cut off right after the range's last byte: done, with no GET for an empty (reversed) range.
+    const { client, calls } = fakeS3({ cutAtEnd: true });
+    const opened = await s3Source(client, 'b', 'k.csv', { stallMs: 5000 }).openAt(
+      { etag: 'abc123', versionId: undefined },
+      1000,
+      1500,
+    );
+    expect(await readAll(opened.body)).toEqual(object.subarray(1000, 1500));
+    expect(calls.map((c) => c.Range)).toEqual(['bytes=1000-1499']);
   });
 
   it('says the object changed when the ETag no longer matches (412)', async () => {

@@ -12,7 +12,8 @@
 // boundary before it and the plan cuts after its batches for the rest of the text: each such
 // position is, by the reader's own rules, one a read resumes from (a part's checkpoint is the same
 // kind of position). So the splits read exactly the records the whole read would, since the same
-// rules, or the same reader, decide. JSON lines end at every line feed.
+// rules, or the same reader, decide. JSON lines end at every line feed, once the reader's probe
+// (are these JSON lines at all?) has decided on the first lines, which the first split reads again.
 //
 // gzip has no way in but at its start, so the plan of a gzip object also hands each split's text,
 // inflated, to a SplitTextSink (the outputs bucket), for the splits to read: the one pass finds the

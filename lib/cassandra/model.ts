@@ -151,6 +151,13 @@ export interface LedgerEntry extends IngestTotals {
    */
   revision: number | undefined;
   /**
+   * On a version split into parallel ranges (lib/ingest/split-plan.ts): how many splits its plan
+   * made. Absent: not split. Each split is a row of its own, etag `<etag>/split-NNNN`.
+   */
+  splits: number | undefined;
+  /** On a split's row: the text offset its range ends before. */
+  splitEnd: number | undefined;
+  /**
    * How many times the sweep resumed the version since its last recorded part (reset by a
    * checkpoint): a version that gets nowhere however often it is resumed is ended, not resumed for ever.
    */
@@ -192,6 +199,8 @@ export const ingestLedger = table<LedgerEntry>({
     { name: 'updated_at', type: 'timestamp', from: 'updatedAt' },
     { name: 'revision', type: 'int', from: 'revision' },
     { name: 'sweep_resumes', type: 'int', from: 'sweepResumes' },
+    { name: 'splits', type: 'int', from: 'splits' },
+    { name: 'split_end', type: 'bigint', from: 'splitEnd' },
   ],
 });
 

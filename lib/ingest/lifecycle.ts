@@ -267,7 +267,7 @@ export class Lease {
   private async put(next: LedgerEntry, fields?: readonly LedgerField[]): Promise<void> {
     assertTransition(this.entry.status, next.status);
     const written = await this.deps.ledger.write(
-      { ...next, revision: this.entry.revision },
+      { ...next, splits: this.entry.splits, splitEnd: this.entry.splitEnd, revision: this.entry.revision },
       this.deps.owner,
       fields,
     );

@@ -182,6 +182,8 @@ export function newLedgerEntry(
     updatedAt: undefined,
     revision: undefined,
     sweepResumes: undefined,
+    splits: undefined,
+    splitEnd: undefined,
   };
 }
 
@@ -231,6 +233,9 @@ export function ledgerEntryOf(
     updatedAt: undefined,
     revision: undefined,
     sweepResumes: undefined,
+    // A version's plan and a split's range are the row's, not a report's: the lease keeps them.
+    splits: undefined,
+    splitEnd: undefined,
   };
 }
 

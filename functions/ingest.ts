@@ -34,8 +34,8 @@ export async function handler(
         return report;
       },
       queue: queueUrl ? sqsIngestQueue(sharedSqs(cfg.aws), queueUrl, deadLetterQueueUrl) : undefined,
-      continued: (report, part) =>
-        markContinued(ctx, report, part, remainingMs !== undefined ? startedAt + remainingMs : undefined),
+      continued: (mark) =>
+        markContinued(ctx, mark, remainingMs !== undefined ? startedAt + remainingMs : undefined),
       log,
     });
   } finally {

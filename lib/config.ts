@@ -65,6 +65,11 @@ export interface IngestConfig {
   rejectsPrefix: string;
   /** Key prefix of the report objects (one JSON report per ingested object), in the output bucket. */
   reportsPrefix: string;
+  /**
+   * An object larger than this (bytes as stored) is ingested in splits read at once (lib/ingest/
+   * split-version.ts); none (INGEST_SPLIT_BYTES=0): every object is read by one delivery at a time.
+   */
+  splitBytes: number | undefined;
 }
 
 export interface ApiConfig {
@@ -204,6 +209,8 @@ export const DEFAULT_INGEST_DEADLINE_MARGIN_MS = 15_000;
 
 /** Longer than the ingest function's timeout (900 s), so a live invocation never loses its claim. */
 export const DEFAULT_INGEST_LEASE_MS = 960_000;
+/** Objects above this are split (the reasons and the measurements: docs/splits.md). */
+export const DEFAULT_INGEST_SPLIT_BYTES = 128 * 1024 * 1024;
 
 function ssmName(env: Env, name: string): string | undefined {
   const value = str(env, name);
@@ -436,6 +443,7 @@ export function loadConfig(env: Env = process.env): Config {
       deadLetterQueueUrl: url(env, 'INGEST_DEAD_LETTER_QUEUE_URL'),
       rejectsPrefix,
       reportsPrefix,
+      splitBytes: int(env, 'INGEST_SPLIT_BYTES', DEFAULT_INGEST_SPLIT_BYTES, 0, 2 ** 50) || undefined,
     },
     metrics: {
       namespace: str(env, 'POWERTOOLS_METRICS_NAMESPACE', 'tracklog'),

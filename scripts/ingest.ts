@@ -99,7 +99,10 @@ function progressPrinter(index: number, total: number): ((p: Progress) => void) 
 
 async function main(argv: string[]): Promise<number> {
   const { inputs, out } = readArgs(argv);
-  const cfg = await resolveSecrets(loadConfig());
+  const loaded = await resolveSecrets(loadConfig());
+  // One run reads each object whole: splits are read at once by the queue's deliveries, which the
+  // CLI does not have (an object split by the deployed ingest is read whole here, to the same rows).
+  const cfg = { ...loaded, ingest: { ...loaded.ingest, splitBytes: undefined } };
   // The reports on stdout say what the info logs would; the CLI logs warnings and errors.
   const log = createLogger(cfg.logLevel === 'debug' ? 'debug' : 'warn', { cli: 'ingest' });
   let s3: S3Client | undefined;

@@ -155,7 +155,11 @@ export interface LedgerEntry extends IngestTotals {
    * made. Absent: not split. Each split is a row of its own, etag `<etag>/split-NNNN`.
    */
   splits: number | undefined;
-  /** On a split's row: the text offset its range ends before. */
+  /**
+   * On a split's row: the text offsets its range begins at and ends before (its checkpoint moves
+   * on from the start; a gzip object's split reads the plan's text of its range, which begins at 0).
+   */
+  splitStart: number | undefined;
   splitEnd: number | undefined;
   /**
    * How many times the sweep resumed the version since its last recorded part (reset by a
@@ -200,6 +204,7 @@ export const ingestLedger = table<LedgerEntry>({
     { name: 'revision', type: 'int', from: 'revision' },
     { name: 'sweep_resumes', type: 'int', from: 'sweepResumes' },
     { name: 'splits', type: 'int', from: 'splits' },
+    { name: 'split_start', type: 'bigint', from: 'splitStart' },
     { name: 'split_end', type: 'bigint', from: 'splitEnd' },
   ],
 });

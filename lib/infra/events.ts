@@ -3,7 +3,11 @@
 // the ingest writes its reports and rejects to (its own, so its outputs never trigger an ingest).
 // scripts/local/bootstrap.ts creates the same flow in LocalStack from these.
 import { BUCKET_TRIGGER_SUFFIXES } from '../events/formats';
+import { SPLIT_TEXTS_PREFIX } from '../ingest/version-outputs';
 import type { Resource, StackNames, StackOptions } from './names';
+
+/** How long the dead-letter queue keeps a message (SQS's longest): the window for a redrive. */
+const DEAD_LETTER_RETENTION_DAYS = 14;
 
 /** The ingest Lambda's timeout; the queue hides a message six times as long while it is worked on. */
 export const INGEST_TIMEOUT_SECONDS = 900;
@@ -69,7 +73,11 @@ export function eventResources(names: StackNames): Record<string, Resource> {
   return {
     IngestDeadLetterQueue: {
       Type: 'AWS::SQS::Queue',
-      Properties: { QueueName: names.deadLetterQueue, MessageRetentionPeriod: 1209600, ...encryptedQueue },
+      Properties: {
+        QueueName: names.deadLetterQueue,
+        MessageRetentionPeriod: DEAD_LETTER_RETENTION_DAYS * 86_400,
+        ...encryptedQueue,
+      },
     },
     IngestQueue: {
       Type: 'AWS::SQS::Queue',
@@ -161,6 +169,14 @@ export function outputsResources(
             },
             expire('ExpireRejects', opts.rejectsPrefix),
             expire('ExpireReports', opts.reportsPrefix),
+            // A split gzip object's text is deleted when the version ends; a failed version keeps
+            // it for a redrive, which the dead-letter queue allows for as long as it keeps messages.
+            {
+              Id: 'ExpireSplitTexts',
+              Status: 'Enabled',
+              Prefix: SPLIT_TEXTS_PREFIX,
+              ExpirationInDays: DEAD_LETTER_RETENTION_DAYS,
+            },
           ],
         },
       },

@@ -10,6 +10,7 @@ import {
   songsByUserSession,
   type TableDef,
 } from '../cassandra/model';
+import { SPLIT_TEXTS_PREFIX } from '../ingest/version-outputs';
 import {
   FUNCTIONS,
   type FunctionName,
@@ -91,9 +92,22 @@ function functionStatements(fn: FunctionName, opts: StackOptions): Statement[] {
       // The raw bucket is only read: everything the ingest writes goes to its outputs bucket.
       allow(['s3:GetObject'], [`${bucket}/*`]),
       // Rejects and reports under keys of their version (lib/ingest/version-outputs.ts); rejects
-      // are streamed as multipart uploads, aborted when their part fails. Nothing is deleted.
-      allow(['s3:PutObject'], [`${outputs}/${opts.rejectsPrefix}*`, `${outputs}/${opts.reportsPrefix}*`]),
-      allow(['s3:AbortMultipartUpload'], [`${outputs}/${opts.rejectsPrefix}*`]),
+      // are streamed as multipart uploads, aborted when their part fails. The inflated text of a
+      // split gzip object is written, read back by its splits and deleted once the version ends;
+      // nothing else is deleted.
+      allow(
+        ['s3:PutObject'],
+        [
+          `${outputs}/${opts.rejectsPrefix}*`,
+          `${outputs}/${opts.reportsPrefix}*`,
+          `${outputs}/${SPLIT_TEXTS_PREFIX}*`,
+        ],
+      ),
+      allow(
+        ['s3:AbortMultipartUpload'],
+        [`${outputs}/${opts.rejectsPrefix}*`, `${outputs}/${SPLIT_TEXTS_PREFIX}*`],
+      ),
+      allow(['s3:GetObject', 's3:DeleteObject'], [`${outputs}/${SPLIT_TEXTS_PREFIX}*`]),
       // Its event source (receive, delete); continuations of objects ingested in parts (send), and a
       // backoff for messages to retry (change visibility), lib/ingest/queue.ts.
       allow(

@@ -127,12 +127,33 @@ export class Ledger {
    * unless the version completed or another owner's lease is live.
    */
   async claim(fresh: LedgerEntry, owner: string, leaseMs: number): Promise<Claim> {
-    const now = this.clock.now();
-    const lease = { leaseOwner: owner, leaseUntil: new Date(now + leaseMs), updatedAt: new Date(now) };
-    const first = { ...fresh, ...lease, revision: 1 };
+    const first = { ...fresh, ...this.leaseOf(owner, leaseMs), revision: 1 };
     const created = await this.call('claim', () => this.store.insertIfAbsent(first));
     if (created.applied) return { kind: 'claimed', entry: first };
-    let entry = created.current ?? (await this.find(fresh.source, fresh.etag));
+    return this.take(fresh, created.current ?? (await this.find(fresh.source, fresh.etag)), owner, leaseMs);
+  }
+
+  /** As claim, of a row that must exist already (a split's, which its plan writes); undefined if none. */
+  async claimExisting(version: LedgerEntry, owner: string, leaseMs: number): Promise<Claim | undefined> {
+    const entry = await this.find(version.source, version.etag);
+    return entry && this.take(version, entry, owner, leaseMs);
+  }
+
+  private leaseOf(owner: string, leaseMs: number) {
+    const now = this.clock.now();
+    return { leaseOwner: owner, leaseUntil: new Date(now + leaseMs), updatedAt: new Date(now) };
+  }
+
+  /** Takes the lease of the row as read, unless it completed or is held; the loop of claim. */
+  private async take(
+    fresh: LedgerEntry,
+    found: LedgerEntry | undefined,
+    owner: string,
+    leaseMs: number,
+  ): Promise<Claim> {
+    const now = this.clock.now();
+    const lease = this.leaseOf(owner, leaseMs);
+    let entry = found;
     for (;;) {
       if (!entry)
         throw new InvariantError(`ledger row of ${fresh.source} (${fresh.etag}) vanished while claiming it`);
@@ -150,6 +171,20 @@ export class Ledger {
       // Someone changed the row first (or our own takeover applied): look at it as it is now.
       entry = await this.find(fresh.source, fresh.etag);
     }
+  }
+
+  /**
+   * Creates the row, with no lease, unless it exists: undefined when created, else the row there.
+   * How a plan writes its splits' rows (lib/ingest/split-version.ts).
+   */
+  async createIfAbsent(entry: LedgerEntry): Promise<LedgerEntry | undefined> {
+    const row = { ...entry, updatedAt: new Date(this.clock.now()), revision: 1 };
+    const created = await this.call('create', () => this.store.insertIfAbsent(row));
+    if (created.applied) return undefined;
+    const there = created.current ?? (await this.find(entry.source, entry.etag));
+    if (!there)
+      throw new InvariantError(`ledger row of ${entry.source} (${entry.etag}) vanished while creating it`);
+    return there;
   }
 
   /**

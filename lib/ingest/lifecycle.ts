@@ -19,7 +19,8 @@ import type { Logger } from '../log';
 import { type ErrorClass, type FailureKind, InvariantError, LeaseLostError, transient } from './failures';
 import { type Ledger, type LedgerField, leaseHeld, REOPEN_FIELDS } from './ledger';
 import { dayOf, type OpenIngests } from './open-ingests';
-import { type IngestReport, type IngestStatus, ledgerEntryOf, resumePositionOf } from './report';
+import { type IngestReport, type IngestStatus, ledgerEntryOf, NO_TOTALS, resumePositionOf } from './report';
+import { splitOf } from './splits';
 
 /** Which status may follow which in the ledger. An ended version moves again only when redriven. */
 export const TRANSITIONS: Readonly<Record<LedgerStatus, readonly LedgerStatus[]>> = {
@@ -99,10 +100,20 @@ export interface LifecycleDeps {
  * do. A notification files the version in the sweep's index first, and so does the reopening of a
  * failed version, so no version in progress is ever missing from it.
  */
-export async function admit(deps: LifecycleDeps, fresh: LedgerEntry, ask: number): Promise<Admission> {
+export async function admit(
+  deps: LifecycleDeps,
+  fresh: LedgerEntry,
+  ask: number,
+  joinOnly = false,
+): Promise<Admission> {
   const { clock } = deps;
-  if (ask === 1) await fileOpen(deps, fresh);
-  const claim = await deps.ledger.claim(fresh, deps.owner, deps.leaseMs);
+  // A split's row is written by its version's plan, with its range; a message never creates it.
+  const split = splitOf(fresh.etag) !== undefined;
+  if (ask === 1 && !split) await fileOpen(deps, fresh);
+  const claim = split
+    ? await deps.ledger.claimExisting(fresh, deps.owner, deps.leaseMs)
+    : await deps.ledger.claim(fresh, deps.owner, deps.leaseMs);
+  if (!claim) return { kind: 'stale', entry: fresh, why: 'a split its version has not planned (yet)' };
   if (claim.kind === 'done') return { kind: 'duplicate', entry: claim.entry };
   if (claim.kind === 'busy') {
     const retryAfterMs = Math.max(0, (claim.entry.leaseUntil?.getTime() ?? 0) - clock.now());
@@ -110,7 +121,7 @@ export async function admit(deps: LifecycleDeps, fresh: LedgerEntry, ask: number
   }
   const lease = new Lease(deps, claim.entry);
   try {
-    return await decide(deps, lease, fresh, ask);
+    return await decide(deps, lease, fresh, ask, joinOnly);
   } catch (err: unknown) {
     // Never keep a lease this delivery will not use: its own retry would find the version busy.
     await lease.release().catch(() => undefined);
@@ -124,8 +135,15 @@ async function decide(
   lease: Lease,
   fresh: LedgerEntry,
   ask: number,
+  joinOnly: boolean,
 ): Promise<Admission> {
   const { entry } = lease;
+  // A split's call to join its version: nothing to do once the version ended (joined before, or
+  // ended otherwise); only a notification or a redrive takes an ended version up again.
+  if (joinOnly && entry.status !== 'in_progress') {
+    await lease.release();
+    return { kind: 'stale', entry, why: `asked to join its splits, it had ended ${entry.status}` };
+  }
   // A continuation of a superseded version has nothing to do; a notification of it is the same
   // bytes uploaded again (a revert), or a late one: taken up again, it reads the object if it is
   // that version still, and ends superseded again if not.
@@ -147,7 +165,7 @@ async function decide(
 }
 
 /** Files the version in the sweep's index (lib/ingest/sweep.ts) under today. */
-async function fileOpen(deps: LifecycleDeps, version: LedgerEntry): Promise<void> {
+export async function fileOpen(deps: LifecycleDeps, version: LedgerEntry): Promise<void> {
   const { open } = deps;
   if (!open) return;
   const now = deps.clock.now();
@@ -197,11 +215,19 @@ export class Lease {
     });
   }
 
-  /** A failed version redriven, or a superseded one uploaded again: in progress again, from its checkpoint. */
+  /**
+   * A failed version redriven, or a superseded one uploaded again: in progress again, from its
+   * checkpoint. A split version's totals are its splits' (joined again when they end): it starts
+   * over at none, fanned out again to every split not completed (lib/ingest/split-version.ts).
+   */
   async reopen(): Promise<void> {
+    const split = this.entry.splits !== undefined;
     return this.put(
       {
         ...this.entry,
+        ...(split
+          ? { ...NO_TOTALS, rejectsLocations: [], durationMs: undefined, finishedAt: undefined }
+          : {}),
         status: 'in_progress',
         error: undefined,
         failure: undefined,
@@ -226,9 +252,12 @@ export class Lease {
     return this.record(report, 'completed', undefined);
   }
 
-  /** The object was overwritten: what earlier parts did stays, this part adds nothing. */
+  /**
+   * The object was overwritten: what earlier parts did stays, this part adds nothing, and the
+   * checkpoint stays where they left it (the same bytes uploaded again go on from there).
+   */
   async supersede(report: IngestReport): Promise<void> {
-    return this.put(ledgerEntryOf(report, 'superseded', undefined, undefined));
+    return this.put(ledgerEntryOf(report, 'superseded', this.resumeAt, undefined));
   }
 
   /**
@@ -264,10 +293,52 @@ export class Lease {
     return this.put(ledgerEntryOf(report, status, next, undefined));
   }
 
+  /**
+   * The version's splits are planned (their rows written, lib/ingest/split-version.ts): it is carried
+   * on by them now, and its lease is let go. Nothing was read for it: no part is counted.
+   */
+  async planned(
+    splits: number,
+    format: LedgerEntry['format'],
+    compressed: boolean,
+    planMs: number,
+  ): Promise<void> {
+    if (this.entry.parts !== 0 || this.entry.splits !== undefined)
+      throw new InvariantError(
+        `only a version not yet read may be split (part ${this.part}, splits ${this.entry.splits})`,
+      );
+    return this.put({
+      ...this.entry,
+      splits,
+      format,
+      compressed,
+      // The plan's own time: the joined report adds the splits' to it.
+      durationMs: planMs,
+      error: undefined,
+      failure: undefined,
+      errorClass: undefined,
+      leaseOwner: undefined,
+      leaseUntil: undefined,
+    });
+  }
+
+  /** Its splits all ended: the version ends as they add up to (lib/ingest/splits.ts, joinSplits). */
+  async join(report: IngestReport): Promise<void> {
+    if (report.status !== 'completed' && report.status !== 'failed' && report.status !== 'superseded')
+      throw new InvariantError(`a join ends the version; ${report.status} does not`);
+    return this.put(ledgerEntryOf(report, report.status, undefined, undefined));
+  }
+
   private async put(next: LedgerEntry, fields?: readonly LedgerField[]): Promise<void> {
     assertTransition(this.entry.status, next.status);
+    // A version's plan and a split's range are set once and kept by every later write.
+    const kept = {
+      splits: next.splits ?? this.entry.splits,
+      splitStart: next.splitStart ?? this.entry.splitStart,
+      splitEnd: next.splitEnd ?? this.entry.splitEnd,
+    };
     const written = await this.deps.ledger.write(
-      { ...next, splits: this.entry.splits, splitEnd: this.entry.splitEnd, revision: this.entry.revision },
+      { ...next, ...kept, revision: this.entry.revision },
       this.deps.owner,
       fields,
     );
@@ -299,7 +370,12 @@ export type MessageAction =
    */
   | { kind: 'requeue'; delaySeconds: number; why: string }
   /** To the dead-letter queue now, with the report. */
-  | { kind: 'dead-letter'; why: string };
+  | { kind: 'dead-letter'; why: string }
+  /**
+   * The version was split (lib/ingest/split-version.ts): send each split named its first message,
+   * mark the version continued (on the row at `revision`), then delete this one.
+   */
+  | { kind: 'fan-out'; splits: string[]; revision: number | undefined };
 
 /** The first retry comes back after 5 s, then 10, 20, … up to 15 minutes. */
 export function retryDelaySeconds(receiveCount: number): number {
@@ -315,6 +391,12 @@ export function messageAction(report: IngestReport, receiveCount: number): Messa
   const last = receiveCount >= MAX_RECEIVE_COUNT;
   const backoff = retryDelaySeconds(receiveCount);
   const why = report.error ?? report.status;
+  if (report.fanOut)
+    return { kind: 'fan-out', splits: report.fanOut.splits, revision: report.fanOut.revision };
+  // A failed join: a split failed for good, so the version has ended failed. Its message waits in
+  // the dead-letter queue for a redrive, which reopens the version and fans out to its splits again.
+  if (report.status === 'failed' && report.splits !== undefined)
+    return { kind: 'dead-letter', why: `a split failed: ${why}` };
   switch (report.status) {
     case 'completed':
     case 'duplicate':
@@ -339,4 +421,16 @@ export function messageAction(report: IngestReport, receiveCount: number): Messa
           return { kind: last ? 'requeue' : 'retry', delaySeconds: backoff, why };
       }
   }
+}
+
+/**
+ * Whether a split's delivery leaves its version to be joined: the split ended (completed,
+ * superseded, failed for good), or had ended before (a duplicate). The version's own delivery
+ * joins once every split has ended (lib/ingest/split-version.ts); one asked too early finds them
+ * running and does nothing, so asking after every split's end is enough, and asking again is harmless.
+ */
+export function joinsAfter(report: IngestReport, action: MessageAction): boolean {
+  if (report.etag === undefined || splitOf(report.etag) === undefined) return false;
+  if (report.status === 'failed') return action.kind === 'dead-letter';
+  return report.status === 'completed' || report.status === 'superseded' || report.status === 'duplicate';
 }

@@ -9,14 +9,20 @@
 import type { S3Event, S3EventRecord, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { MAX_RECEIVE_COUNT } from '../infra/events';
 import { errorFields, type Logger } from '../log';
-import { type MessageAction, messageAction, retryDelaySeconds } from './lifecycle';
+import { joinsAfter, type MessageAction, messageAction, retryDelaySeconds } from './lifecycle';
 import type { IngestQueue } from './queue';
 import { type IngestReport, reportJson } from './report';
+import { splitOf } from './splits';
 import type { ObjectVersion } from './types';
 
 /** The part of a continuation message that is not S3's: which version and part to continue. */
 export interface ContinuationRef extends ObjectVersion {
   part: number;
+  /**
+   * Sent when a split ended (or by the sweep): join the version's splits if it is still in
+   * progress; never reopen a version that ended, as a notification or a redrive would.
+   */
+  join?: boolean;
 }
 
 export interface ObjectRef {
@@ -50,6 +56,7 @@ function continuationOf(body: Body): ContinuationRef | undefined {
     etag: c.etag,
     versionId: typeof c.versionId === 'string' ? c.versionId : undefined,
     part: c.part as number,
+    ...(c.join === true ? { join: true } : {}),
   };
 }
 
@@ -112,11 +119,28 @@ export interface MessageHandling {
    * Records that the continuation of a part was sent, so that this message, delivered again,
    * knows it has nothing left to do (lib/ingest/ledger.ts, markContinued).
    */
-  continued?: (report: IngestReport, part: number) => Promise<void>;
+  continued?: (mark: ContinuedMark) => Promise<void>;
   log: Logger;
 }
 
+/** The continuation of `part` of a version was sent, from its row at `revision` (ledger.ts, markContinued). */
+export interface ContinuedMark {
+  source: string;
+  etag: string;
+  part: number;
+  revision: number | undefined;
+}
+
 type Retry = Extract<MessageAction, { kind: 'retry' }>;
+
+/** Records a continuation sent; not recorded, a redelivery of the message carries the version on itself. */
+async function markSent(h: MessageHandling, log: Logger, mark: ContinuedMark): Promise<void> {
+  await h
+    .continued?.(mark)
+    .catch((err: unknown) =>
+      log.warn('could not record that the continuation was sent', { source: mark.source, err }),
+    );
+}
 
 /** Carries out what the lifecycle says of one object's delivery; a retry is returned for the message. */
 async function carryOut(
@@ -152,11 +176,26 @@ async function carryOut(
         offset: report.checkpoint?.offset,
       });
       // Not recorded, a redelivery of this message resumes from the checkpoint itself: no harm.
-      await h
-        .continued?.(report, action.part)
-        .catch((err: unknown) =>
-          log.warn('could not record that the continuation was sent', { source: report.source, err }),
-        );
+      await markSent(h, log, {
+        source: report.source,
+        etag: next.etag,
+        part: action.part,
+        revision: report.checkpoint?.revision,
+      });
+      return undefined;
+    }
+    case 'fan-out': {
+      if (!h.queue) return { kind: 'retry', delaySeconds: 0, why: 'no queue to send the splits to' };
+      for (const etag of action.splits)
+        await h.queue.send(continuationBody(ref, { etag, versionId: report.versionId, part: 1 }));
+      log.info('splits sent their messages', { source: report.source, splits: action.splits.length });
+      // Not recorded, a redelivery of this message sends them again: each finds its split busy or done.
+      await markSent(h, log, {
+        source: report.source,
+        etag: report.etag ?? '',
+        part: 1,
+        revision: action.revision,
+      });
       return undefined;
     }
     case 'dead-letter': {
@@ -174,6 +213,21 @@ async function carryOut(
       return undefined;
     }
   }
+}
+
+/** A split ended: a message for its version, whose delivery joins the splits if they all ended. */
+async function askToJoin(
+  ref: ObjectRef,
+  report: IngestReport,
+  h: MessageHandling,
+  log: Logger,
+): Promise<void> {
+  const of = splitOf(report.etag ?? '');
+  if (!of || !h.queue) return;
+  await h.queue.send(
+    continuationBody(ref, { etag: of.etag, versionId: report.versionId, part: 1, join: true }),
+  );
+  log.info('split ended; its version asked to join', { source: report.source, split: of.split });
 }
 
 /** The messages to retry, as a partial batch failure; the queue deletes the rest. */
@@ -205,7 +259,11 @@ export async function handleIngestEvent(event: SQSEvent, h: MessageHandling): Pr
       let retry: Retry | undefined;
       for (const ref of refs) {
         const report = await h.ingest(ref, { lastDelivery: receives >= MAX_RECEIVE_COUNT });
-        const wanted = await carryOut(ref, report, messageAction(report, receives), h, log);
+        const action = messageAction(report, receives);
+        // First the version's join, then this message's end: a failed send leaves the message to
+        // come back, and its split, found done, asks again.
+        if (joinsAfter(report, action)) await askToJoin(ref, report, h, log);
+        const wanted = await carryOut(ref, report, action, h, log);
         if (wanted && (!retry || wanted.delaySeconds > retry.delaySeconds)) retry = wanted;
       }
       if (retry) {

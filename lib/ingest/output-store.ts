@@ -6,6 +6,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
@@ -25,6 +26,8 @@ export interface OutputStore {
   location(key: string): string;
   put(key: string, body: string | Buffer, contentType: string): Promise<void>;
   startUpload(key: string, contentType: string): Promise<Upload>;
+  /** Deletes these objects (those that exist): what the ingest wrote only for itself (split texts). */
+  remove(keys: string[]): Promise<void>;
 }
 
 /** The outputs bucket; what S3 throws is a TransientError (lib/ingest/failures.ts). */
@@ -37,6 +40,20 @@ export function s3OutputStore(s3: S3Client, bucket: string): OutputStore {
           new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }),
         );
       }),
+    async remove(keys) {
+      // DeleteObjects takes at most 1,000 keys a request.
+      for (let i = 0; i < keys.length; i += 1000) {
+        const Objects = keys.slice(i, i + 1000).map((Key) => ({ Key }));
+        const res = await transient(`deleting ${Objects.length} objects of s3://${bucket}`, () =>
+          s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects, Quiet: true } })),
+        );
+        const failed = res.Errors ?? [];
+        if (failed.length > 0)
+          throw new Error(
+            `could not delete ${failed.length} objects of s3://${bucket} (first: ${failed[0]?.Key}: ${failed[0]?.Code})`,
+          );
+      }
+    },
     async startUpload(key, contentType) {
       const at = `s3://${bucket}/${key}`;
       const created = await transient(`starting the upload of ${at}`, () =>

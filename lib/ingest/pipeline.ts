@@ -30,6 +30,9 @@ import {
   outcomeOf,
   PartTally,
 } from './report';
+import { splitRecords } from './split-plan';
+import { carrySplitVersion, planSplitVersion, plansSplits, type SplitPorts } from './split-version';
+import { splitOf } from './splits';
 import {
   ObjectChangedError,
   type ObjectSource,
@@ -61,6 +64,8 @@ export interface IngestDeps {
   clock?: Clock;
   onProgress?: (p: Progress) => void;
   progressIntervalMs?: number;
+  /** Absent: no object is split (the CLI reads every object whole). */
+  splits?: SplitPorts;
 }
 
 /** What a delivery asks for. */
@@ -69,7 +74,7 @@ export interface IngestRequest {
    * The version the message names and the part it asks for (a notification that names its version
    * asks for part 1); absent: the object as it is now, from part 1.
    */
-  continuation?: ObjectVersion & { part: number };
+  continuation?: ObjectVersion & { part: number; join?: boolean };
   /** When reading stops at the next record boundary and the part checkpoints; none: read to the end. */
   stopReadingAt?: number;
   /** The message's last delivery: a transient failure now ends the version as failed. */
@@ -122,9 +127,20 @@ export async function ingestObject(
   const lifecycle: LifecycleDeps = { ...deps, clock, log };
   try {
     const fresh = newLedgerEntry(source.source, version, new Date(started));
-    const admission = await admit(lifecycle, fresh, request.continuation?.part ?? 1);
-    if (admission.kind === 'work')
-      return await ingestPart(source, deps, request, admission.lease, opened, clock, log);
+    const admission = await admit(
+      lifecycle,
+      fresh,
+      request.continuation?.part ?? 1,
+      request.continuation?.join === true,
+    );
+    if (admission.kind === 'work') {
+      const { lease } = admission;
+      if (lease.entry.splits !== undefined && deps.splits) {
+        opened?.body.destroy();
+        return await carrySplitVersion({ lifecycle, ports: deps.splits, clock, log }, lease, deps.reports);
+      }
+      return await ingestPart(source, deps, request, lease, opened, clock, log);
+    }
     opened?.body.destroy();
     const why = admission.kind === 'stale' ? admission.why : undefined;
     log.info('nothing to do for this delivery', { admission: admission.kind, why });
@@ -145,18 +161,38 @@ export async function ingestObject(
   }
 }
 
-/** The bytes this part reads: what the notification opened, or the version from its checkpoint on. */
+/**
+ * The bytes this part reads: what the notification opened, or the version from its checkpoint on;
+ * for a split, up to its end (a gzip object's split reads the plan's text of its range instead).
+ */
 async function partBody(
   source: ObjectSource,
   lease: Lease,
   opened: OpenedObject | undefined,
-): Promise<Readable> {
-  const resumeAt = lease.resumeAt;
+  splits: SplitPorts | undefined,
+): Promise<{ body: Readable; size?: number | undefined }> {
+  const { entry, resumeAt } = lease;
+  const split = splitOf(entry.etag);
+  if (split) {
+    const { splitStart, splitEnd } = entry;
+    opened?.body.destroy();
+    if (resumeAt === undefined || splitStart === undefined || splitEnd === undefined)
+      throw new InvariantError(`${entry.source} (${entry.etag}) is a split with no range`);
+    const version = { etag: split.etag, versionId: entry.versionId };
+    if (!entry.compressed) return source.openAt(version, resumeAt.offset, splitEnd);
+    if (!splits)
+      throw new InvariantError(
+        `${entry.source} (${entry.etag}): a split of a gzip object, and no split texts`,
+      );
+    return {
+      body: await splits.readText(version, split.split, resumeAt.offset - splitStart, splitEnd - splitStart),
+    };
+  }
   // gzip has no way in but its start: it is inflated from byte 0 and read on from the checkpoint.
-  const from = resumeAt && !lease.entry.compressed ? resumeAt.offset : 0;
-  if (opened && from === 0) return opened.body;
+  const from = resumeAt && !entry.compressed ? resumeAt.offset : 0;
+  if (opened && from === 0) return opened;
   opened?.body.destroy();
-  return (await source.openAt(lease.entry, from)).body;
+  return source.openAt(entry, from);
 }
 
 async function ingestPart(
@@ -174,24 +210,38 @@ async function ingestPart(
   let next: ReadPosition | undefined;
   let failure: unknown;
   let body: Readable | undefined;
+  let planned: IngestReport | undefined;
+  const split = splitOf(lease.entry.etag);
   try {
-    body = await partBody(source, lease, opened);
+    const part = await partBody(source, lease, opened, deps.splits);
+    body = part.body;
     const { resumeAt, entry } = lease;
-    const resume = resumeAt && entry.format && entry.compressed !== undefined;
-    const input = await openRecords(
-      body,
-      source.name,
-      resume
-        ? {
-            position: resumeAt,
-            format: entry.format as OpenedInput['format'],
-            compressed: entry.compressed as boolean,
-          }
-        : undefined,
-    );
-    tally.format = input.format;
-    tally.compressed = input.compressed;
-    next = await readRecords(input, tally, rejects, deps, lease, request, clock);
+    if (deps.splits && plansSplits(entry, part.size, deps.splits)) {
+      const ctx = { lifecycle: { ...deps, clock, log }, ports: deps.splits, clock, log };
+      planned = await planSplitVersion(ctx, lease, body, source.name);
+    } else {
+      const format = entry.format as OpenedInput['format'];
+      const input =
+        split && resumeAt
+          ? await splitRecords(
+              body,
+              source.name,
+              { format },
+              { index: split.split - 1, end: entry.splitEnd ?? 0 },
+              resumeAt,
+            )
+          : await openRecords(
+              body,
+              source.name,
+              resumeAt && entry.format && entry.compressed !== undefined
+                ? { position: resumeAt, format, compressed: entry.compressed }
+                : undefined,
+            );
+      tally.format = input.format;
+      // A split of a gzip object reads the plan's text, but the object is gzip, as its version's row says.
+      tally.compressed = split ? entry.compressed : input.compressed;
+      next = await readRecords(input, tally, rejects, deps, lease, request, clock);
+    }
   } catch (err: unknown) {
     failure = err;
   } finally {
@@ -215,7 +265,10 @@ async function ingestPart(
     }
   }
   if (failure !== undefined) await rejects.abandon();
-  return settle(lease, tally, failure, next, request.lastDelivery === true, deps.reports, log);
+  if (planned && failure === undefined) return planned;
+  // A split has no report of its own: its version's, when they are joined, sums them.
+  const reports = split ? undefined : deps.reports;
+  return settle(lease, tally, failure, next, request.lastDelivery === true, reports, log);
 }
 
 /** Reads records until the object ends (undefined) or the part's time is up (where the next part starts). */

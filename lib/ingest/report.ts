@@ -107,6 +107,19 @@ export interface IngestReport extends IngestOutcome {
    * nothing (all its counts are 0), so summing reports never counts a row twice.
    */
   previous: IngestOutcome | undefined;
+  /**
+   * A version split into ranges read at once (lib/ingest/split-version.ts): how many splits ended
+   * of how many, and, once all have, the time from the first one's start to the last one's end.
+   */
+  splits: SplitsDone | undefined;
+  /** Only on the delivery that planned the splits (or sends them again): the split etags to send a message each. */
+  fanOut: { splits: string[]; revision: number | undefined } | undefined;
+}
+
+export interface SplitsDone {
+  done: number;
+  total: number;
+  spanMs?: number | undefined;
 }
 
 type ReportFields = Partial<Omit<IngestReport, 'source' | 'status'>>;
@@ -134,6 +147,8 @@ export function buildReport(source: string, status: IngestStatus, fields: Report
     errorClass: undefined,
     retryAfterSeconds: undefined,
     previous: undefined,
+    splits: undefined,
+    fanOut: undefined,
     ...fields,
   };
   report.rowsPerSec =
@@ -183,14 +198,16 @@ export function newLedgerEntry(
     revision: undefined,
     sweepResumes: undefined,
     splits: undefined,
+    splitStart: undefined,
     splitEnd: undefined,
   };
 }
 
 /** Ledger → the position the next part reads from, when earlier parts left one. */
 export function resumePositionOf(entry: LedgerEntry): ReadPosition | undefined {
-  if (entry.parts === 0 || entry.resumeOffset === undefined || entry.resumeLine === undefined)
-    return undefined;
+  // A split's row holds its start from the plan on, before any part of it ran.
+  const started = entry.parts > 0 || entry.splitEnd !== undefined;
+  if (!started || entry.resumeOffset === undefined || entry.resumeLine === undefined) return undefined;
   return {
     offset: entry.resumeOffset,
     line: entry.resumeLine,
@@ -235,6 +252,7 @@ export function ledgerEntryOf(
     sweepResumes: undefined,
     // A version's plan and a split's range are the row's, not a report's: the lease keeps them.
     splits: undefined,
+    splitStart: undefined,
     splitEnd: undefined,
   };
 }

@@ -6,6 +6,7 @@
 // retrying. ingestS3Version takes its services as ports, so the simulator (test/sim/) runs it as
 // deployed against simulated ones; ingestS3Object wires the real ones.
 import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Client } from 'cassandra-driver';
 import { assertSchemaOnce } from '../cassandra/schema';
@@ -14,15 +15,17 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import { CassandraBatchSink } from './batch-sink';
 import { CassandraLedgerStore, Ledger } from './ledger';
-import type { ContinuationRef } from './notifications';
+import type { ContinuationRef, ContinuedMark } from './notifications';
 import { CassandraOpenIngests, type OpenIngests } from './open-ingests';
 import { type OutputStore, s3OutputStore } from './output-store';
 import { ingestObject } from './pipeline';
 import { fileRejectStore, outputRejectStore, partRejectsName } from './reject-store';
 import { buildReport, type IngestReport, reportJson } from './report';
-import { fileSource, s3Source } from './sources';
+import { fileSource, s3OutputRange, s3Source } from './sources';
+import { outputSplitTexts } from './split-texts';
+import type { SplitPorts } from './split-version';
 import type { ObjectSource, ObjectVersion, PlaySink, Progress } from './types';
-import { s3RejectsKey, s3ReportKey } from './version-outputs';
+import { s3RejectsKey, s3ReportKey, s3SplitTextKey } from './version-outputs';
 
 /** What one delivery works with: the validated config, the connected client, a logger. */
 export interface IngestContext {
@@ -88,11 +91,19 @@ export interface S3IngestPorts {
   /** Who this delivery is. */
   owner: string;
   onProgress?: (p: Progress) => void;
+  /** A range of an object the ingest wrote to its outputs (a split's text). */
+  readOutput(key: string, offset: number, end: number): Promise<Readable>;
 }
 
 export type S3IngestSettings = Pick<
   Config['ingest'],
-  'leaseMs' | 'rejectsPrefix' | 'reportsPrefix' | 'deadlineMs' | 'deadlineMarginMs' | 'outputBucket'
+  | 'leaseMs'
+  | 'rejectsPrefix'
+  | 'reportsPrefix'
+  | 'deadlineMs'
+  | 'deadlineMarginMs'
+  | 'outputBucket'
+  | 'splitBytes'
 > & {
   /** Rejects held before they are written out (REJECTS_CHUNK_BYTES unless given: the simulator's are tiny). */
   rejectsChunkBytes?: number;
@@ -147,6 +158,7 @@ export async function ingestS3Version(
           ),
       },
       ...(ports.onProgress ? { onProgress: ports.onProgress } : {}),
+      ...(settings.splitBytes ? { splits: splitPorts(ports, key, settings.splitBytes) } : {}),
     },
     {
       ...(pinned ? { continuation: pinned } : {}),
@@ -154,6 +166,18 @@ export async function ingestS3Version(
       lastDelivery: object.lastDelivery === true,
     },
   );
+}
+
+/** Splits of an S3 object: a gzip version's texts under keys of that version in the outputs. */
+function splitPorts(ports: S3IngestPorts, key: string, bytes: number): SplitPorts {
+  const textKey = (version: ObjectVersion, split: number) => s3SplitTextKey(key, version.etag, split);
+  return {
+    bytes,
+    texts: (version) => outputSplitTexts(ports.outputs, (index) => textKey(version, index + 1)),
+    readText: (version, split, offset, end) => ports.readOutput(textKey(version, split), offset, end),
+    removeTexts: (version, splits) =>
+      ports.outputs.remove(Array.from({ length: splits }, (_, i) => textKey(version, i + 1))),
+  };
 }
 
 /** The real services of one delivery: S3, the Cassandra ledger, index and sink, the system clock. */
@@ -175,9 +199,12 @@ export async function ingestS3Object(
         err,
       }),
   });
+  const outputBucket = cfg.ingest.outputBucket ?? object.bucket;
   const ports: S3IngestPorts = {
     source,
-    outputs: s3OutputStore(s3, cfg.ingest.outputBucket ?? object.bucket),
+    readOutput: (key, offset, end) =>
+      s3OutputRange(s3, outputBucket, key, { stallMs: cfg.ingest.readStallMs }, offset, end),
+    outputs: s3OutputStore(s3, outputBucket),
     ledger: (giveUpAt) => cassandraLedger(ctx, giveUpAt),
     open: new CassandraOpenIngests(client, cfg.cassandra),
     sink: (giveUpAt) => cassandraSink(ctx, giveUpAt),
@@ -190,22 +217,15 @@ export async function ingestS3Object(
 }
 
 /**
- * Records in the ledger that the continuation of `part` was sent (lib/ingest/notifications.ts): a
+ * Records in the ledger that the continuation of a part was sent (lib/ingest/notifications.ts): a
  * best effort within the invocation's time (giveUpAt), never past it.
  */
 export async function markContinued(
   ctx: IngestContext,
-  report: IngestReport,
-  part: number,
+  mark: ContinuedMark,
   giveUpAt: number | undefined,
 ): Promise<void> {
-  if (report.etag === undefined) return;
-  await cassandraLedger(ctx, giveUpAt).markContinued(
-    report.source,
-    report.etag,
-    part,
-    report.checkpoint?.revision,
-  );
+  await cassandraLedger(ctx, giveUpAt).markContinued(mark.source, mark.etag, mark.part, mark.revision);
 }
 
 function cassandraLedger(ctx: IngestContext, giveUpAt: number | undefined): Ledger {

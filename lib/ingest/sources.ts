@@ -176,6 +176,7 @@ export function s3Source(s3: S3Client, bucket: string, key: string, opts: Downlo
         body: res.Body as Readable,
         etag: (res.ETag ?? '').replace(/"/g, ''),
         versionId: res.VersionId,
+        size: res.ContentLength,
       };
     } catch (err: unknown) {
       // Pinned to a version, it is gone: overwritten (412), or deleted (404).
@@ -183,7 +184,7 @@ export function s3Source(s3: S3Client, bucket: string, key: string, opts: Downlo
         throw new ObjectChangedError(source);
       // A checkpoint at the very end of the object: nothing is left to read.
       if (offset > 0 && isStatus(err, 'InvalidRange', '416'))
-        return { body: Readable.from([]), etag: etag ?? '', versionId: undefined };
+        return { body: Readable.from([]), etag: etag ?? '', versionId: undefined, size: 0 };
       if (abort.signal.aborted)
         throw new StalledError(
           opts.stallMs,
@@ -214,6 +215,7 @@ export function s3Source(s3: S3Client, bucket: string, key: string, opts: Downlo
     ),
     etag: first.etag,
     versionId: first.versionId,
+    size: first.size,
   });
   return {
     source,
@@ -232,6 +234,28 @@ export function s3Source(s3: S3Client, bucket: string, key: string, opts: Downlo
       return opened({ ...first, etag: version.etag, versionId: version.versionId }, offset, end);
     },
   };
+}
+
+/**
+ * A range of an object the ingest wrote for itself (a split's text, lib/ingest/split-texts.ts),
+ * resumed as a source's is when the download breaks. Not pinned to a version: nothing but the
+ * plan that wrote it ever writes that key, and only what it wrote.
+ */
+export async function s3OutputRange(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  opts: DownloadOptions,
+  offset: number,
+  end: number,
+): Promise<Readable> {
+  // An empty ETag asks for no version (get pins only to one it is given), and so does a resume.
+  const opened = await s3Source(s3, bucket, key, opts).openAt(
+    { etag: '', versionId: undefined },
+    offset,
+    end,
+  );
+  return opened.body;
 }
 
 /** A local file; its version is told by size and modification time (as make and rsync do). */

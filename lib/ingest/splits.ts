@@ -36,11 +36,12 @@ export function splitRows(
       now,
     ),
     format: plan.format,
-    // A split reads text: the object's bytes for plain objects, the plan's inflated text for gzip.
-    compressed: false,
+    // Whether the object is gzip: a split of it reads the plan's inflated text of its range.
+    compressed: plan.compressed,
     resumeOffset: s.start.offset,
     resumeLine: s.start.line,
     csvHeader: s.start.header === undefined ? undefined : JSON.stringify(s.start.header),
+    splitStart: s.start.offset,
     splitEnd: s.end,
   }));
 }
@@ -86,10 +87,32 @@ export function joinSplits(version: LedgerEntry, rows: readonly LedgerEntry[]): 
     : failed
       ? 'failed'
       : 'completed';
-  const sum = (f: keyof IngestTotals) => ended.reduce((n, r) => n + r[f], 0);
   return {
     kind: 'ended',
     status,
+    totals: splitProgress(version, ended).totals,
+    rejectsLocations: ended.flatMap((r) => r.rejectsLocations),
+    startedAt: new Date(Math.min(...ended.map((r) => r.startedAt.getTime()))),
+    finishedAt: new Date(Math.max(...ended.map((r) => (r.finishedAt ?? r.startedAt).getTime()))),
+    ...(status === 'failed' && failed
+      ? { error: failed.error, failure: failed.failure, errorClass: failed.errorClass }
+      : {}),
+  };
+}
+
+/**
+ * How far a split version got, for the status endpoint: splits completed of all, and the totals of
+ * what its splits recorded so far (the version's own totals are set only when they are joined).
+ */
+export function splitProgress(
+  version: LedgerEntry,
+  rows: readonly LedgerEntry[],
+): { done: number; total: number; totals: IngestTotals } {
+  const mine = rows.filter((r) => splitOf(r.etag)?.etag === version.etag);
+  const sum = (f: keyof IngestTotals) => mine.reduce((n, r) => n + r[f], 0);
+  return {
+    done: mine.filter((r) => r.status === 'completed').length,
+    total: version.splits ?? 0,
     totals: {
       parts: sum('parts'),
       rowsRead: sum('rowsRead'),
@@ -98,11 +121,5 @@ export function joinSplits(version: LedgerEntry, rows: readonly LedgerEntry[]): 
       rowsRejected: sum('rowsRejected'),
       writeRetries: sum('writeRetries'),
     },
-    rejectsLocations: ended.flatMap((r) => r.rejectsLocations),
-    startedAt: new Date(Math.min(...ended.map((r) => r.startedAt.getTime()))),
-    finishedAt: new Date(Math.max(...ended.map((r) => (r.finishedAt ?? r.startedAt).getTime()))),
-    ...(status === 'failed' && failed
-      ? { error: failed.error, failure: failed.failure, errorClass: failed.errorClass }
-      : {}),
   };
 }

@@ -24,6 +24,8 @@ import { dayOf, type OpenIngests, recentDays } from './open-ingests';
 import type { OutputStore } from './output-store';
 import type { IngestQueue } from './queue';
 import { buildReport, outcomeOf, reportJson } from './report';
+import { splitRowsOf } from './split-version';
+import { joinSplits, splitOf } from './splits';
 import { s3ReportKey } from './version-outputs';
 
 /** How many days of the index each sweep reads: a version notified longer ago is not looked for. */
@@ -69,12 +71,13 @@ function s3Location(source: string): { bucket: string; key: string } | undefined
   return match ? { bucket: match[1] as string, key: match[2] as string } : undefined;
 }
 
-/** The S3 record a notification of this version would carry, for a message that resumes it. */
+/** The S3 record a notification of this version (a split's: of its object's) would carry. */
 function recordOf(
   bucket: string,
   key: string,
   entry: Pick<LedgerEntry, 'etag' | 'versionId'>,
 ): S3EventRecord {
+  const eTag = splitOf(entry.etag)?.etag ?? entry.etag;
   return {
     eventSource: 'aws:s3',
     eventName: 'ObjectCreated:Put',
@@ -82,7 +85,7 @@ function recordOf(
       bucket: { name: bucket },
       object: {
         key: encodeS3Key(key),
-        eTag: entry.etag,
+        eTag,
         ...(entry.versionId ? { versionId: entry.versionId } : {}),
       },
     },
@@ -152,6 +155,18 @@ async function lookAt(deps: SweepDeps, filed: OpenIngest[], now: number, result:
   const lastFiled = Math.max(...filed.map((f) => f.filedAt.getTime()));
   const quietMs = now - (entry ? (entry.updatedAt ?? entry.startedAt).getTime() : lastFiled);
   if (quietMs < stalledAfter) return;
+  if (!entry && splitOf(first.etag)) {
+    // Filed by a plan that died before it wrote the split's row: the version's next plan files it again.
+    for (const f of filed) await open.remove(f);
+    result.ended++;
+    return;
+  }
+  // A split version is carried on by its splits, each swept on its own, until they all ended: then
+  // by its join (lost, when the sweep sees it). Not known to be fanned out, it is resumed too.
+  if (entry?.splits !== undefined && (entry.continuedPart ?? 0) >= 1) {
+    const rows = (await splitRowsOf(ledger, entry)).filter((r): r is LedgerEntry => r !== undefined);
+    if (joinSplits(entry, rows).kind === 'running') return;
+  }
   const at = s3Location(first.source);
   if (!at) return;
   if (entry && (entry.sweepResumes ?? 0) >= MAX_SWEEP_RESUMES) return giveUp(deps, entry, at, result);
@@ -167,7 +182,13 @@ async function lookAt(deps: SweepDeps, filed: OpenIngest[], now: number, result:
   await deps.queue.send(
     continuationBody(
       { record: recordOf(at.bucket, at.key, version) },
-      { etag: version.etag, versionId: version.versionId, part },
+      {
+        etag: version.etag,
+        versionId: version.versionId,
+        part,
+        // A split version is joined (or fanned out again), never reopened by a late resume.
+        ...(entry?.splits !== undefined ? { join: true } : {}),
+      },
     ),
   );
   result.resumed.push({ source: first.source, etag: first.etag, part });
@@ -201,14 +222,17 @@ async function giveUp(
     errorClass: 'stalled',
   });
   assertTransition(entry.status, 'failed');
-  // The report first, as the ingest does: a version that ended always has its report.
-  await deps
-    .outputs(at.bucket)
-    .put(
-      s3ReportKey(deps.reportsPrefix, at.key, entry.etag),
-      `${reportJson(report, 2)}\n`,
-      'application/json',
-    );
+  const split = splitOf(entry.etag);
+  // The report first, as the ingest does: a version that ended always has its report (a split's
+  // is its version's, once the splits are joined).
+  if (!split)
+    await deps
+      .outputs(at.bucket)
+      .put(
+        s3ReportKey(deps.reportsPrefix, at.key, entry.etag),
+        `${reportJson(report, 2)}\n`,
+        'application/json',
+      );
   // Then the message operators redrive once the cause is fixed; then the end. Ended twice by two
   // sweeps at once, it has two messages in the dead-letter queue: a redrive of either finds the other done.
   const body = continuationBody(
@@ -226,6 +250,14 @@ async function giveUp(
     leaseUntil: undefined,
   });
   if (!ended) return;
+  // A split ended: its version joins (and ends failed with it).
+  if (split)
+    await deps.queue.send(
+      continuationBody(
+        { record: recordOf(at.bucket, at.key, entry) },
+        { etag: split.etag, versionId: entry.versionId, part: 1, join: true },
+      ),
+    );
   result.gaveUp.push({ source: entry.source, etag: entry.etag });
   deps.log.error('a version got nowhere however often it was resumed; ended it failed', {
     source: entry.source,

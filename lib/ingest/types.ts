@@ -9,6 +9,8 @@ export interface OpenedObject {
   /** S3 ETag (without quotes), or a fingerprint for local files. */
   etag: string;
   versionId: string | undefined;
+  /** How many bytes the body holds, when the source says (S3's Content-Length, a file's size). */
+  size?: number | undefined;
 }
 
 /** One version of an object, as a source names it. */

@@ -9,6 +9,7 @@ import { notFound } from '../http';
 import { ERROR_CLASSES, type ErrorClass, errorClassFrom, type FailureKind } from '../ingest/failures';
 import { versionState } from '../ingest/lifecycle';
 import { outcomeOf } from '../ingest/report';
+import { splitOf, splitProgress } from '../ingest/splits';
 import { reportLocation } from '../ingest/version-outputs';
 import { queryParams, sourceParam } from './params';
 import type { QueryStore } from './store';
@@ -37,6 +38,11 @@ export interface IngestVersion extends IngestTotals {
   checkpoint: { part: number; offset: number; line: number } | null;
   /** Set while a delivery holds the version's lease (works on it now): when that lease runs out. */
   leaseUntil: string | null;
+  /**
+   * A version split into ranges read at once: how many of them completed, of how many. While they
+   * run, the counts above are theirs so far (the completed ones' and the others' finished parts).
+   */
+  splits: { done: number; total: number } | null;
 }
 
 export interface IngestsResponse {
@@ -57,8 +63,16 @@ function safeError(entry: LedgerEntry): IngestVersion['error'] {
   return { class: cls, message: ERROR_CLASSES[cls] };
 }
 
-export function ingestVersion(entry: LedgerEntry, now: Date, reports: ReportsAt): IngestVersion {
-  const outcome = outcomeOf(entry);
+export function ingestVersion(
+  entry: LedgerEntry,
+  now: Date,
+  reports: ReportsAt,
+  splitRows: readonly LedgerEntry[] = [],
+): IngestVersion {
+  const progress = entry.splits !== undefined ? splitProgress(entry, splitRows) : undefined;
+  const outcome = outcomeOf(
+    progress && entry.status === 'in_progress' ? { ...entry, ...progress.totals } : entry,
+  );
   const state = versionState(entry, now.getTime());
   const ended = entry.status !== 'in_progress';
   return {
@@ -75,6 +89,7 @@ export function ingestVersion(entry: LedgerEntry, now: Date, reports: ReportsAt)
     report: (ended && reportLocation(entry.source, entry.etag, reports)) || null,
     checkpoint: state.checkpoint ?? null,
     leaseUntil: state.leaseUntil?.toISOString() ?? null,
+    splits: progress ? { done: progress.done, total: progress.total } : null,
   };
 }
 
@@ -88,8 +103,14 @@ export async function getIngests(
   const entries = await store.ingestVersions(source);
   if (entries.length === 0) throw notFound(`no ingest of ${source} is known`);
   const at = now();
+  // A split's row is part of its version's line, not a line of its own.
+  const splitsOf = (etag: string) => entries.filter((e) => splitOf(e.etag)?.etag === etag);
   const versions = entries
-    .map((entry) => ({ startedAt: entry.startedAt.getTime(), version: ingestVersion(entry, at, reports) }))
+    .filter((entry) => splitOf(entry.etag) === undefined)
+    .map((entry) => ({
+      startedAt: entry.startedAt.getTime(),
+      version: ingestVersion(entry, at, reports, splitsOf(entry.etag)),
+    }))
     // Newest first; the etag breaks a tie, so the order never depends on the partition's.
     .sort((a, b) => b.startedAt - a.startedAt || a.version.etag.localeCompare(b.version.etag))
     .map(({ version }) => version);

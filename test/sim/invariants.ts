@@ -6,6 +6,7 @@ import type { LedgerEntry } from '../../lib/cassandra/model';
 import { TRANSITIONS } from '../../lib/ingest/lifecycle';
 import { objectsInSqsBody } from '../../lib/ingest/notifications';
 import type { IngestReport } from '../../lib/ingest/report';
+import { splitOf } from '../../lib/ingest/splits';
 import { s3ReportKey } from '../../lib/ingest/version-outputs';
 import type { VersionSpec } from './scenario';
 import { OUTPUTS, RAW, type World } from './world';
@@ -50,8 +51,17 @@ export function violations(world: World): string[] {
   // Never stuck: every version the ledger knows has ended. Without the sweep, one may be left in
   // progress only with its message in the dead-letter queue (its last delivery died).
   const dead = (key: string) => world.deadLetters.some((d) => keysIn(d.body).includes(key));
+  // A plan that died before it marked its version planned leaves split rows no message names: only
+  // the sweep (whose index they are filed in) takes them up; their version never waits on them.
+  const unplanned = (e: LedgerEntry) => {
+    const of = splitOf(e.etag);
+    return of !== undefined && world.ledger.row(e.source, of.etag)?.splits === undefined;
+  };
   for (const e of rows) {
-    if (e.status === 'in_progress' && (world.sweeps || !dead(e.source.replace(`s3://${RAW}/`, ''))))
+    if (
+      e.status === 'in_progress' &&
+      (world.sweeps || !(dead(e.source.replace(`s3://${RAW}/`, '')) || unplanned(e)))
+    )
       out.push(
         `${e.source} ${e.etag}: stuck in_progress at part ${e.parts}, quiet since ${e.updatedAt?.toISOString()}`,
       );
@@ -90,12 +100,16 @@ export function violations(world: World): string[] {
   }
 
   for (const e of rows) {
-    const v = byEtag.get(`${e.source}|${e.etag}`);
+    const split = splitOf(e.etag);
+    const v = byEtag.get(`${e.source}|${split?.etag ?? e.etag}`);
     if (!v) {
       out.push(`${e.source} ${e.etag}: a ledger row of no uploaded version`);
       continue;
     }
     checkHistory(world, e, out);
+    // A split has no report of its own; its version's sums it (checked with the version's).
+    if (split) continue;
+    if (e.splits !== undefined) checkSplits(world, e, out);
     // Every version that ended has its report, saying so, of its own version.
     const key = s3ReportKey('reports/', v.key, v.etag);
     const report = parseReport(world.outputs.get(key));
@@ -129,6 +143,34 @@ export function violations(world: World): string[] {
   return out;
 }
 
+/**
+ * A split version: as many split rows as its plan made, tiling its text from 0; ended only once
+ * every split ended, completed only if every split completed, superseded only if one was.
+ */
+function checkSplits(world: World, e: LedgerEntry, out: string[]): void {
+  const splits = [...world.ledger.rows.values()]
+    .filter((r) => r.source === e.source && splitOf(r.etag)?.etag === e.etag)
+    .sort((a, b) => a.etag.localeCompare(b.etag));
+  const name = `${e.source} ${e.etag}`;
+  if (splits.length !== e.splits)
+    out.push(`${name}: planned ${e.splits} splits, the ledger has ${splits.length}`);
+  splits.forEach((r, i) => {
+    if (splitOf(r.etag)?.split !== i + 1) out.push(`${name}: split rows are not numbered 1..n (${r.etag})`);
+    const before = splits[i - 1];
+    if ((before ? before.splitEnd : 0) !== r.splitStart)
+      out.push(
+        `${name}: split ${i + 1} starts at ${r.splitStart}, the one before ends at ${before?.splitEnd ?? 0}`,
+      );
+  });
+  if (e.status === 'in_progress') return;
+  const statuses = splits.map((r) => r.status);
+  if (statuses.includes('in_progress')) out.push(`${name}: ended ${e.status} while a split is in progress`);
+  if (e.status === 'completed' && statuses.some((x) => x !== 'completed'))
+    out.push(`${name}: completed, with splits ${statuses.join(',')}`);
+  if (e.status === 'superseded' && !statuses.includes('superseded') && e.errorClass !== 'stalled')
+    out.push(`${name}: superseded, and no split was`);
+}
+
 /** The row moved only as TRANSITIONS allow, and its checkpoint only forward. */
 function checkHistory(world: World, e: LedgerEntry, out: string[]): void {
   const history = world.ledger.history.get(`${e.source}|${e.etag}`) ?? [];
@@ -137,7 +179,9 @@ function checkHistory(world: World, e: LedgerEntry, out: string[]): void {
     const b = history[i] as LedgerEntry;
     if (a.status !== b.status && !TRANSITIONS[a.status].includes(b.status))
       out.push(`${e.source} ${e.etag}: moved from ${a.status} to ${b.status}`);
-    if (b.parts < a.parts) out.push(`${e.source} ${e.etag}: parts went back from ${a.parts} to ${b.parts}`);
+    // A split version reopened starts its totals over: they are its splits', joined again.
+    if (b.parts < a.parts && !(b.splits !== undefined && b.parts === 0 && a.status !== 'in_progress'))
+      out.push(`${e.source} ${e.etag}: parts went back from ${a.parts} to ${b.parts}`);
     if (b.parts === a.parts && b.resumeOffset !== a.resumeOffset && b.status === 'in_progress')
       out.push(
         `${e.source} ${e.etag}: the checkpoint moved (${a.resumeOffset} → ${b.resumeOffset}) without a part`,
@@ -146,7 +190,9 @@ function checkHistory(world: World, e: LedgerEntry, out: string[]): void {
       out.push(
         `${e.source} ${e.etag}: part ${b.parts} checkpointed at ${b.resumeOffset}, not past ${a.resumeOffset}`,
       );
-    if (b.parts > a.parts + 1) out.push(`${e.source} ${e.etag}: parts jumped from ${a.parts} to ${b.parts}`);
+    // A split version's parts are its splits' parts, added up when they are joined.
+    if (b.parts > a.parts + 1 && b.splits === undefined)
+      out.push(`${e.source} ${e.etag}: parts jumped from ${a.parts} to ${b.parts}`);
   }
 }
 
@@ -224,7 +270,17 @@ function checkTables(world: World, out: string[]): void {
 /** No version's outputs hold another's: reports name their own version, rejects only their own lines. */
 function checkOutputs(world: World, out: string[]): void {
   for (const w of world.outputWrites) {
-    const m = /^(reports|rejected)\/(.+)\/([^/]+?)(\.json|\/part-\d{4}-[^/]+\.jsonl)$/.exec(w.key);
+    const text = /^splits\/(.+)\/([^/]+)\/split-\d{4}\.txt$/.exec(w.key);
+    if (text) {
+      const [, key, etag] = text as unknown as [string, string, string];
+      if (!world.scenario.versions.some((x) => x.key === key && x.etag === etag))
+        out.push(`${w.by} wrote ${w.key}, the text of no uploaded version`);
+      continue;
+    }
+    const m =
+      /^(reports|rejected)\/(.+)\/(?!split-)([^/]+?)(\.json|(?:\/split-\d{4})?\/part-\d{4}-[^/]+\.jsonl)$/.exec(
+        w.key,
+      );
     if (!m) {
       out.push(`${w.by} wrote ${w.key}, which names no version`);
       continue;

@@ -3,6 +3,7 @@
 // (by its key and columns), the records skipped, and the lines rejected. Versions never share a
 // row: a version's sessions and songs carry its number, so what the tables hold tells which
 // version wrote it.
+import { gzipSync } from 'node:zlib';
 import { CSV_COLUMNS, csvField } from '../../scripts/generate/format';
 import type { CallFaults, Rng } from './scheduler';
 
@@ -43,6 +44,10 @@ export interface Scenario {
   bufferPlays: number;
   /** Rejects held before a chunk is uploaded: small, so the multipart path runs. */
   rejectsChunkBytes: number;
+  /** INGEST_SPLIT_BYTES: 0, no splits; else small, so that most versions are split into many. */
+  splitBytes: number;
+  /** Bytes per chunk the simulated S3 returns of a split's text. */
+  textChunk: number;
 }
 
 export interface Faults {
@@ -65,6 +70,7 @@ function versionSpec(
   format: 'csv' | 'jsonl',
   n: number,
   uploadAt: number,
+  compressed: boolean,
 ): VersionSpec {
   const count = rng.between(0, 24);
   const lines: string[] = format === 'csv' ? [CSV_COLUMNS.join(',')] : [];
@@ -144,7 +150,8 @@ function versionSpec(
       });
     }
   }
-  const bytes = Buffer.from(lines.length > 0 ? `${lines.join('\n')}\n` : '');
+  const text = Buffer.from(lines.length > 0 ? `${lines.join('\n')}\n` : '');
+  const bytes = compressed ? gzipSync(text) : text;
   return {
     key,
     n,
@@ -158,7 +165,7 @@ function versionSpec(
     tables,
     plays,
     uploadAt,
-    outcome: bytes.length === 0 ? 'input' : 'completed',
+    outcome: text.length === 0 ? 'input' : 'completed',
   };
 }
 
@@ -187,13 +194,14 @@ export function scenario(rng: Rng): Scenario {
   let n = 0;
   for (let k = rng.between(1, 3); k > 0; k--) {
     const format = rng.chance(0.3) ? 'jsonl' : 'csv';
+    const gzip = rng.chance(0.25);
     // A key with a space and a plus, as S3 encodes them in notifications, now and then.
-    const key = `${rng.chance(0.3) ? 'in box/day+' : 'day-'}${k}.${format}`;
-    const first = versionSpec(rng, key, format, n++, rng.between(0, 20_000));
+    const key = `${rng.chance(0.3) ? 'in box/day+' : 'day-'}${k}.${format}${gzip ? '.gz' : ''}`;
+    const first = versionSpec(rng, key, format, n++, rng.between(0, 20_000), gzip);
     versions.push(first);
     // Sometimes overwritten, at any moment of its ingest (or after).
     if (rng.chance(0.3))
-      versions.push(versionSpec(rng, key, format, n++, first.uploadAt + rng.between(0, 60_000)));
+      versions.push(versionSpec(rng, key, format, n++, first.uploadAt + rng.between(0, 60_000), gzip));
   }
   return {
     versions,
@@ -211,5 +219,7 @@ export function scenario(rng: Rng): Scenario {
     retryBudgetMs: 60_000,
     bufferPlays: rng.pick([2, 5, 16384]),
     rejectsChunkBytes: rng.pick([300, 1000, 8 * 1024 * 1024]),
+    splitBytes: rng.pick([0, 0, 150, 400, 1500]),
+    textChunk: rng.between(30, 400),
   };
 }

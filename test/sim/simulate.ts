@@ -1,4 +1,5 @@
 // One seed, end to end: its scenario, the world, the real code run until quiet, the invariants.
+import { splitOf } from '../../lib/ingest/splits';
 import { violations } from './invariants';
 import { scenario } from './scenario';
 import { Rng, Scheduler, START } from './scheduler';
@@ -43,7 +44,14 @@ export async function simulate(seed: number, opts: SimOptions = {}): Promise<Sim
       `never quiet: still busy after ${sim.steps} steps, ${((sim.now - START) / 3_600_000).toFixed(1)} h`,
     );
   const outcomes: Record<string, number> = {};
-  for (const row of world.ledger.rows.values()) outcomes[row.status] = (outcomes[row.status] ?? 0) + 1;
+  const count = (k: string) => {
+    outcomes[k] = (outcomes[k] ?? 0) + 1;
+  };
+  for (const row of world.ledger.rows.values()) {
+    // Versions by how they ended; split rows apart, and how many versions were split.
+    count(splitOf(row.etag) ? `split ${row.status}` : row.status);
+    if (row.splits !== undefined) count('versions split');
+  }
   return {
     seed,
     violations: found,

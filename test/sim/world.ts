@@ -152,7 +152,7 @@ export class World {
           () => {
             const v = this.raw.get(key);
             if (!v) throw new TransientError('cannot read the object: NoSuchKey');
-            return { body: body(v, 0), etag: v.etag, versionId: undefined };
+            return { body: body(v, 0), etag: v.etag, versionId: undefined, size: v.bytes.length };
           },
           s3Failure,
         ),
@@ -164,11 +164,43 @@ export class World {
           () => {
             const v = this.raw.get(key);
             if (!v || v.etag !== version.etag) throw new ObjectChangedError(source);
-            return { body: body(v, offset, end), etag: v.etag, versionId: undefined };
+            const size = Math.max(0, (end ?? v.bytes.length) - offset);
+            return { body: body(v, offset, end), etag: v.etag, versionId: undefined, size };
           },
           s3Failure,
         ),
     };
+  }
+
+  /** A range of an outputs object (a split's text), read in the scenario's chunks, each call faulted. */
+  private readOutput(inv: Invocation, key: string, offset: number, end: number): Promise<Readable> {
+    const f = this.scenario.faults.s3;
+    const sim = this.sim;
+    const outputs = this.outputs;
+    const chunk = this.scenario.textChunk;
+    return sim.call(
+      inv,
+      `S3 get ${key} @${offset}-${end}`,
+      f,
+      () => {
+        const stored = outputs.get(key);
+        if (!stored) throw new TransientError(`cannot read s3://${OUTPUTS}/${key}: NoSuchKey`);
+        const text = stored;
+        if (end > text.length) throw new Error(`sim: ${key} holds ${text.length} bytes, asked to ${end}`);
+        async function* chunks(): AsyncGenerator<Buffer> {
+          for (let at = offset; at < end; at += chunk)
+            yield await sim.call(
+              inv,
+              `read ${key} @${at}`,
+              f,
+              () => text.subarray(at, Math.min(at + chunk, end)),
+              () => new TransientError(`reading ${key}: sim: connection reset`),
+            );
+        }
+        return Readable.from(chunks(), { objectMode: false });
+      },
+      () => new TransientError(`cannot read ${key}: sim: S3 failed`),
+    );
   }
 
   private putOutput(key: string, body: Buffer, by: string): void {
@@ -181,6 +213,16 @@ export class World {
     const fail = (what: string) => () => new TransientError(`${what}: sim: S3 failed`);
     return {
       location: (key) => `s3://${OUTPUTS}/${key}`,
+      remove: (keys) =>
+        this.sim.call(
+          inv,
+          `S3 delete ${keys.length} objects`,
+          f,
+          () => {
+            for (const key of keys) this.outputs.delete(key);
+          },
+          fail('delete'),
+        ),
       put: (key, body) =>
         this.sim.call(
           inv,
@@ -459,6 +501,7 @@ export class World {
       clock: inv.clock,
       log: quiet,
       owner: inv.name,
+      readOutput: (key: string, offset: number, end: number) => this.readOutput(inv, key, offset, end),
     };
     const settings = {
       leaseMs: this.scenario.leaseMs,
@@ -467,6 +510,7 @@ export class World {
       deadlineMs: this.scenario.deadlineMs,
       deadlineMarginMs: 15_000,
       outputBucket: OUTPUTS,
+      splitBytes: this.scenario.splitBytes || undefined,
       // A few rejects fill a chunk: parts with rejects go up as multipart uploads, which fail too.
       rejectsChunkBytes: this.scenario.rejectsChunkBytes,
     };
@@ -479,14 +523,8 @@ export class World {
           { startedAt: started, remainingMs: FUNCTION_TIMEOUT_MS - (inv.clock.now() - started) },
         ),
       queue: this.ingestQueue(inv),
-      continued: async (report, part) => {
-        if (report.etag !== undefined)
-          await this.ledger_(inv, undefined).markContinued(
-            report.source,
-            report.etag,
-            part,
-            report.checkpoint?.revision,
-          );
+      continued: async (mark) => {
+        await this.ledger_(inv, undefined).markContinued(mark.source, mark.etag, mark.part, mark.revision);
       },
       log: quiet,
     }).then(

@@ -13,6 +13,10 @@ export function memoryOutputs(opts: { failPart?: number } = {}) {
       calls.push(`put ${key}`);
       objects.set(key, Buffer.from(body));
     },
+    async remove(keys) {
+      calls.push(`remove ${keys.join(' ')}`);
+      for (const key of keys) objects.delete(key);
+    },
     async startUpload(key) {
       calls.push(`start ${key}`);
       const parts: Buffer[] = [];

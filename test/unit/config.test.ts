@@ -9,6 +9,7 @@ import {
   DEFAULT_INGEST_DEADLINE_MARGIN_MS,
   DEFAULT_INGEST_LEASE_MS,
   DEFAULT_INGEST_RETRY_BUDGET_MS,
+  DEFAULT_INGEST_SPLIT_BYTES,
   DEV_CURSOR_SECRET,
   LOCAL_ISSUER,
   loadConfig,
@@ -44,6 +45,7 @@ describe('loadConfig', () => {
       deadLetterQueueUrl: undefined,
       rejectsPrefix: 'rejected/',
       reportsPrefix: 'reports/',
+      splitBytes: DEFAULT_INGEST_SPLIT_BYTES,
     });
     // Longer than the ingest function's 900 s: a live invocation never loses its claim.
     expect(DEFAULT_INGEST_LEASE_MS).toBeGreaterThan(900_000);
@@ -65,6 +67,13 @@ describe('loadConfig', () => {
       class: 'NetworkTopologyStrategy',
       datacenters: { 'eu-west-1': 3 },
     });
+  });
+
+  it('splits objects above INGEST_SPLIT_BYTES, none when it is 0, and names a bad value', () => {
+    expect(loadConfig({ INGEST_SPLIT_BYTES: '1048576' }).ingest.splitBytes).toBe(1_048_576);
+    expect(loadConfig({ INGEST_SPLIT_BYTES: '0' }).ingest.splitBytes).toBeUndefined();
+    expect(() => loadConfig({ INGEST_SPLIT_BYTES: '1 GiB' })).toThrow(/INGEST_SPLIT_BYTES/);
+    expect(() => loadConfig({ INGEST_SPLIT_BYTES: '-1' })).toThrow(/INGEST_SPLIT_BYTES/);
   });
 
   it('uses path-style S3 by default when an endpoint such as LocalStack is set', () => {

@@ -71,6 +71,7 @@ describe('openapi.yaml', () => {
       report: null,
       checkpoint: { part: 2, offset: 100, line: 4 },
       leaseUntil: '2025-11-27T12:15:00.000Z',
+      splits: null,
     };
 
     it('accepts an in-progress version with its checkpoint and lease', () => {
@@ -84,6 +85,7 @@ describe('openapi.yaml', () => {
         { source: 's3://b/k', versions: [{ ...version, status: 'duplicate' }] },
       ],
       ['a missing field', { source: 's3://b/k', versions: [{ ...version, leaseUntil: undefined }] }],
+      ['splits without their total', { source: 's3://b/k', versions: [{ ...version, splits: { done: 1 } }] }],
       [
         'a checkpoint without its line',
         { source: 's3://b/k', versions: [{ ...version, checkpoint: { part: 2, offset: 1 } }] },

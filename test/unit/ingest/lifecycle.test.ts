@@ -3,6 +3,7 @@ import { InvariantError, LeaseLostError } from '../../../lib/ingest/failures';
 import {
   admit,
   assertTransition,
+  joinsAfter,
   messageAction,
   reportEndsVersion,
   staleness,
@@ -111,6 +112,31 @@ describe('messageAction', () => {
     ],
   ])('%s', (_name, r, receives, action) => {
     expect(messageAction(r, receives)).toEqual(action);
+  });
+
+  it('fans a planned version out, and dead-letters a join that failed whatever the failure', () => {
+    const fanOut = { splits: ['e/split-0001', 'e/split-0002'], revision: 4 };
+    expect(messageAction(report('in_progress', { fanOut }), 1)).toEqual({ kind: 'fan-out', ...fanOut });
+    const joined = report('failed', { failure: 'transient', splits: { done: 3, total: 4 } });
+    expect(messageAction(joined, 1)).toEqual({ kind: 'dead-letter', why: 'a split failed: why' });
+    // Not a join (no splits): a transient failure of the version's own delivery is retried.
+    expect(messageAction(report('failed', { failure: 'transient' }), 1).kind).toBe('retry');
+  });
+
+  it('asks the version to join after a split ended, and only then', () => {
+    const split = (status: IngestReport['status'], fields: Partial<IngestReport> = {}) =>
+      report(status, { etag: 'e/split-0002', ...fields });
+    const ack = { kind: 'ack' } as const;
+    expect(joinsAfter(split('completed'), ack)).toBe(true);
+    expect(joinsAfter(split('superseded'), ack)).toBe(true);
+    expect(joinsAfter(split('duplicate'), ack)).toBe(true);
+    expect(joinsAfter(split('failed', { failure: 'input' }), { kind: 'dead-letter', why: 'x' })).toBe(true);
+    // A split failed for now (retried), in progress or ignored: its version has nothing to join yet.
+    expect(joinsAfter(split('failed'), { kind: 'retry', delaySeconds: 5, why: 'x' })).toBe(false);
+    expect(joinsAfter(split('in_progress'), ack)).toBe(false);
+    expect(joinsAfter(split('ignored'), ack)).toBe(false);
+    // A version's own delivery is no split's.
+    expect(joinsAfter(report('completed', { etag: 'e' }), ack)).toBe(false);
   });
 
   it('stores the report of outcomes that end the version, and only those', () => {

@@ -236,10 +236,10 @@ describe('handleIngestEvent', () => {
     const result = await handleIngestEvent(sqsEvent(notification('big.csv')), {
       ingest,
       queue,
-      continued: async (report, part) => {
+      continued: async (mark) => {
         // Only once the continuation is out.
         expect(calls.sent).toHaveLength(1);
-        continued.push([report.etag, part]);
+        continued.push([mark.etag, mark.part]);
       },
       log: quietLog,
     });
@@ -248,6 +248,53 @@ describe('handleIngestEvent', () => {
       { etag: 'etag-1', versionId: 'v9', part: 2 },
     ]);
     expect(continued).toEqual([['etag-1', 2]]);
+  });
+
+  it('fans a planned version out: a message per split, then the version marked continued', async () => {
+    const splits = ['etag-1/split-0001', 'etag-1/split-0002', 'etag-1/split-0003'];
+    const { ingest } = reporter({
+      'big.csv': { status: 'in_progress', versionId: 'v1', fanOut: { splits, revision: 7 } },
+    });
+    const { queue, calls } = fakeQueue();
+    const marks: unknown[] = [];
+    const result = await handleIngestEvent(sqsEvent(notification('big.csv')), {
+      ingest,
+      queue,
+      continued: async (mark) => {
+        expect(calls.sent).toHaveLength(3);
+        marks.push(mark);
+      },
+      log: quietLog,
+    });
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(calls.sent.map((b) => objectsInSqsBody(b)[0]?.continuation)).toEqual(
+      splits.map((etag) => ({ etag, versionId: 'v1', part: 1 })),
+    );
+    // Each split's message names the object as its notification did.
+    expect(calls.sent.map((b) => objectsInSqsBody(b)[0]?.key)).toEqual(['big.csv', 'big.csv', 'big.csv']);
+    expect(marks).toEqual([{ source: 's3://raw-events/big.csv', etag: 'etag-1', part: 1, revision: 7 }]);
+  });
+
+  it('asks the version to join once a split ended, before the split\u2019s message goes', async () => {
+    const { ingest } = reporter({ 'big.csv': { status: 'completed', etag: 'etag-1/split-0002' } });
+    const { queue, calls } = fakeQueue();
+    const result = await handleIngestEvent(sqsEvent(notification('big.csv')), {
+      ingest,
+      queue,
+      log: quietLog,
+    });
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(calls.sent.map((b) => objectsInSqsBody(b)[0]?.continuation)).toEqual([
+      { etag: 'etag-1', versionId: undefined, part: 1, join: true },
+    ]);
+    // The join could not be asked for: the split's message stays, and its next delivery asks again.
+    const failing = fakeQueue({ failSend: true });
+    const kept = await handleIngestEvent(sqsEvent(notification('big.csv')), {
+      ingest,
+      queue: failing.queue,
+      log: quietLog,
+    });
+    expect(kept.batchItemFailures).toHaveLength(1);
   });
 
   it('lets its message go when the continuation was sent but could not be recorded (a redelivery would resume)', async () => {

@@ -33,6 +33,9 @@ function world() {
     startUpload: async () => {
       throw new Error('not used');
     },
+    remove: async () => {
+      throw new Error('not used');
+    },
   };
   const run = () =>
     sweep({

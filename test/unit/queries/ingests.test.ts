@@ -111,6 +111,7 @@ describe('GET /ingests?source=', () => {
       report: null,
       checkpoint: { part: 3, offset: 96_000_000, line: 400_001 },
       leaseUntil: '2025-11-27T12:10:00.000Z',
+      splits: null,
     });
   });
 
@@ -136,6 +137,7 @@ describe('GET /ingests?source=', () => {
       report: 's3://outputs/reports/incoming/my events+1.csv/bad.json',
       checkpoint: null,
       leaseUntil: null,
+      splits: null,
     });
   });
 
@@ -161,6 +163,7 @@ describe('GET /ingests?source=', () => {
       report: 's3://outputs/reports/incoming/my events+1.csv/c0ffee.json',
       checkpoint: null,
       leaseUntil: null,
+      splits: null,
     });
   });
 
@@ -204,6 +207,7 @@ describe('GET /ingests?source=', () => {
       report: null,
       checkpoint: { part: 3, offset: 96_000_000, line: 400_001 },
       leaseUntil: null,
+      splits: null,
     });
   });
 
@@ -222,6 +226,40 @@ describe('GET /ingests?source=', () => {
     ]);
     const versions = body(await api(s)(query(SOURCE))).versions as { etag: string }[];
     expect(versions.map((v) => v.etag)).toEqual(['c', 'a', 'b']);
+  });
+
+  it('shows a split version as one line, its splits done of total and their counts so far', async () => {
+    const source = 's3://raw/big.csv';
+    const split = (k: number, fields: Partial<LedgerEntry>) => ({
+      ...newLedgerEntry(source, { etag: `e9/split-000${k}`, versionId: undefined }, minutes(-9)),
+      splitStart: (k - 1) * 100,
+      splitEnd: k * 100,
+      ...fields,
+    });
+    const split3 = new FakeStore();
+    split3.ledger.set(source, [
+      {
+        ...newLedgerEntry(source, { etag: 'e9', versionId: undefined }, minutes(-10)),
+        splits: 3,
+        format: 'csv',
+      },
+      split(1, { status: 'completed', parts: 2, rowsRead: 50, rowsWritten: 40, rowsSkipped: 10 }),
+      split(2, { parts: 1, rowsRead: 20, rowsWritten: 20, resumeOffset: 150, resumeLine: 30 }),
+      split(3, {}),
+    ]);
+    const res = await api(split3)(query(source));
+    expect(openApiErrors('getIngests', 200, body(res))).toEqual([]);
+    const { versions } = body(res);
+    expect(versions).toHaveLength(1);
+    expect(versions[0]).toMatchObject({
+      etag: 'e9',
+      status: 'in_progress',
+      parts: 3,
+      rowsRead: 70,
+      rowsWritten: 60,
+      rowsSkipped: 10,
+      splits: { done: 1, total: 3 },
+    });
   });
 
   it('answers 404 when no ingest of the source is known', async () => {

@@ -151,7 +151,11 @@ export async function ingestObject(
       ...(admission.kind === 'busy'
         ? {
             error: 'being ingested by another delivery',
-            retryAfterSeconds: Math.max(1, Math.ceil(admission.retryAfterMs / 1000)),
+            // A join finds its version busy only while another split's join looks at it (a few
+            // reads): it comes back after the first backoff, not when that lease would run out.
+            retryAfterSeconds: request.continuation?.join
+              ? 1
+              : Math.max(1, Math.ceil(admission.retryAfterMs / 1000)),
           }
         : { error: why }),
     });

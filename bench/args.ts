@@ -18,6 +18,7 @@ export const SECTIONS = [
   'memory',
   'profile',
   'parts',
+  'splits',
   'commitlog',
 ] as const;
 export type SectionName = (typeof SECTIONS)[number];
@@ -26,7 +27,7 @@ export type SectionName = (typeof SECTIONS)[number];
  * Sections that run only when named with --only: they take long, need much disk, or restart the
  * local node.
  */
-export const ONLY_WHEN_NAMED: ReadonlySet<SectionName> = new Set(['parts', 'commitlog']);
+export const ONLY_WHEN_NAMED: ReadonlySet<SectionName> = new Set(['parts', 'splits', 'commitlog']);
 
 export interface BenchArgs {
   events: number;
@@ -37,13 +38,17 @@ export interface BenchArgs {
   partsGb: number;
   /** Each part's deadline in the parts section (INGEST_DEADLINE_MS), in seconds. */
   partSeconds: number;
+  /** Size of each object of the splits section, in MiB of text. */
+  splitsMb: number;
+  /** INGEST_MAX_WRITES_PER_SECOND of each invocation in the splits section's limited runs. */
+  splitLimit: number;
   skip: Set<SectionName>;
   /** The sections named with --only, when a run is partial (its results do not replace latest.*). */
   only?: SectionName[];
 }
 
 export const USAGE =
-  'usage: npm run bench -- [--events N] [--repeats R] [--rss 10,100,1024] [--read-requests N] [--skip a,b | --only a,b] [--parts-gb G] [--part-seconds S]';
+  'usage: npm run bench -- [--events N] [--repeats R] [--rss 10,100,1024] [--read-requests N] [--skip a,b | --only a,b] [--parts-gb G] [--part-seconds S] [--splits-mb M] [--split-limit W]';
 
 const isSection = (name: string): name is SectionName => (SECTIONS as readonly string[]).includes(name);
 
@@ -57,6 +62,8 @@ export function benchArgs(argv: string[]): BenchArgs {
     only: { type: 'string' },
     'parts-gb': { type: 'string' },
     'part-seconds': { type: 'string' },
+    'splits-mb': { type: 'string' },
+    'split-limit': { type: 'string' },
   });
   if (values.skip !== undefined && values.only !== undefined)
     throw new UsageError('--skip and --only: give one of them');
@@ -88,5 +95,7 @@ export function benchArgs(argv: string[]): BenchArgs {
     ...(only.length > 0 ? { only } : {}),
     partsGb,
     partSeconds: wholeNumber('part-seconds', values['part-seconds'], 60, 5),
+    splitsMb: wholeNumber('splits-mb', values['splits-mb'], 1024, 1),
+    splitLimit: wholeNumber('split-limit', values['split-limit'], 2000, 1),
   };
 }

@@ -18,6 +18,7 @@ const entries = {
   'runner-reads': 'bench/runners/reads.ts',
   'runner-parsing': 'bench/runners/parsing.ts',
   'runner-parts': 'bench/runners/parts.ts',
+  'runner-splits': 'bench/runners/splits.ts',
   notFound: 'functions/notFound.ts',
 } as const;
 

@@ -45,6 +45,32 @@ export interface ParsingResult {
   cpuUsPerPlay: Spread;
 }
 
+/** One big object ingested with some splits in flight (bench/sections/splits.ts). */
+export interface SplitsRun {
+  splitsInFlight: number;
+  /** Splits its plan made (1: read whole). */
+  splits: number;
+  limitPerInvocation: number | null;
+  rowsWritten: number;
+  /** From the notification sent to the report's end. */
+  totalMs: number;
+  playsPerSec: number;
+  planMs: number;
+  invocations: number;
+  peakRssMbPerInvocation: number;
+  /** Whole's time over this run's. */
+  speedUp?: number;
+  /** The plan's time over the whole ingest's. */
+  planShareOfWhole?: number;
+}
+
+export interface SplitsResult {
+  object: string;
+  storedBytes: number;
+  events: number;
+  runs: SplitsRun[];
+}
+
 /** One way of ingesting a big object (bench/sections/parts.ts). */
 export interface PartsRun {
   way: string;
@@ -154,6 +180,7 @@ export interface BenchResults {
   flow?: FlowResult;
   parsing?: ParsingResult[];
   parts?: PartsResult[];
+  splits?: SplitsResult[];
   profile?: Record<string, unknown>;
   commitlog?: CommitlogResult;
   durationMs: number;
@@ -295,6 +322,21 @@ export function markdown(r: BenchResults): string {
           `${run.overWhole === undefined ? '' : withUnit(run.overWhole * 100, '%', 1)} | ${withUnit(max(run.partMs) / 1000, 's', 1)} | ${withUnit(max(run.stopToEndMs) / 1000, 's', 2)} | ` +
           `${withUnit(max(run.gapsMs) / 1000, 's', 1)} | ${fmt(run.playsPerSecPerPart[0])}${run.playsPerSecPerPart.length > 1 ? `, ${fmt(run.playsPerSecPerPart.at(-1))}` : ''} | ` +
           `${range(run.peakRssMbPerPart, 'MB')} | ${run.rssOf} |`,
+      );
+  }
+  for (const s of r.splits ?? []) {
+    const limit = s.runs[0]?.limitPerInvocation;
+    lines.push(
+      '',
+      `## Splits: ${s.object}, ${fmt(s.storedBytes / 1024 ** 2)} MiB stored, ${fmt(s.events)} events, ${limit ? `${fmt(limit)} writes/s per invocation` : 'unlimited'}`,
+      '',
+      '| splits | invocations | plays written | total | plays/s | speed-up over whole | plan | plan / whole | peak RSS per invocation |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const run of s.runs)
+      lines.push(
+        `| ${run.splits} | ${run.invocations} | ${fmt(run.rowsWritten)} | ${withUnit(run.totalMs / 1000, 's', 1)} | ${fmt(run.playsPerSec)} | ` +
+          `${fmt(run.speedUp, 2)}× | ${withUnit(run.planMs, 'ms')} | ${withUnit((run.planShareOfWhole ?? 0) * 100, '%', 2)} | ${withUnit(run.peakRssMbPerInvocation, 'MB')} |`,
       );
   }
   if (r.commitlog) commitlogTable(r.commitlog, lines);

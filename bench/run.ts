@@ -1,4 +1,4 @@
-// npm run bench [-- --events N] [--repeats R] [--rss 10,100,1024] [--read-requests N] [--skip a,b | --only a,b] [--parts-gb G] [--part-seconds S]
+// npm run bench [-- --events N] [--repeats R] [--rss 10,100,1024] [--read-requests N] [--skip a,b | --only a,b] [--parts-gb G] [--part-seconds S] [--splits-mb M] [--split-limit W]
 // One run, one machine, one local Cassandra node, one generated data set: our ingest (through the
 // Lambda handler, from a LocalStack object) against the original row-by-row loop, cqlsh COPY FROM,
 // DSBulk and the driver's own ceiling; our peak RSS as the input grows; read latency of the three
@@ -26,6 +26,7 @@ import { parts } from './sections/parts';
 import { pinned } from './sections/pinned';
 import { profileGap } from './sections/profile';
 import { readLatency } from './sections/reads';
+import { splits } from './sections/splits';
 import { writeResults } from './summary';
 
 const run: Record<SectionName, (ctx: BenchContext) => Promise<void>> = {
@@ -43,6 +44,7 @@ const run: Record<SectionName, (ctx: BenchContext) => Promise<void>> = {
   memory,
   profile: profileGap,
   parts,
+  splits,
   commitlog,
 };
 

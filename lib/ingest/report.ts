@@ -120,6 +120,8 @@ export interface SplitsDone {
   done: number;
   total: number;
   spanMs?: number | undefined;
+  /** The plan's own time (reading the whole object once for its boundaries). */
+  planMs?: number | undefined;
 }
 
 type ReportFields = Partial<Omit<IngestReport, 'source' | 'status'>>;

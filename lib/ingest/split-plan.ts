@@ -96,9 +96,9 @@ const LF = 0x0a;
 
 /**
  * Plans the splits of an object read whole from `bytes`: each ends at the first record boundary at
- * least splitBytes of text after its start, and the last takes what is left, however little (a
- * remainder folded into the split before would make that split the slowest of all). An object of at
- * most splitBytes of text is one split.
+ * least splitBytes after its start (of text; of a gzip object, of its compressed bytes), and the last
+ * takes what is left, however little (a remainder folded into the split before would make that
+ * split the slowest of all). An object of at most splitBytes is one split.
  */
 export async function planSplits(
   bytes: AsyncIterable<Buffer>,
@@ -110,7 +110,11 @@ export async function planSplits(
   const opened = await openText(bytes, name);
   const keep = opened.compressed ? sink : undefined;
   if (opened.compressed && !keep) throw new Error('a gzip object is split only with a sink for its text');
-  const cuts = new Cuts(splitBytes, new TextTap(opened.text, keep !== undefined), keep);
+  // A gzip object is cut by its bytes as stored (as inflated so far), the size its split size is
+  // held against when deciding to split it at all.
+  const inflated = opened.consumed;
+  const measure = inflated ? () => inflated() : (at: ReadPosition) => at.offset;
+  const cuts = new Cuts(splitBytes, measure, new TextTap(opened.text, keep !== undefined), keep);
   const text = cuts.tap.text()[Symbol.asyncIterator]();
   const rest = await (opened.format === 'csv' ? fastCsv(text, cuts) : lineFeeds(text, cuts));
   if (rest) {
@@ -259,9 +263,13 @@ function lineRecords(buf: Buffer, start: number, end: number, line: number): Par
 /** The plan being made: the splits' starts, and a gzip object's text handed to its split. */
 class Cuts {
   private readonly starts: ReadPosition[] = [START_OF_OBJECT];
+  /** Where the current split began, as `measure` counts. */
+  private begun = 0;
 
   constructor(
     private readonly splitBytes: number,
+    /** How far the object has been read at a boundary: its text offset, or the gzip bytes read. */
+    private readonly measure: (at: ReadPosition) => number,
     readonly tap: TextTap,
     private readonly keep: SplitTextSink | undefined,
   ) {}
@@ -272,7 +280,9 @@ class Cuts {
 
   /** A record boundary: the current split ends here if it is long enough. */
   async boundary(at: ReadPosition): Promise<void> {
-    if (at.offset - this.current.offset < this.splitBytes) return;
+    const reached = this.measure(at);
+    if (reached - this.begun < this.splitBytes || at.offset <= this.current.offset) return;
+    this.begun = reached;
     if (this.keep) {
       await this.tap.flush(this.keep, this.starts.length - 1, at.offset);
       await this.keep.end(this.starts.length - 1);

@@ -185,7 +185,13 @@ export async function carrySplitVersion(
       startedAt: join.startedAt.toISOString(),
       finishedAt: join.finishedAt.toISOString(),
       durationMs: (version.durationMs ?? 0) + rows.reduce((n, r) => n + (r.durationMs ?? 0), 0),
-      splits: { done, total, spanMs: join.finishedAt.getTime() - join.startedAt.getTime() },
+      splits: {
+        done,
+        total,
+        spanMs: join.finishedAt.getTime() - join.startedAt.getTime(),
+        // The version's own time is its plan's (lib/ingest/lifecycle.ts, planned).
+        planMs: version.durationMs ?? 0,
+      },
       error: join.error,
       failure: join.failure,
       errorClass: join.errorClass as IngestReport['errorClass'],

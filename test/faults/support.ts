@@ -79,6 +79,21 @@ export async function ledgerRow(client: Client, keyspace: string, source: string
   return rs.first() ?? undefined;
 }
 
+/** How many splits of an object a delivery holds the lease of right now (are being ingested). */
+export async function splitLeasesHeld(client: Client, keyspace: string, source: string): Promise<number> {
+  const rs = await client.execute(
+    `SELECT etag, lease_until FROM ${keyspace}.ingest_ledger WHERE source = ?`,
+    [source],
+    { prepare: true },
+  );
+  const now = Date.now();
+  return rs.rows.filter(
+    (r) =>
+      String(r.get('etag')).includes('/split-') &&
+      ((r.get('lease_until') as Date | null)?.getTime() ?? 0) > now,
+  ).length;
+}
+
 /** Waits until check() holds, polling; the time it took, or a failure naming what was awaited. */
 export async function until(
   what: string,

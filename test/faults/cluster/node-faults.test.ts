@@ -6,7 +6,9 @@
 //      failed play and the HTTP API, asked all along, answers every request right (no 5xx);
 //   c. three nodes, two killed: the ingest fails loudly (a transient failure in its log, the message
 //      kept for a later delivery, the ledger never a false completed) and the API answers 503 with Retry-After;
-//      once the nodes are back, the redelivered message completes exactly.
+//      once the nodes are back, the redelivered message completes exactly;
+//   j. three nodes, an object in six splits, four of them writing at once: one node killed: every
+//      split completes exactly, and the object has one report.
 // The cluster runs in a folder of its own: the shared single node stops for it and comes back after.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +32,7 @@ import {
   sleep,
   someSongs,
   source,
+  splitLeasesHeld,
   tableDifferences,
   tablesAgainstSource,
   until,
@@ -106,13 +109,19 @@ describe('three nodes, RF 3, LOCAL_QUORUM', () => {
     name,
   };
   const contactPoints = ['127.0.0.1:9042', '127.0.0.2:9042', '127.0.0.3:9042'].join(',');
-  const flow = useLocalFlow('nodes', ks, {
+  const clusterEnv = {
     LOG_LEVEL: 'info',
     CASSANDRA_CONTACT_POINTS: contactPoints,
     CASSANDRA_REPLICATION: 'SimpleStrategy:3',
     // A write gives up after 10 s without a quorum, so case c fails within the test's time.
     INGEST_RETRY_BUDGET_MS: '10000',
     INGEST_LEASE_MS: '20000',
+  };
+  const flow = useLocalFlow('nodes', ks, clusterEnv);
+  // Case j's flow: the 300,000-event object (about 47 MB) in six splits, four of them at once.
+  const splitFlow = useLocalFlow('split-nodes', ks, {
+    ...clusterEnv,
+    INGEST_SPLIT_BYTES: String(8 * 1024 * 1024),
   });
   let small: GeneratedObject;
   let big: GeneratedObject;
@@ -244,5 +253,37 @@ describe('three nodes, RF 3, LOCAL_QUORUM', () => {
     expect(await tableDifferences(client, name, big.expected)).toEqual([]);
     expect(await queueDrained(flow.local)).toBe(0);
     expect(await messagesIn(flow.local, flow.local.flow.deadLetterQueueUrl)).toBe(0);
+  }, 1_200_000);
+
+  it('j. one node of three killed while four splits write: every split completes exactly, one report', async () => {
+    await truncate();
+    const key = 'incoming/split-one-down.csv';
+    const at = source(splitFlow.names.bucket, key);
+    await upload(splitFlow.local, key, big.body);
+    await until(
+      'four splits being ingested at once',
+      async () => (await splitLeasesHeld(client, name, at)) >= 4,
+      300_000,
+    );
+    await sleep(2000);
+    await killNode(cluster, 3);
+    const report = await waitForReport(
+      splitFlow.local.s3,
+      splitFlow.names.outputs,
+      key,
+      (r) => r.status === 'completed' || r.status === 'failed',
+      900_000,
+    );
+    figure('j: one of three nodes down under four splits', {
+      splits: report.splits,
+      parts: report.parts,
+      writeRetries: report.writeRetries,
+    });
+    await startNode(cluster, 3);
+    expect(report).toMatchObject({ status: 'completed', rowsRead: big.events });
+    expect(report.splits?.total).toBeGreaterThanOrEqual(4);
+    expect(await tableDifferences(client, name, big.expected)).toEqual([]);
+    expect(await queueDrained(splitFlow.local)).toBe(0);
+    expect(await messagesIn(splitFlow.local, splitFlow.local.flow.deadLetterQueueUrl)).toBe(0);
   }, 1_200_000);
 });

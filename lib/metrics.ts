@@ -4,9 +4,11 @@
 // `tracklog` and `<service>-<stage>`, so stages never mix); the query functions add a `route`
 // dimension, their function's name (getSessionItem, …). What each metric means is in the README
 // ("Metrics and alarms").
+
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Config } from './config';
 import type { IngestReport } from './ingest/report';
+import { splitOf } from './ingest/splits';
 import { API_METRICS, INGEST_METRICS } from './metric-names';
 
 export { API_METRICS, INGEST_METRICS };
@@ -34,7 +36,13 @@ export function recordIngest(metrics: Metrics, report: IngestReport): void {
   }
   // A failure reported as a batch item failure is no Lambda error: this is what the alarm watches.
   metrics.addMetric(INGEST_METRICS.failed, MetricUnit.Count, report.status === 'failed' ? 1 : 0);
-  metrics.addMetric(INGEST_METRICS.completed, MetricUnit.Count, report.status === 'completed' ? 1 : 0);
+  // An object completes once: a split's completion is a part of its object's, counted above.
+  const split = report.etag !== undefined && splitOf(report.etag) !== undefined;
+  metrics.addMetric(
+    INGEST_METRICS.completed,
+    MetricUnit.Count,
+    report.status === 'completed' && !split ? 1 : 0,
+  );
   metrics.addMetric(INGEST_METRICS.defects, MetricUnit.Count, report.failure === 'defect' ? 1 : 0);
 }
 

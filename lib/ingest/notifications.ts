@@ -199,7 +199,11 @@ async function carryOut(
       return undefined;
     }
     case 'dead-letter': {
-      const body = messageBody(ref);
+      // What a redrive sends back must take the version up again: a join never reopens one.
+      const { join: _join, ...continuation } = ref.continuation ?? { join: undefined };
+      const body = messageBody(
+        ref.continuation ? { ...ref, continuation: continuation as ContinuationRef } : ref,
+      );
       if (await h.queue?.deadLetter(body, action.why, reportJson(report))) {
         log.error('the object version could not be ingested: its message is in the dead-letter queue', {
           bucket: ref.bucket,

@@ -297,6 +297,24 @@ describe('handleIngestEvent', () => {
     expect(kept.batchItemFailures).toHaveLength(1);
   });
 
+  it('dead-letters a failed join as a message that, redriven, takes the version up again', async () => {
+    const { ingest } = reporter({
+      'big.csv': { status: 'failed', failure: 'input', splits: { done: 2, total: 3 } },
+    });
+    const { queue, calls } = fakeQueue();
+    const record = s3Notification('raw-events', 'big.csv').Records[0];
+    if (!record) throw new Error('no record');
+    const join = continuationBody({ record }, { etag: 'etag-1', versionId: undefined, part: 1, join: true });
+    await handleIngestEvent(sqsEvent(join), { ingest, queue, log: quietLog });
+    expect(calls.deadLettered).toHaveLength(1);
+    const [body] = calls.deadLettered[0] ?? [];
+    expect(objectsInSqsBody(body ?? '')[0]?.continuation).toEqual({
+      etag: 'etag-1',
+      versionId: undefined,
+      part: 1,
+    });
+  });
+
   it('lets its message go when the continuation was sent but could not be recorded (a redelivery would resume)', async () => {
     const { ingest } = reporter({
       'big.csv': { status: 'in_progress', checkpoint: { part: 2, offset: 1, line: 2 } },

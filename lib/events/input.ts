@@ -126,14 +126,9 @@ function notAnEventLog(head: Buffer, ended: boolean): string | undefined {
 }
 
 function gunzip(bytes: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
-  return inflating(bytes).text;
-}
-
-/** The inflated text, and how many gzip bytes zlib has inflated so far. */
-function inflating(bytes: AsyncIterable<Buffer>): { text: AsyncIterable<Buffer>; consumed: () => number } {
   const inflate = createGunzip();
   pipeline(Readable.from(bytes), inflate).catch(() => undefined); // errors surface on `inflate`
-  const text = (async function* () {
+  return (async function* () {
     try {
       for await (const chunk of inflate) yield chunk as Buffer;
     } catch (err: unknown) {
@@ -143,16 +138,15 @@ function inflating(bytes: AsyncIterable<Buffer>): { text: AsyncIterable<Buffer>;
       throw new InputError(`gzip data is corrupt or truncated: ${(err as Error).message}`, { cause: err });
     }
   })();
-  return { text, consumed: () => inflate.bytesWritten };
 }
 
 /** An object's text: its bytes, inflated when they are gzip (by the magic bytes, whatever the name). */
 export async function objectText(
   bytes: AsyncIterable<Buffer>,
-): Promise<{ compressed: boolean; text: AsyncIterable<Buffer>; consumed?: () => number }> {
+): Promise<{ compressed: boolean; text: AsyncIterable<Buffer> }> {
   const raw = await peek(bytes, 2);
   const compressed = raw.head.length >= 2 && raw.head[0] === 0x1f && raw.head[1] === 0x8b;
-  return compressed ? { compressed, ...inflating(raw.all) } : { compressed, text: raw.all };
+  return { compressed, text: compressed ? gunzip(raw.all) : raw.all };
 }
 
 function sniffFormat(head: Buffer): Format {
@@ -206,17 +200,11 @@ export async function openRecords(
 export async function openText(
   bytes: AsyncIterable<Buffer>,
   name: string,
-): Promise<{
-  format: Format;
-  compressed: boolean;
-  text: AsyncIterable<Buffer>;
-  /** A gzip object's: how many of its bytes have been inflated so far (the text lags a chunk). */
-  consumed?: (() => number) | undefined;
-}> {
+): Promise<{ format: Format; compressed: boolean; text: AsyncIterable<Buffer> }> {
   const object = await objectText(bytes);
   const text = await peek(object.text, 512);
   const problem = notAnEventLog(text.head, text.ended);
   if (problem) throw new InputError(problem);
   const format = formatFromName(name) ?? sniffFormat(text.head);
-  return { format, compressed: object.compressed, text: utf8Only(text.all, 0), consumed: object.consumed };
+  return { format, compressed: object.compressed, text: utf8Only(text.all, 0) };
 }

@@ -122,7 +122,8 @@ describe('objects larger than INGEST_SPLIT_BYTES, ingested in splits at once thr
       expect(report.rowsRead).toBe(report.rowsWritten + report.rowsSkipped + report.rowsRejected);
       expect(report.rowsWritten).toBe(expected.plays_by_session.size);
       // Several splits, every one completed, the span from the first's start to the last's end.
-      expect(report.splits?.total).toBeGreaterThanOrEqual(4);
+      // A gzip object's splits hold GZIP_TEXT_PER_BYTE times INGEST_SPLIT_BYTES of text: fewer here.
+      expect(report.splits?.total).toBeGreaterThanOrEqual(name.endsWith('.gz') ? 2 : 4);
       expect(report.splits?.done).toBe(report.splits?.total);
       expect(report.splits?.spanMs).toBeGreaterThan(0);
       expect(report.parts).toBeGreaterThanOrEqual(report.splits?.total ?? Number.NaN);

@@ -19,8 +19,8 @@ describe('outputSplitTexts', () => {
     const text = Buffer.from(`${HEADER}\n${Array.from({ length: 300 }, (_, i) => row(i)).join('\n')}\n`);
     const { outputs, calls, objects } = memoryOutputs();
     const texts = outputSplitTexts(outputs, (s) => s3SplitTextKey('in/day.csv.gz', 'e1', s + 1), 1000);
-    // Cut by compressed bytes: 600 of them hold several chunks of text each.
-    const plan = await planSplits(chunked(gzipSync(text), 64), 'day.csv.gz', 600, texts);
+    // 500 gzip bytes a split: 4,000 bytes of text, several chunks each.
+    const plan = await planSplits(chunked(gzipSync(text), 512), 'day.csv.gz', 500, texts);
     expect(plan.splits.length).toBeGreaterThan(3);
     plan.splits.forEach((s) => {
       const key = `splits/in/day.csv.gz/e1/split-${String(s.index + 1).padStart(4, '0')}.txt`;

@@ -314,6 +314,8 @@ export class Lease {
       compressed,
       // The plan's own time: the joined report adds the splits' to it.
       durationMs: planMs,
+      // Carried on by its splits from now: resumes before the plan do not count against it.
+      sweepResumes: undefined,
       error: undefined,
       failure: undefined,
       errorClass: undefined,

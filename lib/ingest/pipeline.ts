@@ -6,12 +6,20 @@
 // ledger, is the lifecycle's (lifecycle.ts); this module reads. Failures make a `failed` report
 // whose kind is the error's type (failures.ts), never an exception that loses it.
 import type { Readable } from 'node:stream';
+import type { LedgerEntry } from '../cassandra/model';
 import { type Clock, systemClock } from '../clock';
 import { classify } from '../events/classify';
 import { clipRaw, type ParsedRecord, type ReadPosition } from '../events/event';
 import { type OpenedInput, openRecords } from '../events/input';
 import type { Logger } from '../log';
-import { cassandraFailure, errorClassOf, failureKindOf, InvariantError, messageOf } from './failures';
+import {
+  cassandraFailure,
+  errorClassFrom,
+  errorClassOf,
+  failureKindOf,
+  InvariantError,
+  messageOf,
+} from './failures';
 import type { Ledger } from './ledger';
 import {
   ADMISSION_STATUS,
@@ -142,6 +150,8 @@ export async function ingestObject(
       return await ingestPart(source, deps, request, lease, opened, clock, log);
     }
     opened?.body.destroy();
+    if (admission.kind === 'stale' && request.continuation?.join && failedJoin(admission.entry))
+      return failedJoinAgain(source.source, admission.entry, brief);
     const why = admission.kind === 'stale' ? admission.why : undefined;
     log.info('nothing to do for this delivery', { admission: admission.kind, why });
     return brief(ADMISSION_STATUS[admission.kind], version, {
@@ -163,6 +173,36 @@ export async function ingestObject(
     opened?.body.destroy();
     return failed(version, err);
   }
+}
+
+/** A split version whose join ended it failed. */
+function failedJoin(entry: LedgerEntry): boolean {
+  return entry.status === 'failed' && entry.splits !== undefined;
+}
+
+/**
+ * A join message for a version its join ended failed: the report of that end again, so that the
+ * message goes to the dead-letter queue (again). The join that ended the version may have died
+ * before its message got there, and only a message of the version's own redrives it; a duplicate
+ * in the dead-letter queue finds the version reopened or done.
+ */
+function failedJoinAgain(
+  source: string,
+  entry: LedgerEntry,
+  brief: (
+    status: IngestStatus,
+    version: Partial<ObjectVersion>,
+    fields: Partial<IngestReport>,
+  ) => IngestReport,
+): IngestReport {
+  return brief('failed', entry, {
+    ...outcomeOf(entry),
+    // How many completed is in the report the join stored; this one only carries the message.
+    splits: { done: 0, total: entry.splits ?? 0 },
+    error: entry.error ?? `${source}: a split failed`,
+    failure: entry.failure,
+    errorClass: errorClassFrom(entry.errorClass, entry.failure),
+  });
 }
 
 /**

@@ -25,7 +25,7 @@ import type { OutputStore } from './output-store';
 import type { IngestQueue } from './queue';
 import { buildReport, outcomeOf, reportJson } from './report';
 import { splitRowsOf } from './split-version';
-import { joinSplits, splitOf } from './splits';
+import { joinSplits, splitOf, splitProgress } from './splits';
 import { s3ReportKey } from './version-outputs';
 
 /** How many days of the index each sweep reads: a version notified longer ago is not looked for. */
@@ -60,6 +60,8 @@ export interface SweepResult {
   resumed: { source: string; etag: string; part: number }[];
   /** Versions ended failed: resumed MAX_SWEEP_RESUMES times, they got nowhere. */
   gaveUp: { source: string; etag: string }[];
+  /** Splits not yet taken by any delivery, sent their message again (waiting, not stalled). */
+  waiting: number;
   /** Versions that could not be looked at, or were left for the next sweep at the deadline. */
   errors: number;
   deferred: number;
@@ -95,7 +97,15 @@ function recordOf(
 export async function sweep(deps: SweepDeps): Promise<SweepResult> {
   const { open, clock, log } = deps;
   const now = clock.now();
-  const result: SweepResult = { looked: 0, ended: 0, resumed: [], gaveUp: [], errors: 0, deferred: 0 };
+  const result: SweepResult = {
+    looked: 0,
+    ended: 0,
+    resumed: [],
+    gaveUp: [],
+    waiting: 0,
+    errors: 0,
+    deferred: 0,
+  };
   // Every entry of the days read, by version.
   const versions = new Map<string, OpenIngest[]>();
   for (const day of recentDays(now, SWEEP_DAYS)) {
@@ -169,6 +179,11 @@ async function lookAt(deps: SweepDeps, filed: OpenIngest[], now: number, result:
   }
   const at = s3Location(first.source);
   if (!at) return;
+  // A split no delivery has taken yet is most likely waiting behind the others in the queue (a
+  // version fans out to all its splits at once, the queue runs a few at a time): it is sent again in
+  // case its message was lost, but never counted as stalled, nor given up for waiting.
+  if (entry && splitOf(entry.etag) && entry.parts === 0 && !entry.leaseOwner && entry.error === undefined)
+    return resend(deps, entry, at, result);
   if (entry && (entry.sweepResumes ?? 0) >= MAX_SWEEP_RESUMES) return giveUp(deps, entry, at, result);
   // Noted first: a resume that cannot be noted (the row changed: somebody is at it) is not sent.
   if (
@@ -201,6 +216,23 @@ async function lookAt(deps: SweepDeps, filed: OpenIngest[], now: number, result:
   });
 }
 
+/** A split not yet taken by any delivery: its first message again (a duplicate finds it busy or done). */
+async function resend(
+  deps: SweepDeps,
+  entry: LedgerEntry,
+  at: { bucket: string; key: string },
+  result: SweepResult,
+): Promise<void> {
+  await deps.queue.send(
+    continuationBody(
+      { record: recordOf(at.bucket, at.key, entry) },
+      { etag: entry.etag, versionId: entry.versionId, part: 1 },
+    ),
+  );
+  result.waiting++;
+  deps.log.info('a split not yet taken by any delivery: sent its message again', { etag: entry.etag });
+}
+
 /** Resumed again and again, it got nowhere: ended failed, with its report, in the dead-letter queue. */
 async function giveUp(
   deps: SweepDeps,
@@ -211,8 +243,17 @@ async function giveUp(
   const error =
     `resumed ${entry.sweepResumes} times by the sweep and never got past part ${entry.parts + 1}: ` +
     'its deliveries die before they record anything (out of memory or time?)';
+  // A split version's counts are its splits' (its own are set only when they are joined).
+  const totals =
+    entry.splits !== undefined
+      ? splitProgress(
+          entry,
+          (await splitRowsOf(deps.ledger, entry)).filter((r) => r !== undefined),
+        ).totals
+      : {};
   const report = buildReport(entry.source, 'failed', {
     ...outcomeOf(entry),
+    ...totals,
     etag: entry.etag,
     versionId: entry.versionId,
     finishedAt: new Date(deps.clock.now()).toISOString(),
@@ -242,6 +283,7 @@ async function giveUp(
   await deps.queue.deadLetter(body, error, reportJson(report));
   const ended = await deps.ledger.writeIfUnchanged(entry, {
     ...entry,
+    ...totals,
     status: 'failed',
     error,
     failure: 'transient',

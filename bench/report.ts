@@ -328,7 +328,7 @@ export function markdown(r: BenchResults): string {
     const limit = s.runs[0]?.limitPerInvocation;
     lines.push(
       '',
-      `## Splits: ${s.object}, ${fmt(s.storedBytes / 1024 ** 2)} MiB stored, ${fmt(s.events)} events, ${limit ? `${fmt(limit)} writes/s per invocation` : 'unlimited'}`,
+      `## Splits: ${s.object}, ${fmt(s.storedBytes / 1024 ** 2, 2)} MiB stored, ${fmt(s.events)} events, ${limit ? `${fmt(limit)} writes/s per invocation` : 'unlimited'}`,
       '',
       '| splits | invocations | plays written | total | plays/s | speed-up over whole | plan | plan / whole | peak RSS per invocation |',
       '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -39,7 +39,16 @@ export interface RunCost {
 /** What the sections measured so far, as it goes into the results. */
 export type Collected = Pick<
   BenchResults,
-  'ingest' | 'memory' | 'reads' | 'handlers' | 'flow' | 'parsing' | 'parts' | 'splits' | 'profile' | 'commitlog'
+  | 'ingest'
+  | 'memory'
+  | 'reads'
+  | 'handlers'
+  | 'flow'
+  | 'parsing'
+  | 'parts'
+  | 'splits'
+  | 'profile'
+  | 'commitlog'
 >;
 
 export interface BenchContext {

@@ -154,7 +154,9 @@ export async function splits(ctx: BenchContext): Promise<void> {
       const whole = runs[0] as SplitsRun;
       for (const run of runs) {
         if (run.rowsWritten !== whole.rowsWritten)
-          throw new Error(`splits: ${log.label}, ${run.splits} splits wrote ${run.rowsWritten}, whole ${whole.rowsWritten}`);
+          throw new Error(
+            `splits: ${log.label}, ${run.splits} splits wrote ${run.rowsWritten}, whole ${whole.rowsWritten}`,
+          );
         run.speedUp = round(whole.totalMs / run.totalMs, 2);
         run.planShareOfWhole = round(run.planMs / whole.totalMs, 4);
       }

@@ -157,6 +157,9 @@ describe('serverless package, stage prod, default limits', () => {
     expect(rules.filter((r) => r.Id.startsWith('Expire')).map((r) => [r.Id, r.ExpirationInDays])).toEqual([
       ['ExpireRejects', 30],
       ['ExpireReports', 30],
+      // A split gzip object's texts: deleted when it ends, kept for a redrive while the
+      // dead-letter queue keeps its message.
+      ['ExpireSplitTexts', 14],
     ]);
   });
 });

@@ -150,7 +150,7 @@ describe('serverless package (self-hosted Cassandra)', () => {
     });
   });
 
-  it('lets the ingest only read raw objects, write only under rejects and reports of its outputs, and use its queue', () => {
+  it('lets the ingest only read raw objects, write only under rejects, reports and split texts of its outputs, and use its queue', () => {
     const ingest = roleStatements(stack().template, 'ingest');
     expect(actions(ingest, 's3:')).toEqual([
       { Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::tracklog-prod-raw-events/*'] },
@@ -160,13 +160,23 @@ describe('serverless package (self-hosted Cassandra)', () => {
         Resource: [
           'arn:aws:s3:::tracklog-prod-ingest-outputs/rejected/*',
           'arn:aws:s3:::tracklog-prod-ingest-outputs/reports/*',
+          'arn:aws:s3:::tracklog-prod-ingest-outputs/splits/*',
         ],
       },
-      // Rejects are streamed as multipart uploads, aborted when their part fails; nothing is deleted.
+      // Rejects and split texts are streamed as multipart uploads, aborted when they fail.
       {
         Effect: 'Allow',
         Action: ['s3:AbortMultipartUpload'],
-        Resource: ['arn:aws:s3:::tracklog-prod-ingest-outputs/rejected/*'],
+        Resource: [
+          'arn:aws:s3:::tracklog-prod-ingest-outputs/rejected/*',
+          'arn:aws:s3:::tracklog-prod-ingest-outputs/splits/*',
+        ],
+      },
+      // A split gzip object's texts are read back by its splits and deleted when it ends; only they.
+      {
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:DeleteObject'],
+        Resource: ['arn:aws:s3:::tracklog-prod-ingest-outputs/splits/*'],
       },
     ]);
     expect(actions(ingest, 'sqs:')).toEqual([

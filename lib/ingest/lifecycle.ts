@@ -427,12 +427,15 @@ export function messageAction(report: IngestReport, receiveCount: number): Messa
 
 /**
  * Whether a split's delivery leaves its version to be joined: the split ended (completed,
- * superseded, failed for good), or had ended before (a duplicate). The version's own delivery
- * joins once every split has ended (lib/ingest/split-version.ts); one asked too early finds them
- * running and does nothing, so asking after every split's end is enough, and asking again is harmless.
+ * superseded, failed for good), or had ended before (a duplicate), and every split of the version
+ * has ended as far as the delivery could tell (`joinDue`, lib/ingest/pipeline.ts). The version's
+ * own delivery joins (lib/ingest/split-version.ts); one asked too early does nothing. Asking only
+ * when all ended keeps one join message per version, not one per split: with many splits, every
+ * one of those met a busy version and came back, again and again (simulator seed 207507).
  */
 export function joinsAfter(report: IngestReport, action: MessageAction): boolean {
-  if (report.etag === undefined || splitOf(report.etag) === undefined) return false;
+  if (report.etag === undefined || splitOf(report.etag) === undefined || report.joinDue === false)
+    return false;
   if (report.status === 'failed') return action.kind === 'dead-letter';
   return report.status === 'completed' || report.status === 'superseded' || report.status === 'duplicate';
 }

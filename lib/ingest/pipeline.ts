@@ -39,7 +39,13 @@ import {
   PartTally,
 } from './report';
 import { splitRecords } from './split-plan';
-import { carrySplitVersion, planSplitVersion, plansSplits, type SplitPorts } from './split-version';
+import {
+  carrySplitVersion,
+  planSplitVersion,
+  plansSplits,
+  type SplitPorts,
+  splitRowsOf,
+} from './split-version';
 import { splitOf } from './splits';
 import {
   ObjectChangedError,
@@ -98,6 +104,40 @@ export async function ingestObject(
   source: ObjectSource,
   deps: IngestDeps,
   request: IngestRequest = {},
+): Promise<IngestReport> {
+  const report = await ingestDelivery(source, deps, request);
+  return splitEnded(report) ? { ...report, joinDue: await allSplitsEnded(deps.ledger, report) } : report;
+}
+
+/** A split's delivery after which the split has ended (or had before): its version may be joinable. */
+function splitEnded(report: IngestReport): boolean {
+  if (report.etag === undefined || splitOf(report.etag) === undefined) return false;
+  return ['completed', 'superseded', 'duplicate', 'failed'].includes(report.status);
+}
+
+/**
+ * Whether every split of the report's version has ended, as the ledger says now: only then does
+ * the split ask its version to join. Of two splits ending at once, the one that reads second sees
+ * both ends (the reads are linearizable), so one of them asks. Not known (the ledger unreachable):
+ * it asks anyway; a join too early finds the splits running and does nothing.
+ */
+async function allSplitsEnded(ledger: Ledger, report: IngestReport): Promise<boolean> {
+  const of = splitOf(report.etag ?? '');
+  if (!of) return false;
+  try {
+    const version = await ledger.find(report.source, of.etag);
+    if (version?.splits === undefined) return true;
+    const rows = await splitRowsOf(ledger, version);
+    return rows.every((r) => r !== undefined && r.status !== 'in_progress');
+  } catch {
+    return true;
+  }
+}
+
+async function ingestDelivery(
+  source: ObjectSource,
+  deps: IngestDeps,
+  request: IngestRequest,
 ): Promise<IngestReport> {
   const clock = deps.clock ?? systemClock;
   const started = clock.now();
@@ -228,6 +268,9 @@ async function partBody(
       throw new InvariantError(
         `${entry.source} (${entry.etag}): a split of a gzip object, and no split texts`,
       );
+    // The text outlives the object: a split whose object was overwritten ends superseded, as the
+    // split of a plain object does when its ranged GET is refused (one byte, pinned to the version).
+    (await source.openAt(version, 0, 1)).body.destroy();
     return {
       body: await splits.readText(version, split.split, resumeAt.offset - splitStart, splitEnd - splitStart),
     };

@@ -112,6 +112,11 @@ export interface IngestReport extends IngestOutcome {
    * of how many, and, once all have, the time from the first one's start to the last one's end.
    */
   splits: SplitsDone | undefined;
+  /**
+   * Only on a split's delivery after which the split has ended: whether every split of its version
+   * has ended too, so that the version is asked to join (lib/ingest/lifecycle.ts, joinsAfter).
+   */
+  joinDue?: boolean | undefined;
   /** Only on the delivery that planned the splits (or sends them again): the split etags to send a message each. */
   fanOut: { splits: string[]; revision: number | undefined } | undefined;
 }

@@ -147,7 +147,9 @@ async function decide(
   // A continuation of a superseded version has nothing to do; a notification of it is the same
   // bytes uploaded again (a revert), or a late one: taken up again, it reads the object if it is
   // that version still, and ends superseded again if not.
-  if (entry.status === 'superseded' && ask > 1) {
+  // A superseded split is taken up again only by its version (lib/ingest/split-version.ts), once
+  // the object is that version again: a late message of it would find the object gone again.
+  if (entry.status === 'superseded' && (ask > 1 || splitOf(entry.etag) !== undefined)) {
     await lease.release();
     return { kind: 'superseded', entry };
   }

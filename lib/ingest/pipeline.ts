@@ -185,7 +185,12 @@ async function ingestDelivery(
       const { lease } = admission;
       if (lease.entry.splits !== undefined && deps.splits) {
         opened?.body.destroy();
-        return await carrySplitVersion({ lifecycle, ports: deps.splits, clock, log }, lease, deps.reports);
+        return await carrySplitVersion(
+          { lifecycle, ports: deps.splits, clock, log },
+          lease,
+          deps.reports,
+          source,
+        );
       }
       return await ingestPart(source, deps, request, lease, opened, clock, log);
     }

@@ -21,7 +21,7 @@ import { buildReport, type IngestReport } from './report';
 import { planSplits, type SplitPlan } from './split-plan';
 import type { SplitTexts } from './split-texts';
 import { joinSplits, splitEtag, splitRows } from './splits';
-import type { ObjectVersion } from './types';
+import { ObjectChangedError, type ObjectSource, type ObjectVersion } from './types';
 
 /** What splitting needs besides the ordinary ingest's services. */
 export interface SplitPorts {
@@ -139,7 +139,18 @@ export async function carrySplitVersion(
   ctx: Ctx,
   lease: Lease,
   reports: { store(report: IngestReport): Promise<void> } | undefined,
+  source: ObjectSource,
 ): Promise<IngestReport> {
+  /** Whether the object is this version now: one byte of it, pinned to its ETag. */
+  const isCurrent = async (version: LedgerEntry) => {
+    try {
+      (await source.openAt(version, 0, 1)).body.destroy();
+      return true;
+    } catch (err: unknown) {
+      if (err instanceof ObjectChangedError) return false;
+      throw err;
+    }
+  };
   const { clock, log } = ctx;
   const version = lease.entry;
   const brief = (status: IngestReport['status'], fields: Partial<IngestReport>) =>
@@ -160,9 +171,25 @@ export async function carrySplitVersion(
     const done = rows.filter((r) => r.status === 'completed').length;
     const total = version.splits ?? 0;
     if ((version.continuedPart ?? 0) < 1) {
-      const pending = Array.from({ length: total }, (_, i) => splitEtag(version.etag, i + 1)).filter(
-        (etag) => rows.find((r) => r.etag === etag)?.status !== 'completed',
-      );
+      // Not fanned out since it was planned or reopened: every split still to read gets a message.
+      // A superseded split only if the object is this version again (the same bytes uploaded
+      // again): otherwise it would be taken up, find the object gone, end superseded, and ask for
+      // a join that fans out again (simulator seed 208892); the version joins as superseded.
+      const statusOf = (etag: string) => rows.find((r) => r.etag === etag)?.status;
+      const all = Array.from({ length: total }, (_, i) => splitEtag(version.etag, i + 1));
+      const superseded = all.filter((etag) => statusOf(etag) === 'superseded');
+      const again = superseded.length > 0 && (await isCurrent(version));
+      // The same bytes uploaded again: its superseded splits are taken up again here, under the
+      // version's lease (a split's own message never reopens it). One changed meanwhile is left.
+      if (again)
+        for (const etag of superseded) {
+          const row = rows.find((r) => r.etag === etag);
+          if (row) await ctx.lifecycle.ledger.writeIfUnchanged(row, { ...row, status: 'in_progress' });
+        }
+      const pending = all.filter((etag) => {
+        const status = statusOf(etag);
+        return status !== 'completed' && (status !== 'superseded' || again);
+      });
       if (pending.length > 0) {
         await lease.release();
         log.info('sending the splits their messages', { splits: pending.length, of: total });

@@ -135,6 +135,7 @@ describe('GET /ingests over HTTP (serverless offline)', () => {
       ),
       checkpoint: null,
       leaseUntil: null,
+      splits: null,
     });
     expect(completed.rejectsLocations).toEqual([expect.stringMatching(/^s3:\/\/.+\/rejected\/incoming\//)]);
 
@@ -172,6 +173,7 @@ describe('GET /ingests over HTTP (serverless offline)', () => {
         durationMs: 9000,
         checkpoint: { part: 2, offset: 512_000, line: 2002 },
         leaseUntil: leaseUntil.toISOString(),
+        splits: null,
       }),
     ]);
   });
@@ -191,6 +193,7 @@ describe('GET /ingests over HTTP (serverless offline)', () => {
         durationMs: null,
         checkpoint: null,
         leaseUntil: null,
+        splits: null,
       }),
     ]);
   });

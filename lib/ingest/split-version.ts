@@ -5,11 +5,12 @@
 //
 //   E, part 1, larger than INGEST_SPLIT_BYTES ──plan──▶ split rows (in progress, each at its start)
 //     ──▶ E planned (splits = n, lease let go) ──fan-out──▶ one message per split ──▶ E continued
-//   each split ends ──▶ a message for E ──▶ E's delivery: all ended? join: one report, one outcome
-//                                                     running? nothing (the last split asks again)
+//   a split ends and sees every split ended ──▶ a join message for E ──▶ E's delivery joins them:
+//     one report, one outcome (a join too early finds a split running and does nothing)
 //
 // A message for E that finds it not yet fanned out (the send failed, or a redrive reopened it)
-// fans out to every split not completed; a split asked twice finds itself busy, stale or done.
+// fans out to every split not completed (a superseded one only if the object is E again); a split
+// asked twice finds itself busy, stale or done.
 import type { Readable } from 'node:stream';
 import type { LedgerEntry } from '../cassandra/model';
 import type { Clock } from '../clock';

@@ -175,8 +175,12 @@ async function viaFlow(ctx: BenchContext, log: BigLog): Promise<PartsRun> {
   }
 }
 
-/** A queue for one runner's continuations, gone afterwards (a fresh one: no message of an earlier run). */
-async function withQueue<T>(ctx: BenchContext, use: (url: string, arn: string) => Promise<T>): Promise<T> {
+/** A queue for one run's messages, gone afterwards (a fresh one: no message of an earlier run). */
+export async function withQueue<T>(
+  ctx: BenchContext,
+  name: string,
+  use: (url: string, arn: string, sqs: SQSClient) => Promise<T>,
+): Promise<T> {
   const sqs = new SQSClient({
     region: ctx.cfg.aws.region,
     endpoint: ctx.env.AWS_ENDPOINT_URL,
@@ -188,7 +192,7 @@ async function withQueue<T>(ctx: BenchContext, use: (url: string, arn: string) =
   const { QueueUrl: url = '' } = await sqs.send(
     // Longer than a part: a continuation being worked on does not come back meanwhile.
     new CreateQueueCommand({
-      QueueName: `tracklog-bench-parts-${Date.now()}`,
+      QueueName: `tracklog-bench-${name}-${Date.now()}`,
       Attributes: { VisibilityTimeout: '960' },
     }),
   );
@@ -196,7 +200,7 @@ async function withQueue<T>(ctx: BenchContext, use: (url: string, arn: string) =
     const { Attributes } = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
     );
-    return await use(url, Attributes?.QueueArn ?? '');
+    return await use(url, Attributes?.QueueArn ?? '', sqs);
   } finally {
     await sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
     sqs.destroy();
@@ -204,7 +208,7 @@ async function withQueue<T>(ctx: BenchContext, use: (url: string, arn: string) =
 }
 
 async function viaRunner(ctx: BenchContext, log: BigLog, mode: 'whole' | 'parts'): Promise<PartsRun> {
-  const r = await withQueue(ctx, (queueUrl, queueArn) => {
+  const r = await withQueue(ctx, 'parts', (queueUrl, queueArn) => {
     // Whole has no deadline at all; parts get the flow's.
     const { INGEST_DEADLINE_MS: _none, ...env } = ctx.env;
     return ctx.runNode<PartsRunnerResult>(

@@ -9,13 +9,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CopyObjectCommand } from '@aws-sdk/client-s3';
-import {
-  CreateQueueCommand,
-  DeleteQueueCommand,
-  GetQueueAttributesCommand,
-  SendMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { IngestReport } from '../../lib/ingest/report';
 import { writeEventFiles } from '../../scripts/generate/index';
 import { s3Notification } from '../../scripts/local/lambda-events';
@@ -25,6 +19,7 @@ import type { SplitsResult, SplitsRun } from '../report';
 import type { SlotResult } from '../runners/splits';
 import { storedReport } from '../runners/stored-report';
 import { round } from '../stats';
+import { withQueue } from './parts';
 
 /** Bytes a generated event takes (bench/sections/parts.ts measured them). */
 const BYTES_PER_EVENT = { csv: 157, jsonl: 325 } as const;
@@ -75,25 +70,7 @@ async function runOnce(
   await ctx.s3.send(
     new CopyObjectCommand({ Bucket: ctx.bucket, Key: key, CopySource: `${ctx.bucket}/${log.key}` }),
   );
-  const sqs = new SQSClient({
-    region: ctx.cfg.aws.region,
-    endpoint: ctx.env.AWS_ENDPOINT_URL,
-    credentials: {
-      accessKeyId: ctx.env.AWS_ACCESS_KEY_ID ?? '',
-      secretAccessKey: ctx.env.AWS_SECRET_ACCESS_KEY ?? '',
-    },
-  });
-  const { QueueUrl: queueUrl = '' } = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: `tracklog-bench-splits-${Date.now()}`,
-      Attributes: { VisibilityTimeout: '960' },
-    }),
-  );
-  try {
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    const queueArn = Attributes?.QueueArn ?? '';
+  return withQueue(ctx, 'splits', async (queueUrl, queueArn, sqs) => {
     // Whole: splitting off. n splits: a split size that makes n of them.
     const splitBytes = slots === 1 ? 0 : Math.ceil(log.storedBytes / slots);
     const { INGEST_DEADLINE_MS: _none, ...env } = ctx.env;
@@ -130,10 +107,7 @@ async function runOnce(
       invocations: results.reduce((n, r) => n + r.invocations, 0),
       peakRssMbPerInvocation: Math.max(...results.flatMap((r) => r.peakRssMb)),
     };
-  } finally {
-    await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
-    sqs.destroy();
-  }
+  });
 }
 
 export async function splits(ctx: BenchContext): Promise<void> {

@@ -40,11 +40,11 @@ import {
 } from './report';
 import { splitRecords } from './split-plan';
 import {
+  allSplitsEnded,
   carrySplitVersion,
   planSplitVersion,
   plansSplits,
   type SplitPorts,
-  splitRowsOf,
 } from './split-version';
 import { splitOf } from './splits';
 import {
@@ -113,25 +113,6 @@ export async function ingestObject(
 function splitEnded(report: IngestReport): boolean {
   if (report.etag === undefined || splitOf(report.etag) === undefined) return false;
   return ['completed', 'superseded', 'duplicate', 'failed'].includes(report.status);
-}
-
-/**
- * Whether every split of the report's version has ended, as the ledger says now: only then does
- * the split ask its version to join. Of two splits ending at once, the one that reads second sees
- * both ends (the reads are linearizable), so one of them asks. Not known (the ledger unreachable):
- * it asks anyway; a join too early finds the splits running and does nothing.
- */
-async function allSplitsEnded(ledger: Ledger, report: IngestReport): Promise<boolean> {
-  const of = splitOf(report.etag ?? '');
-  if (!of) return false;
-  try {
-    const version = await ledger.find(report.source, of.etag);
-    if (version?.splits === undefined) return true;
-    const rows = await splitRowsOf(ledger, version);
-    return rows.every((r) => r !== undefined && r.status !== 'in_progress');
-  } catch {
-    return true;
-  }
 }
 
 async function ingestDelivery(

@@ -21,7 +21,7 @@ import { fileOpen, type Lease, type LifecycleDeps } from './lifecycle';
 import { buildReport, type IngestReport } from './report';
 import { planSplits, type SplitPlan } from './split-plan';
 import type { SplitTexts } from './split-texts';
-import { joinSplits, splitEtag, splitRows } from './splits';
+import { joinSplits, splitEtag, splitOf, splitRows } from './splits';
 import { ObjectChangedError, type ObjectSource, type ObjectVersion } from './types';
 
 /** What splitting needs besides the ordinary ingest's services. */
@@ -246,5 +246,24 @@ export async function carrySplitVersion(
       failure: failureKindOf(err),
       errorClass: errorClassOf(err),
     });
+  }
+}
+
+/**
+ * Whether every split of the report's version has ended, as the ledger says now: only then does
+ * the split ask its version to join. Of two splits ending at once, the one that reads second sees
+ * both ends (the reads are linearizable), so one of them asks. Not known (the ledger unreachable):
+ * it asks anyway; a join too early finds the splits running and does nothing.
+ */
+export async function allSplitsEnded(ledger: Ledger, report: IngestReport): Promise<boolean> {
+  const of = splitOf(report.etag ?? '');
+  if (!of) return false;
+  try {
+    const version = await ledger.find(report.source, of.etag);
+    if (version?.splits === undefined) return true;
+    const rows = await splitRowsOf(ledger, version);
+    return rows.every((r) => r !== undefined && r.status !== 'in_progress');
+  } catch {
+    return true;
   }
 }
